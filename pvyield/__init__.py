@@ -1,0 +1,24 @@
+"""pvyield: yield estimates for photovoltaic plants, checked against what was reported.
+
+>>> import pvyield
+>>> site = pvyield.load_site("sites/ceme1.yaml")      # doctest: +SKIP
+>>> result = pvyield.estimate(site)                   # doctest: +SKIP
+>>> result.annual_energy_gwh, result.losses, result.checks   # doctest: +SKIP
+"""
+
+from pvyield.errors import ModelError, PvyieldError, SiteError, WeatherError
+from pvyield.estimate import estimate
+from pvyield.results import Result
+from pvyield.site import Site, load_site
+
+__all__ = [
+    "ModelError",
+    "PvyieldError",
+    "Result",
+    "Site",
+    "SiteError",
+    "WeatherError",
+    "estimate",
+    "load_site",
+]
+__version__ = "0.1.0"

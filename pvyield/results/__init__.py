@@ -1,0 +1,277 @@
+"""Results: the figures people read, built from the model chain's output.
+
+This is the one place where estimated meets reported: annual and monthly energy, specific
+yield, capacity factors, performance ratio, the loss chain, households served, checks against
+published figures, and the assumptions the estimate rests on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from pvyield.model.chain import MODEL_CONSTANTS, STAGES, ChainOutput
+from pvyield.results.checks import Check, check_all
+from pvyield.results.households import HouseholdsServed, households_served
+from pvyield.site.load import defaults_used
+from pvyield.site.schema import Site, field_description
+from pvyield.weather.frame import WeatherMeta
+
+__all__ = ["Assumption", "Check", "HouseholdsServed", "Result", "summarise"]
+
+#: Fields that are not model parameters and need no source.
+_NOT_PARAMETERS = ("name", "country", "region", "reported", "sources", "assumptions",
+                   "weather.file", "weather.format", "weather.attribution",
+                   "weather.synthetic.source",
+                   "weather.synthetic.seed", "households.source")
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """The estimate for one site.
+
+    Attributes
+    ----------
+    site : Site
+        The validated site.
+    weather : WeatherMeta
+        Provenance of the weather series, with corrections, distance and elevation gap.
+    annual_energy_gwh : float
+        First-year AC energy at the grid [GWh/yr] (LID included, no later degradation).
+    specific_yield_kwh_per_kwp : float
+        Annual energy per DC capacity [kWh/kWp/yr].
+    capacity_factor_ac, capacity_factor_dc : float
+        Annual energy over AC or DC capacity times 8,760 h [-].
+    performance_ratio : float
+        Energy over front plane-of-array irradiation times DC capacity (IEC 61724) [-].
+    households : HouseholdsServed
+        Households supplied, with the consumption figure used and the range.
+    monthly : DataFrame
+        Months 1..12 (site local time): ``energy_gwh``, ``ghi_kwh_m2``, ``poa_kwh_m2``,
+        ``specific_yield_kwh_per_kwp``, ``performance_ratio``.
+    losses : DataFrame
+        One row per stage in chain order: ``energy_gwh`` after the stage and ``loss_pct``
+        relative to the stage before (negative: a gain).
+    checks : list of Check
+        Every reported figure against the estimate.
+    assumptions : list of Assumption
+        Every value the estimate rests on that has no source, every default used, every
+        derived value, every weather correction and the model's fixed constants.
+    timeseries : DataFrame
+        The chain's time series in the site's local time.
+    """
+
+    site: Site
+    weather: WeatherMeta
+    annual_energy_gwh: float
+    specific_yield_kwh_per_kwp: float
+    capacity_factor_ac: float
+    capacity_factor_dc: float
+    performance_ratio: float
+    households: HouseholdsServed
+    monthly: pd.DataFrame
+    losses: pd.DataFrame
+    checks: list[Check]
+    assumptions: list[Assumption]
+    timeseries: pd.DataFrame
+
+    @property
+    def households_served(self) -> float:
+        """Central estimate of households supplied [-]."""
+        return self.households.households
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data, in the documented JSON layout."""
+        w = self.weather
+        return {
+            "name": self.site.name,
+            "country": self.site.country,
+            "dc_capacity_mwp": self.site.plant.dc_capacity_mwp,
+            "ac_capacity_mwac": self.site.plant.ac_capacity_mwac,
+            "annual_energy_gwh": self.annual_energy_gwh,
+            "daily_energy_mwh": self.annual_energy_gwh * 1e3 / 365.0,
+            "specific_yield_kwh_per_kwp": self.specific_yield_kwh_per_kwp,
+            "capacity_factor_ac": self.capacity_factor_ac,
+            "capacity_factor_dc": self.capacity_factor_dc,
+            "performance_ratio": self.performance_ratio,
+            "households_served": _finite(self.households.households),
+            "households": {
+                "kwh_per_household_year": _finite(self.households.kwh_per_household_year),
+                "source": self.households.source,
+                "low": _finite(self.households.households_low),
+                "high": _finite(self.households.households_high),
+                "range": self.households.range_note,
+            },
+            "monthly_energy_gwh": [float(v) for v in self.monthly["energy_gwh"]],
+            "losses_pct": {k: float(v) for k, v in self.losses["loss_pct"].items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "assumptions": [dataclasses.asdict(a) for a in self.assumptions],
+            "weather": {
+                "source": w.source,
+                "format": w.format,
+                "synthetic": w.synthetic,
+                "typical_year": w.typical_year,
+                "latitude": w.latitude,
+                "longitude": w.longitude,
+                "elevation_m": w.elevation_m,
+                "distance_km": w.distance_km,
+                "elevation_difference_m": w.elevation_difference_m,
+                "time_step_minutes": w.time_step_minutes,
+                "corrections": list(w.corrections),
+                "licence": w.licence,
+            },
+        }
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
+    """Turn the chain's output into a :class:`Result`."""
+    plant = site.plant
+    ts = chain.timeseries.tz_convert(site.timezone)
+    dt_h = weather.time_step_minutes / 60.0
+    energy_gwh = float(ts["p_ac"].sum()) * dt_h / 1e9 / chain.years
+    poa_kwh_m2 = float(ts["poa_global"].sum()) * dt_h / 1e3 / chain.years
+    dc_kw = plant.dc_capacity_mwp * 1e3
+    households = households_served(site, energy_gwh * 1e6)
+    return Result(
+        site=site,
+        weather=weather,
+        annual_energy_gwh=energy_gwh,
+        specific_yield_kwh_per_kwp=energy_gwh * 1e6 / dc_kw,
+        capacity_factor_ac=energy_gwh * 1e3 / (plant.ac_capacity_mwac * 8760.0),
+        capacity_factor_dc=energy_gwh * 1e3 / (plant.dc_capacity_mwp * 8760.0),
+        performance_ratio=energy_gwh * 1e6 / (poa_kwh_m2 * dc_kw),
+        households=households,
+        monthly=monthly_table(ts, dt_h, chain.years, dc_kw),
+        losses=loss_table(chain.stage_energy_kwh, chain.years),
+        checks=check_all(site, energy_gwh, households, weather.synthetic),
+        assumptions=list_assumptions(site, weather),
+        timeseries=ts,
+    )
+
+
+def monthly_table(ts: pd.DataFrame, dt_h: float, years: float, dc_kw: float) -> pd.DataFrame:
+    """Monthly energy and irradiation, averaged over the years of the series."""
+    month = ts.index.month
+    sums = ts[["p_ac", "ghi", "poa_global"]].groupby(month).sum() * dt_h / years
+    table = pd.DataFrame(
+        {
+            "energy_gwh": sums["p_ac"] / 1e9,
+            "ghi_kwh_m2": sums["ghi"] / 1e3,
+            "poa_kwh_m2": sums["poa_global"] / 1e3,
+        }
+    )
+    table["specific_yield_kwh_per_kwp"] = table["energy_gwh"] * 1e6 / dc_kw
+    table["performance_ratio"] = table["specific_yield_kwh_per_kwp"] / table["poa_kwh_m2"]
+    table.index.name = "month"
+    return table.reindex(range(1, 13), fill_value=0.0)
+
+
+def loss_table(stage_energy_kwh: dict[str, float], years: float) -> pd.DataFrame:
+    """Energy after each stage and its loss relative to the stage before."""
+    names = ["ghi", *STAGES]
+    energy = pd.Series([stage_energy_kwh[n] for n in names], index=names) / years
+    loss = (1.0 - energy / energy.shift(1)) * 100.0
+    table = pd.DataFrame({"energy_gwh": energy / 1e6, "loss_pct": loss}).iloc[1:]
+    table.index.name = "stage"
+    return table
+
+
+@dataclasses.dataclass(frozen=True)
+class Assumption:
+    """One value the estimate rests on without a source.
+
+    ``kind`` is ``assumption`` (stated in the site file with a reason), ``derived`` (filled
+    in by pvyield), ``default`` (a documented pvyield default), ``unsourced`` (given in the
+    file with neither source nor reason), ``weather`` or ``model``.
+    """
+
+    parameter: str
+    value: Any
+    kind: str
+    reason: str
+
+    def __str__(self) -> str:
+        value = "" if self.value is None else f" = {_format_value(self.value)}"
+        return f"{self.parameter}{value} [{self.kind}] {self.reason}".rstrip()
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
+    """Everything the estimate rests on that is not backed by a source."""
+    found = []
+    for path, reason in site.assumptions.items():
+        leaves = _leaves_under(site, path)
+        value = leaves[0][1] if leaves == [(path, leaves[0][1])] else {
+            leaf.removeprefix(path + "."): v for leaf, v in leaves}
+        found.append(Assumption(path, value, "assumption", reason))
+    found += [Assumption(path, getattr(site, path), "derived", how)
+              for path, how in site.derived.items()]
+    found += [Assumption(path, value, "default", field_description(path))
+              for path, value in defaults_used(site).items()
+              if not _covered(site, path) and not path.startswith(_NOT_PARAMETERS)]
+    found += [Assumption(path, value, "unsourced", "no source or assumption in the site file")
+              for path, value in _explicit_leaves(site)
+              if not _covered(site, path) and path not in site.derived
+              and not path.startswith(_NOT_PARAMETERS)]
+    if weather.synthetic:
+        found.append(Assumption("weather", None, "weather", weather.source))
+    found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
+    found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
+    return found
+
+
+def _covered(site: Site, path: str) -> bool:
+    """Whether a path or one of its parents has a source or an assumption."""
+    parts = path.split(".")
+    prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return bool(prefixes & (site.sources.keys() | site.assumptions.keys()))
+
+
+def _leaves_under(site: Site, path: str) -> list[tuple[str, Any]]:
+    """Every leaf value at or below a dotted path, with its own path."""
+    node: Any = site
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else getattr(node, part)
+    if isinstance(node, BaseModel):
+        node = node.model_dump()
+    return list(_flatten(path, node))
+
+
+def _flatten(path: str, value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _flatten(f"{path}.{key}", item)
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        for i, item in enumerate(value):
+            yield from _flatten(f"{path}.{i}", item)
+    else:
+        yield path, value
+
+
+def _explicit_leaves(model: BaseModel, prefix: str = "") -> list[tuple[str, Any]]:
+    """Fields given in the file, down to leaves (list items of models included)."""
+    found: list[tuple[str, Any]] = []
+    for name in model.model_fields_set:
+        value, path = getattr(model, name), f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            found += _explicit_leaves(value, path + ".")
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for i, item in enumerate(value):
+                found += _explicit_leaves(item, f"{path}.{i}.")
+        else:
+            found.append((path, value))
+    return sorted(found)

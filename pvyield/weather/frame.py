@@ -1,0 +1,135 @@
+"""The weather contract every reader and generator returns.
+
+A weather frame is a :class:`pandas.DataFrame` with
+
+- a time-zone-aware, strictly increasing ``DatetimeIndex`` whose stamps mark the *middle*
+  of each averaging interval (``label="center"``), so that the sun's position computed at
+  the stamp is the one the interval's mean irradiance belongs to;
+- pvlib's column names: ``ghi``, ``dni``, ``dhi`` [W/m^2], ``temp_air`` [°C],
+  ``wind_speed`` [m/s], and ``pressure`` [Pa], ``relative_humidity`` [%], ``albedo`` [-]
+  when the source has them.
+
+It travels with a :class:`WeatherMeta` that says where it came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+
+from pvyield.errors import WeatherError
+
+REQUIRED_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
+OPTIONAL_COLUMNS = ("pressure", "relative_humidity", "albedo")
+#: The year given to typical-year files whose months come from different years; any
+#: non-leap year would do (TMY files carry no 29 February).
+TYPICAL_YEAR = 2019
+
+
+@dataclasses.dataclass(frozen=True)
+class WeatherMeta:
+    """Where a weather series comes from and how to read its time stamps.
+
+    Attributes
+    ----------
+    format : str
+        Reader that produced the frame (``sam_csv``, ``nsrdb_csv``, ``tmy3``, ``epw``,
+        ``synthetic``).
+    source : str
+        Human-readable origin (data set, provider, file name).
+    latitude, longitude : float
+        Where the series applies [degrees].
+    elevation_m : float
+        Elevation of the series' location [m].
+    time_step_minutes : float
+        Averaging interval [minutes].
+    label : str
+        Position of the stamp in the interval: always ``"center"`` after reading.
+    synthetic : bool
+        True when the series was generated rather than measured or modelled from satellite.
+    licence : str
+        Licence or attribution to cite.
+    typical_year : bool
+        True for a typical (TMY) year assembled from several calendar years.
+    corrections : tuple of str
+        Every change applied to the data after reading, in words.
+    distance_km, elevation_difference_m : float or None
+        Distance from the series' location to the site [km] and the series' elevation minus
+        the site's [m], once the series has been placed at a site.
+    """
+
+    format: str
+    source: str
+    latitude: float
+    longitude: float
+    elevation_m: float
+    time_step_minutes: float
+    label: str = "center"
+    synthetic: bool = False
+    licence: str = ""
+    typical_year: bool = False
+    corrections: tuple[str, ...] = ()
+    distance_km: float | None = None
+    elevation_difference_m: float | None = None
+
+    def with_correction(self, text: str) -> WeatherMeta:
+        """Copy with one more correction recorded."""
+        return dataclasses.replace(self, corrections=(*self.corrections, text))
+
+
+def time_step_minutes(index: pd.DatetimeIndex) -> float:
+    """Most common spacing of an index [minutes]."""
+    # total_seconds is independent of the index's resolution (ns in pandas 2, us in 3)
+    steps = (index[1:] - index[:-1]).total_seconds().to_numpy() / 60.0
+    values, counts = np.unique(steps, return_counts=True)
+    return float(values[np.argmax(counts)])
+
+
+def validate_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Check a frame against the contract; ``where`` names the file in errors."""
+    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+        raise WeatherError(f"{where}: time stamps must be time-zone aware")
+    if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
+        raise WeatherError(f"{where}: time stamps must be strictly increasing")
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise WeatherError(f"{where}: missing column(s) {missing}")
+    for column in REQUIRED_COLUMNS:
+        bad = frame[column].isna()
+        if bad.any():
+            raise WeatherError(
+                f"{where}: column {column!r} has {int(bad.sum())} missing value(s), "
+                f"first at {frame.index[bad.argmax()]}"
+            )
+    columns = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
+    return frame[columns].astype(float)
+
+
+def coerce_year(index: pd.DatetimeIndex, year: int = TYPICAL_YEAR) -> pd.DatetimeIndex:
+    """Give every stamp of a typical-year index the same calendar year.
+
+    The stamps keep their month, day and time in the index's own time zone; the result is
+    sorted by the caller.
+    """
+    naive = index.tz_localize(None)
+    shifted = pd.to_datetime(
+        {
+            "year": year,
+            "month": naive.month,
+            "day": naive.day,
+            "hour": naive.hour,
+            "minute": naive.minute,
+        }
+    )
+    return pd.DatetimeIndex(shifted).tz_localize(index.tz)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of radius 6371 km [km]."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
