@@ -35,7 +35,7 @@ def read_mapping(path: str | Path) -> dict[str, Any]:
         data = yaml.safe_load(text) if kind == "yaml" else tomllib.loads(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
+        where = f" line {mark.line + 1}:" if mark is not None else ""
         raise SiteError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
     except tomllib.TOMLDecodeError as exc:
         raise SiteError(f"{path}: not valid TOML ({exc})") from None
