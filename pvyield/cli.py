@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _estimate(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        _check_folder(args.out)
     results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
     for result in results:
         print(summary_text(result) if args.quiet else full_text(result))
@@ -79,8 +81,7 @@ def _schema(args: argparse.Namespace) -> int:
 def write_atomic(path: Path, text: str) -> None:
     """Write a file through a temporary file in the same folder, then rename it."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise PvyieldError(f"{path}: folder {path.parent} does not exist")
+    _check_folder(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -89,6 +90,11 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _check_folder(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise PvyieldError(f"{path}: folder {path.parent} does not exist")
 
 
 def summary_text(r: Result) -> str:

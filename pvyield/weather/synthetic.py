@@ -132,7 +132,7 @@ def synthetic_year(
         np.cos(np.radians(solpos["zenith"].to_numpy())), 0.0
     )
     month = times.month.to_numpy() - 1
-    day = times.dayofyear.to_numpy() - 1
+    day = times.day_of_year.to_numpy() - 1
     day_month = month[::24]  # the month of each day (the index holds whole days)
     daily_k = _daily_clear_sky_index(clear, ghi_month, day, day_month, rng)
     ghi = _hourly_ghi(clear, extra, daily_k[day], rng)

@@ -1,0 +1,77 @@
+"""The synthetic year of the foundation: monthly means kept, reproducible, physical."""
+
+from __future__ import annotations
+
+import numpy as np
+import pvlib
+import pytest
+
+import pvyield
+from pvyield.weather.climatology import (
+    inmet_monthly_means,
+    labren_monthly_ghi,
+    read_inmet_daily,
+)
+from pvyield.weather.synthetic import synthetic_year
+
+from .conftest import WEATHER
+
+GHI = [6.053, 5.966, 5.997, 5.705, 5.085, 4.800, 5.089, 5.865, 6.562, 6.568, 6.666, 6.274]
+TEMP = [26.5, 26.4, 26.1, 25.6, 25.5, 25.0, 25.0, 25.8, 27.2, 28.4, 28.2, 27.5]
+
+
+def _year(seed: int = 7):
+    return synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", GHI, TEMP, seed=seed)
+
+
+def test_monthly_means_matched_within_one_percent():
+    frame, meta = _year()
+    days = frame.groupby(frame.index.month).size() / 24
+    mean_daily = frame["ghi"].groupby(frame.index.month).sum() / days / 1000  # kWh/m2/day
+    np.testing.assert_allclose(mean_daily.to_numpy(), GHI, rtol=0.01)
+    temp = frame["temp_air"].groupby(frame.index.month).mean()
+    np.testing.assert_allclose(temp.to_numpy(), TEMP, atol=0.01)
+    assert meta.synthetic and "synthetic" in meta.source
+
+
+def test_same_seed_same_year_other_seed_other_year():
+    a, _ = _year(seed=3)
+    b, _ = _year(seed=3)
+    c, _ = _year(seed=4)
+    assert a.equals(b)
+    assert not np.allclose(a["ghi"], c["ghi"])
+
+
+def test_physical_limits_and_closure():
+    frame, _meta = _year()
+    solpos = pvlib.solarposition.get_solarposition(frame.index, -7.37, -38.79, 380)
+    cosz = np.cos(np.radians(solpos["zenith"]))
+    extra = pvlib.irradiance.get_extra_radiation(frame.index) * cosz.clip(lower=0)
+    assert (frame["ghi"] >= 0).all() and (frame["ghi"] <= extra + 1e-6).all()
+    day = frame["ghi"] > 50
+    closure = frame["dni"][day] * cosz[day] + frame["dhi"][day]
+    np.testing.assert_allclose(closure, frame["ghi"][day], rtol=0.02, atol=2.0)
+    # days differ: a year of copies of one day would not be a weather series
+    daily = frame["ghi"].resample("D").sum()
+    assert daily.std() / daily.mean() > 0.05
+
+
+def test_mauriti_site_file_values_come_from_the_bundled_sources(mauriti_path):
+    """The monthly means written into sites/mauriti.yaml are what the bundled LABREN and
+    INMET files give (no hand-typed drift)."""
+    climate = pvyield.load_site(mauriti_path).weather.synthetic
+    labren = labren_monthly_ghi(WEATHER / "LABREN2017_global_horizontal_means_sedes-munic.csv",
+                                "Mauriti", "CE")
+    np.testing.assert_allclose(climate.ghi_kwh_m2_day, labren, atol=5e-4)
+    inmet = inmet_monthly_means(
+        read_inmet_daily(WEATHER / "BRA_INMET_A315_daily_2010-2026_dados_A315_D.csv"),
+        "2010-01-01", "2020-12-31",
+    )
+    np.testing.assert_allclose(climate.temp_air_c, inmet["temp_air"], atol=5e-3)
+    np.testing.assert_allclose(climate.temp_range_c, inmet["temp_range"], atol=5e-3)
+    np.testing.assert_allclose(climate.wind_speed_m_s, inmet["wind_speed"], atol=5e-3)
+
+
+def test_monthly_mean_above_clear_sky_is_refused():
+    with pytest.raises(pvyield.WeatherError, match="clear-sky"):
+        synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", [60.0] * 12, TEMP)
