@@ -119,10 +119,11 @@ def _describe(err: dict[str, Any]) -> str:
         symbol = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
                   "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()))
+        bound = int(bound) if isinstance(bound, float) and bound.is_integer() else bound
         return f"must be {symbol} {bound} (got {value!r})"
     if kind == "union_tag_invalid":
-        return (f"unknown {ctx.get('discriminator', 'type')} {ctx.get('tag')!r}; "
-                f"allowed: {ctx.get('expected_tags')}")
+        key = str(ctx.get("discriminator", "type")).strip("'")
+        return f"unknown {key} {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"
     if kind == "literal_error":
         return f"got {value!r}; allowed: {ctx.get('expected')}"
     msg = err["msg"].removeprefix("Value error, ")

@@ -54,7 +54,7 @@ class Orientation(StrictModel):
 class FixedMount(StrictModel):
     """Fixed racking with one or more orientations (east-west domes have two)."""
 
-    type: Literal["fixed"]
+    type: Literal["fixed"] = Field(description="Mounting type.")
     orientations: list[Orientation] = Field(min_length=1, max_length=8)
     gcr: float | None = Field(
         default=None,
@@ -83,7 +83,7 @@ class FixedMount(StrictModel):
 class SingleAxisMount(StrictModel):
     """Horizontal or tilted single-axis tracker, optionally backtracking."""
 
-    type: Literal["single_axis"]
+    type: Literal["single_axis"] = Field(description="Mounting type.")
     axis_tilt_deg: float = Field(default=0.0, ge=0, le=45, description="Axis tilt [degrees].")
     axis_azimuth_deg: float = Field(
         default=180.0,
@@ -183,7 +183,8 @@ class Losses(StrictModel):
 
     soiling_pct: float | list[float] = Field(
         default=2.0,
-        description="Soiling loss on the effective irradiance: one value or 12 monthly [%].",
+        description="Soiling loss on the effective irradiance: one value or 12 monthly, "
+        "each in [0, 50] [%].",
     )
     mismatch_pct: float = Field(default=1.0, ge=0, le=20, description="Module mismatch [%].")
     dc_wiring_pct: float = Field(default=1.5, ge=0, le=20, description="DC ohmic losses [%].")
@@ -226,7 +227,7 @@ class Losses(StrictModel):
 class Station(StrictModel):
     """Where a weather series was measured or modelled, when that is not the site."""
 
-    name: str
+    name: str = Field(description="Station or data set name.")
     latitude: float = Field(ge=-90, le=90, description="[degrees north]")
     longitude: float = Field(ge=-180, le=180, description="[degrees east]")
     elevation_m: float = Field(ge=-500, le=9000, description="[m]")
@@ -302,13 +303,13 @@ class Reported(StrictModel):
     metric: Literal[
         "annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac", "households",
         "land_area_ha", "module_count",
-    ]
-    value: float = Field(gt=0)
-    source: str = Field(min_length=3)
+    ] = Field(description="What the figure measures; the unit is in the name.")
+    value: float = Field(gt=0, description="The figure, in the metric's unit.")
+    source: str = Field(min_length=3, description="Who published it, where (URL or title).")
     date: str | None = Field(
         description="Publication date, YYYY, YYYY-MM or YYYY-MM-DD; null when unknown."
     )
-    note: str | None = None
+    note: str | None = Field(default=None, description="Context that qualifies the figure.")
 
     @field_validator("date", mode="before")
     @classmethod
@@ -329,14 +330,16 @@ class Reported(StrictModel):
 class Households(StrictModel):
     """Electricity used by one household, to turn energy into households served."""
 
-    kwh_per_household_year: float = Field(gt=100, le=20000, description="[kWh/household/yr]")
-    source: str = Field(min_length=3)
+    kwh_per_household_year: float = Field(
+        gt=100, le=20000, description="Electricity per household [kWh/household/yr]."
+    )
+    source: str = Field(min_length=3, description="Where the figure comes from.")
 
 
 class Site(StrictModel):
     """A PV plant and where it stands: the root of a site file."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="Plant name, used in outputs.")
     country: str = Field(
         pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code (BR, CL)."
     )

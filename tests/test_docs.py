@@ -1,0 +1,19 @@
+"""The README's generated parts stay current."""
+
+from __future__ import annotations
+
+from pvyield.site.reference import END, START, markdown_reference
+
+from .conftest import ROOT
+
+
+def test_readme_site_reference_is_generated_from_the_schema():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split(START, 1)[1].split(END, 1)[0]
+    assert block.strip() == markdown_reference().strip()
+
+
+def test_readme_commands_are_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci in readme
