@@ -20,9 +20,11 @@ from pvyield import __version__
 from pvyield.errors import PvyieldError
 from pvyield.estimate import estimate
 from pvyield.results import Result
+from pvyield.site import read_mapping
 from pvyield.site.schema import Site
 
 EXIT_USER_ERROR = 2
+EXIT_SOME_RUNS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.set_defaults(handler=_estimate)
 
+    batch = commands.add_parser("batch", help="run a scenario file: many sites x designs")
+    batch.add_argument("scenario", type=Path, help="scenario file (.yaml, .yml, .toml)")
+    batch.add_argument("--out", type=Path, required=True,
+                       help="results file: .nc (netCDF) or .zarr")
+    batch.add_argument("--csv", type=Path, help="summary table (default: beside --out)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="start a local Dask cluster of N workers")
+    where.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    batch.add_argument("--resume", action="store_true",
+                       help="reuse chunks finished by an interrupted run")
+    batch.add_argument("--compare", action="store_true",
+                       help="also print the spread across weather sources and unstable ranks")
+    batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="progress bar (default: when stderr is a terminal)")
+    batch.set_defaults(handler=_batch)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
     schema.set_defaults(handler=_schema)
@@ -59,7 +77,11 @@ def _parser() -> argparse.ArgumentParser:
 def _estimate(args: argparse.Namespace) -> int:
     if args.out is not None:
         _check_folder(args.out)
-    results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
+    paths = [p for p in args.sites if not _is_scenario_file(p)]
+    for skipped in sorted(set(args.sites) - set(paths)):
+        print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
+              file=sys.stderr)
+    results = [estimate(path) for path in paths]  # all or nothing: errors come first
     for result in results:
         print(summary_text(result) if args.quiet else full_text(result))
     if args.out is not None:
@@ -67,6 +89,41 @@ def _estimate(args: argparse.Namespace) -> int:
         write_atomic(args.out, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {args.out}")
     return 0
+
+
+def _is_scenario_file(path: Path) -> bool:
+    """Scenario files (top-level ``sites`` and ``matrix``) live beside site files."""
+    try:
+        data = read_mapping(path)
+    except PvyieldError:
+        return False  # let the estimate report the problem
+    return "sites" in data and "matrix" in data
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from pvyield.batch import clear_cache, compare, run_batch, summary_frame, write_dataset
+
+    _check_folder(args.out)
+    csv_path = args.csv or args.out.with_suffix(".csv")
+    _check_folder(csv_path)
+    cache_dir = args.out.with_name(args.out.name + ".parts")
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    results = run_batch(args.scenario, workers=args.workers, scheduler=args.scheduler,
+                        cache_dir=cache_dir, resume=args.resume, progress=progress)
+    write_dataset(results, args.out)
+    write_atomic(csv_path, summary_frame(results).to_csv(index=False))
+    clear_cache(cache_dir)
+    comparison = compare(results)
+    print(comparison.to_text() if args.compare else comparison.ranking.to_string(
+        index=False, float_format=lambda v: f"{v:,.1f}"))
+    failed = results["status"].to_series()
+    failed = failed[failed != "ok"]
+    for (site, scenario), status in failed.items():
+        error = str(results["error"].sel(site=site, scenario=scenario).item())
+        print(f"{status.upper()}: {site} / {scenario}: {error}", file=sys.stderr)
+    print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
+          f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
+    return EXIT_SOME_RUNS_FAILED if len(failed) else 0
 
 
 def _schema(args: argparse.Namespace) -> int:

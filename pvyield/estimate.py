@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from pvyield.model.chain import run_chain
 from pvyield.results import Result, summarise
 from pvyield.site import Site, load_site
-from pvyield.weather import weather_for_site
+from pvyield.weather import WeatherMeta, weather_for_site
 
 
-def estimate(site: Site | str | Path) -> Result:
+def estimate(
+    site: Site | str | Path, weather: tuple[pd.DataFrame, WeatherMeta] | None = None
+) -> Result:
     """Estimate a plant's yield.
 
     Parameters
     ----------
     site : Site or path
         A validated :class:`~pvyield.site.Site` or the path of a site file.
+    weather : (frame, meta), optional
+        The site's weather as :func:`pvyield.weather.weather_for_site` returns it, to reuse
+        one series for several variants of a site; read from the site file when omitted.
 
     Returns
     -------
@@ -26,5 +33,5 @@ def estimate(site: Site | str | Path) -> Result:
     """
     if not isinstance(site, Site):
         site = load_site(site)
-    frame, meta = weather_for_site(site)
+    frame, meta = weather if weather is not None else weather_for_site(site)
     return summarise(site, meta, run_chain(site, frame))

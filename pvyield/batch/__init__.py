@@ -1,0 +1,124 @@
+"""Batch studies: many sites x many designs, on one machine or a Dask cluster.
+
+>>> ds = run_batch("sites/example-batch.yaml", workers=2)     # doctest: +SKIP
+>>> compare(ds).ranking                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from pvyield.batch.compare import Comparison, compare
+from pvyield.batch.dataset import read_dataset, summary_frame, to_dataset, write_dataset
+from pvyield.batch.runner import ChunkCache, execute, run_specs
+from pvyield.batch.scenario import Study, load_scenario
+
+__all__ = ["Comparison", "Study", "compare", "load_scenario", "read_dataset", "run_batch",
+           "summary_frame", "write_dataset"]
+
+log = logging.getLogger(__name__)
+
+
+def run_batch(
+    scenario: str | Path | Study,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cache_dir: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = False,
+    client: Any = None,
+) -> xr.Dataset:
+    """Run a scenario file and return its results Dataset.
+
+    Parameters
+    ----------
+    scenario : path or Study
+        Scenario file (see :mod:`pvyield.batch.scenario`) or a loaded study.
+    workers : int, optional
+        Start a Dask ``LocalCluster`` with this many single-threaded worker processes.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) to run on.
+    cache_dir : path, optional
+        Folder where finished chunks are kept; needed for ``resume``.
+    resume : bool
+        Reuse finished chunks from ``cache_dir`` (same inputs, same hash) instead of
+        computing them again.
+    progress : bool
+        Show a progress bar on stderr (and the dashboard link when a cluster runs).
+    client : dask.distributed.Client, optional
+        An existing client to use (takes precedence over ``workers`` and ``scheduler``).
+
+    Returns
+    -------
+    Dataset
+        Dimensions ``site`` x ``scenario`` (x ``month``, ``stage``); identical whether run
+        serially or distributed.
+    """
+    study = scenario if isinstance(scenario, Study) else load_scenario(scenario)
+    cache = ChunkCache(Path(cache_dir)) if cache_dir is not None else None
+    total = sum(len(chunk) for chunk in run_specs(study))
+    with _client(client, workers, scheduler, progress) as active, _progress(total, progress) as bar:
+        records, reused = execute(study, client=active, cache=cache, resume=resume,
+                                  on_chunk=bar)
+    if reused:
+        log.info("reused %d finished chunk(s) from %s", reused, cache_dir)
+    return to_dataset(study, records)
+
+
+@contextlib.contextmanager
+def _client(client: Any, workers: int | None, scheduler: str | None,
+            progress: bool) -> Iterator[Any]:
+    if client is not None or (workers is None and scheduler is None):
+        yield client
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as remote:
+            _announce(remote, progress)
+            yield remote
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, \
+            Client(cluster) as local:
+        _announce(local, progress)
+        yield local
+
+
+def _has_bokeh() -> bool:
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _announce(client: Any, progress: bool) -> None:
+    if progress:
+        link = client.dashboard_link if _has_bokeh() else "(install bokeh for the dashboard)"
+        sys.stderr.write(f"dask: {len(client.scheduler_info()['workers'])} workers, "
+                         f"dashboard {link}\n")
+
+
+@contextlib.contextmanager
+def _progress(total: int, show: bool) -> Iterator[Any]:
+    if not show:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="run", file=sys.stderr, dynamic_ncols=True) as bar:
+        yield bar.update
+
+
+def clear_cache(cache_dir: str | Path) -> None:
+    """Remove a batch's chunk cache once its results are safely written."""
+    shutil.rmtree(cache_dir, ignore_errors=True)

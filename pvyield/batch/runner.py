@@ -1,0 +1,216 @@
+"""Running a study: chunks of sites, locally or on a Dask cluster, with a resumable cache.
+
+Work is split into chunks of sites; each chunk runs every scenario of its sites and returns
+plain records (dicts of numbers and strings), so that the same chunk gives the same bytes
+wherever it runs. A chunk's records are cached on disk under the hash of everything that
+determines them (site mappings, overrides, weather file contents, pvyield version), which is
+what ``--resume`` reuses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pvyield import __version__
+from pvyield.batch.scenario import OWN_WEATHER, SiteEntry, Study, apply_overrides
+from pvyield.errors import PvyieldError, SiteError
+from pvyield.estimate import estimate
+from pvyield.model.chain import STAGES
+from pvyield.site import site_from_mapping
+from pvyield.weather import weather_for_site
+
+log = logging.getLogger(__name__)
+
+#: Record fields copied from a Result.
+SCALAR_FIELDS = ("annual_energy_gwh", "specific_yield_kwh_per_kwp", "capacity_factor_ac",
+                 "capacity_factor_dc", "performance_ratio", "households_served")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """Everything one run needs, as plain data (picklable, hashable as JSON)."""
+
+    site: str
+    scenario: str
+    path: str
+    mapping: dict[str, Any] | None
+    error: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """What determines the run's result (for the cache key)."""
+        return {"site": self.site, "scenario": self.scenario, "path": self.path,
+                "mapping": self.mapping, "error": self.error}
+
+
+def run_specs(study: Study) -> list[list[RunSpec]]:
+    """The study's runs, grouped into chunks of ``study.chunk_size`` sites."""
+    chunks = []
+    for start in range(0, len(study.sites), study.chunk_size):
+        sites = study.sites[start:start + study.chunk_size]
+        chunks.append([_spec(study, site, design) for site in sites for design in study.designs])
+    return chunks
+
+
+def _spec(study: Study, site: SiteEntry, design) -> RunSpec:
+    if site.mapping is None:
+        return RunSpec(site.label, design.name, site.path, None, site.error)
+    mapping = apply_overrides(site.mapping, design.overrides)
+    if design.weather_source != OWN_WEATHER:
+        weather = study.weather_sources[design.weather_source].get(site.label)
+        if weather is None:
+            return RunSpec(site.label, design.name, site.path, None,
+                           f"weather source {design.weather_source!r} has no entry for site "
+                           f"{site.label!r} in {study.path}")
+        mapping["weather"] = weather
+    return RunSpec(site.label, design.name, site.path, mapping)
+
+
+def run_chunk(specs: list[RunSpec]) -> list[dict[str, Any]]:
+    """Run every spec of a chunk; a failing run becomes a record with its error.
+
+    Weather is read or synthesised once per site and weather section within the chunk.
+    """
+    weather_cache: dict[str, Any] = {}
+    return [_run_one(spec, weather_cache) for spec in specs]
+
+
+def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {"site": spec.site, "scenario": spec.scenario}
+    if spec.mapping is None:
+        return {**record, "status": "invalid", "error": spec.error}
+    try:
+        site = site_from_mapping(spec.mapping, source=spec.path)
+    except SiteError as exc:
+        return {**record, "status": "invalid", "error": str(exc)}
+    try:
+        key = json.dumps([spec.path, site.weather.model_dump(), site.latitude, site.longitude,
+                          site.elevation_m, site.timezone], sort_keys=True, default=str)
+        if key not in weather_cache:
+            weather_cache[key] = weather_for_site(site)
+        result = estimate(site, weather=weather_cache[key])
+    except PvyieldError as exc:
+        return {**record, "status": "failed", "error": str(exc)}
+    except Exception as exc:  # one broken run must not stop a batch of thousands
+        log.exception("run %s / %s failed", spec.site, spec.scenario)
+        return {**record, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    return {
+        **record,
+        "status": "ok",
+        "error": "",
+        "site_name": site.name,
+        "dc_capacity_mwp": site.plant.dc_capacity_mwp,
+        "ac_capacity_mwac": site.plant.ac_capacity_mwac,
+        **{name: float(getattr(result, name)) for name in SCALAR_FIELDS},
+        "monthly_energy_gwh": [float(v) for v in result.monthly["energy_gwh"]],
+        "loss_pct": [float(result.losses.loc[stage, "loss_pct"]) for stage in STAGES],
+        "weather_source": result.weather.source,
+        "weather_synthetic": bool(result.weather.synthetic),
+    }
+
+
+def chunk_key(specs: list[RunSpec], digests: dict[str, str]) -> str:
+    """Hash of everything that determines a chunk's records."""
+    files = sorted({f for spec in specs for f in _weather_files(spec)})
+    payload = {"version": __version__, "runs": [s.payload() for s in specs],
+               "files": {f: _digest(f, digests) for f in files}}
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _weather_files(spec: RunSpec) -> Iterable[str]:
+    weather = (spec.mapping or {}).get("weather") or {}
+    if isinstance(weather, dict) and isinstance(weather.get("file"), str):
+        path = Path(weather["file"])
+        yield str(path if path.is_absolute() else Path(spec.path).parent / path)
+
+
+def _digest(path: str, memo: dict[str, str]) -> str:
+    if path not in memo:
+        try:
+            memo[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            memo[path] = "missing"
+    return memo[path]
+
+
+class ChunkCache:
+    """Finished chunks on disk, one JSON file per chunk key, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def get(self, key: str) -> list[dict[str, Any]] | None:
+        path = self.folder / f"{key}.json"
+        if not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def put(self, key: str, records: list[dict[str, Any]]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(records, fh)
+        os.replace(tmp, self.folder / f"{key}.json")
+
+
+def execute(
+    study: Study,
+    client: Any = None,
+    cache: ChunkCache | None = None,
+    resume: bool = False,
+    on_chunk: Callable[[int], None] | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Run every chunk of a study; return all records (in study order) and how many chunks
+    came from the cache.
+
+    Parameters
+    ----------
+    client : dask.distributed.Client, optional
+        Runs chunks on its cluster (each chunk retried up to three times, so a lost worker
+        costs only its chunks); None runs them here, one after the other.
+    cache : ChunkCache, optional
+        Where finished chunks are stored as they finish.
+    resume : bool
+        Reuse chunks already in the cache instead of computing them again.
+    on_chunk : callable, optional
+        Called with the number of runs in each chunk as it finishes (progress).
+    """
+    chunks = run_specs(study)
+    digests: dict[str, str] = {}
+    keys = [chunk_key(chunk, digests) for chunk in chunks]
+    results: dict[str, list[dict[str, Any]]] = {}
+    if resume and cache is not None:
+        for key in keys:
+            cached = cache.get(key)
+            if cached is not None:
+                results[key] = cached
+    reused = len(results)
+    todo = [(key, chunk) for key, chunk in zip(keys, chunks, strict=True) if key not in results]
+    for key, records in _compute(todo, client):
+        results[key] = records
+        if cache is not None:
+            cache.put(key, records)
+        if on_chunk is not None:
+            on_chunk(len(records))
+    return [record for key in keys for record in results[key]], reused
+
+
+def _compute(todo, client):
+    if client is None:
+        for key, chunk in todo:
+            yield key, run_chunk(chunk)
+        return
+    from dask.distributed import as_completed
+
+    futures = {client.submit(run_chunk, chunk, key=f"pvyield-chunk-{key}", retries=3,
+                             pure=False): key for key, chunk in todo}
+    for future in as_completed(futures):
+        yield futures[future], future.result()

@@ -1,0 +1,246 @@
+"""Scenario files: a set of sites and a design matrix, expanded to site x scenario runs.
+
+A scenario file (YAML or TOML) names the sites and what to vary::
+
+    name: example
+    sites: [mauriti.yaml, ceme1.yaml]        # files or folders, relative to this file
+    matrix:                                   # dotted site-file paths -> values
+      plant.mounting:                         # a mapping gives each value a label
+        as-built: null                        # null keeps the site file's own value
+        tracker: {type: single_axis, gcr: 0.35}
+      plant.bifaciality: [0.0, 0.7]           # a list labels values by themselves
+      weather_source: [site, nsrdb]           # 'site' is the site file's own weather
+    weather_sources:
+      nsrdb:                                  # per site name: a weather section
+        CEME1: {file: ../weather/CHL_NSRDB_PSM3_TMY_-20.63_-69.90_922m_UTC.csv}
+
+The matrix expands to the cartesian product of its values; each product is one scenario,
+named by its labels. A combination that makes a site invalid is reported as an invalid run,
+never dropped.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pvyield.errors import SiteError
+from pvyield.site.load import SUFFIXES, format_validation_error, read_mapping
+
+#: The matrix key that selects a weather source instead of a site-file path.
+WEATHER_SOURCE = "weather_source"
+#: Weather source label meaning "the site file's own weather".
+OWN_WEATHER = "site"
+
+
+class TableSites(BaseModel):
+    """Sites from a table of coordinates, each row filling a template site file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    table: str = Field(description="CSV file; columns are dotted site-file paths "
+                                   "(name, latitude, longitude, elevation_m, ...).")
+    template: str = Field(description="Site file whose values the rows override.")
+
+
+class ScenarioFile(BaseModel):
+    """The root of a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, description="Name of the study.")
+    sites: list[str] | TableSites = Field(
+        description="Site files or folders (relative to the scenario file), or a table."
+    )
+    matrix: dict[str, list[Any] | dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Dotted site-file path (or 'weather_source') -> values to try.",
+    )
+    weather_sources: dict[str, dict[str, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="Weather source label -> site name -> weather section.",
+    )
+    chunk_size: int = Field(default=8, ge=1, le=10000, description="Sites per chunk of work.")
+
+    @field_validator("matrix")
+    @classmethod
+    def _non_empty(cls, matrix: dict) -> dict:
+        for key, values in matrix.items():
+            if not values:
+                raise ValueError(f"matrix.{key}: give at least one value")
+        return matrix
+
+
+@dataclasses.dataclass(frozen=True)
+class Design:
+    """One scenario: a label per varied parameter and the overrides they mean."""
+
+    name: str
+    labels: dict[str, str]
+    overrides: dict[str, Any]
+    weather_source: str = OWN_WEATHER
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteEntry:
+    """One site of the study: its raw mapping (None when unreadable) and where it came from."""
+
+    label: str
+    path: str
+    mapping: dict[str, Any] | None
+    error: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """A loaded scenario file: sites, designs and weather alternatives."""
+
+    name: str
+    path: str
+    sites: list[SiteEntry]
+    designs: list[Design]
+    weather_sources: dict[str, dict[str, dict[str, Any]]]
+    chunk_size: int
+
+
+def load_scenario(path: str | Path) -> Study:
+    """Read, validate and expand a scenario file.
+
+    Raises
+    ------
+    SiteError
+        When the scenario file itself is malformed. Unreadable *site* files do not raise:
+        they become sites with an ``error`` and are reported as failed runs.
+    """
+    path = Path(path)
+    try:
+        spec = ScenarioFile.model_validate(read_mapping(path))
+    except ValidationError as exc:
+        raise SiteError(format_validation_error(path, exc).replace("site file",
+                                                                  "scenario file")) from None
+    sites = _table_sites(path, spec.sites) if isinstance(spec.sites, TableSites) else (
+        _file_sites(path, spec.sites))
+    if not sites:
+        raise SiteError(f"{path}: sites: no site files found")
+    for source in spec.matrix.get(WEATHER_SOURCE, []):
+        if source != OWN_WEATHER and source not in spec.weather_sources:
+            raise SiteError(f"{path}: matrix.{WEATHER_SOURCE}: {source!r} is not defined in "
+                            f"weather_sources (defined: {sorted(spec.weather_sources)})")
+    return Study(spec.name, str(path), sites, expand_matrix(spec.matrix),
+                 _resolve_weather_paths(path, spec.weather_sources), spec.chunk_size)
+
+
+def expand_matrix(matrix: dict[str, list[Any] | dict[str, Any]]) -> list[Design]:
+    """Cartesian product of the matrix values, one :class:`Design` per combination."""
+    axes = []
+    for key, values in matrix.items():
+        labelled = values if isinstance(values, dict) else {_label(v): v for v in values}
+        axes.append([(key, str(label), value) for label, value in labelled.items()])
+    designs = []
+    for combination in itertools.product(*axes):
+        labels = {key: label for key, label, _ in combination}
+        overrides = {key: value for key, _, value in combination
+                     if key != WEATHER_SOURCE and value is not None}
+        source = labels.get(WEATHER_SOURCE, OWN_WEATHER)
+        name = ",".join(f"{key.rsplit('.', 1)[-1]}={label}" for key, label in labels.items())
+        designs.append(Design(name or "as-built", labels, overrides, source))
+    return designs
+
+
+def _label(value: Any) -> str:
+    return "null" if value is None else str(value)
+
+
+def _file_sites(scenario: Path, entries: list[str]) -> list[SiteEntry]:
+    files: list[Path] = []
+    for entry in entries:
+        target = scenario.parent / entry
+        if target.is_dir():
+            files += sorted(p for p in target.iterdir() if p.suffix.lower() in SUFFIXES
+                            and p.resolve() != scenario.resolve())
+        else:
+            files.append(target)
+    sites = []
+    for file in files:
+        try:
+            mapping = read_mapping(file)
+        except SiteError as exc:
+            sites.append(SiteEntry(file.stem, str(file), None, str(exc)))
+            continue
+        if "matrix" in mapping or "sites" in mapping:  # another scenario file in a folder
+            continue
+        sites.append(SiteEntry(str(mapping.get("name", file.stem)), str(file), mapping))
+    return _unique_labels(sites)
+
+
+def _table_sites(scenario: Path, spec: TableSites) -> list[SiteEntry]:
+    import pandas as pd
+
+    table_path = scenario.parent / spec.table
+    template_path = scenario.parent / spec.template
+    template = read_mapping(template_path)
+    try:
+        table = pd.read_csv(table_path)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise SiteError(f"{table_path}: cannot read site table ({exc})") from None
+    if "name" not in table.columns:
+        raise SiteError(f"{table_path}: line 1: the site table needs a 'name' column")
+    sites = []
+    for row in table.to_dict(orient="records"):
+        mapping = apply_overrides(template, {k: _plain(v) for k, v in row.items()},
+                                  reason=f"from the site table {spec.table}")
+        sites.append(SiteEntry(str(row["name"]), str(template_path), mapping))
+    return _unique_labels(sites)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars from pandas -> Python scalars, so strict validation accepts them."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _unique_labels(sites: list[SiteEntry]) -> list[SiteEntry]:
+    seen: dict[str, int] = {}
+    out = []
+    for site in sites:
+        count = seen.get(site.label, 0)
+        seen[site.label] = count + 1
+        out.append(site if count == 0 else dataclasses.replace(site, label=f"{site.label}#{count}"))
+    return out
+
+
+def _resolve_weather_paths(scenario: Path, sources: dict) -> dict:
+    """Weather files named in the scenario file are relative to the scenario file."""
+    resolved = copy.deepcopy(sources)
+    for per_site in resolved.values():
+        for section in per_site.values():
+            if "file" in section and not Path(section["file"]).is_absolute():
+                section["file"] = str((scenario.parent / section["file"]).resolve())
+    return resolved
+
+
+def apply_overrides(
+    mapping: dict[str, Any], overrides: dict[str, Any],
+    reason: str = "set by the scenario's design matrix",
+) -> dict[str, Any]:
+    """A deep copy of a site mapping with dotted-path values replaced.
+
+    A replaced section loses the ``sources`` and ``assumptions`` entries at or below it
+    (they described the old value); the new values are recorded as assumptions with
+    ``reason``.
+    """
+    out = copy.deepcopy(mapping)
+    for path, value in overrides.items():
+        node = out
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = copy.deepcopy(value)
+        for kind in ("sources", "assumptions"):
+            entries = out.get(kind, {})
+            out[kind] = {k: v for k, v in entries.items()
+                         if k != path and not k.startswith(path + ".")}
+        out.setdefault("assumptions", {})[path] = reason
+    return out

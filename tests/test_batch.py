@@ -1,0 +1,245 @@
+"""Batch studies: expansion, failures, resume, atomic output, serial == distributed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+import pvyield
+from pvyield.batch import (
+    compare,
+    load_scenario,
+    read_dataset,
+    run_batch,
+    summary_frame,
+    write_dataset,
+)
+from pvyield.batch import runner as runner_module
+from pvyield.batch.scenario import expand_matrix
+from pvyield.cli import main
+
+from .conftest import SITES
+
+CEME1 = str(SITES / "ceme1.yaml")
+MAURITI = str(SITES / "mauriti.yaml")
+
+
+def write_scenario(tmp_path, name="study.yaml", **fields):
+    data = {"name": "test study", "sites": [CEME1], "matrix": {}, **fields}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def same_results(a: xr.Dataset, b: xr.Dataset) -> None:
+    xr.testing.assert_identical(a.drop_attrs(), b.drop_attrs())
+
+
+def test_matrix_expands_to_the_cartesian_product():
+    designs = expand_matrix({"plant.bifaciality": [0.0, 0.7],
+                             "plant.mounting": {"as-built": None, "tracker": {"x": 1}},
+                             "losses.soiling_pct": [1, 2, 3]})
+    assert len(designs) == 12
+    assert designs[0].name == "bifaciality=0.0,mounting=as-built,soiling_pct=1"
+    assert "plant.mounting" not in designs[0].overrides  # null keeps the site's own value
+    assert designs[-1].overrides["plant.mounting"] == {"x": 1}
+
+
+def test_each_design_changes_what_it_says(tmp_path):
+    path = write_scenario(tmp_path, matrix={"losses.soiling_pct": [0.0, 5.0]})
+    ds = run_batch(path)
+    clean, dirty = ds["annual_energy_gwh"].sel(site="CEME1").to_numpy()
+    assert dirty < clean
+    # the 0 % soiling run equals a direct estimate with the same change
+    site = pvyield.load_site(CEME1)
+    direct = pvyield.estimate(site.model_copy(
+        update={"losses": site.losses.model_copy(update={"soiling_pct": 0.0})}))
+    assert clean == pytest.approx(direct.annual_energy_gwh, rel=1e-12)
+
+
+def test_invalid_combination_and_bad_site_are_reported_not_dropped(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: broken\nlatitude: 95\n", encoding="utf-8")
+    path = write_scenario(tmp_path, sites=[CEME1, str(bad)],
+                          matrix={"plant.bifaciality": [0.0, 0.7],
+                                  "plant.mounting.gcr": {"as-built": None, "dense": 0.6,
+                                                         "huge": 1.5}})
+    ds = run_batch(path)
+    assert ds.sizes == {"site": 2, "scenario": 6, "month": 12, "stage": 13}
+    status = ds["status"].to_pandas()
+    assert (status.loc["broken"] == "invalid").all()
+    assert "latitude" in str(ds["error"].sel(site="broken").to_numpy()[0])
+    huge = [s for s in ds.scenario.to_numpy() if "gcr=huge" in s]
+    assert (status.loc["CEME1", huge] == "invalid").all()
+    assert "gcr" in str(ds["error"].sel(site="CEME1", scenario=huge[0]).item())
+    good = [s for s in ds.scenario.to_numpy() if "gcr=huge" not in s]
+    assert (status.loc["CEME1", good] == "ok").all()
+    assert np.isfinite(ds["annual_energy_gwh"].sel(site="CEME1", scenario=good)).all()
+
+
+def test_undefined_weather_source_is_a_scenario_error(tmp_path):
+    path = write_scenario(tmp_path, matrix={"weather_source": ["site", "nsrdb"]})
+    with pytest.raises(pvyield.SiteError, match=r"nsrdb.*not defined"):
+        load_scenario(path)
+
+
+def test_netcdf_round_trip_keeps_values_and_units(tmp_path):
+    path = write_scenario(tmp_path, sites=[CEME1, MAURITI],
+                          matrix={"plant.bifaciality": [0.0, 0.7]})
+    ds = run_batch(path)
+    out = tmp_path / "results.nc"
+    write_dataset(ds, out)
+    back = read_dataset(out)
+    xr.testing.assert_identical(ds, back)
+    assert back["annual_energy_gwh"].attrs["units"] == "GW h"
+    assert back["capacity_factor_ac"].attrs["units"] == "1"
+    assert back.attrs["Conventions"] == "CF-1.10"
+    frame = summary_frame(back)
+    assert len(frame) == 4 and set(frame["status"]) == {"ok"}
+
+
+def test_interrupted_batch_resumes_without_recomputing(tmp_path, monkeypatch):
+    path = write_scenario(tmp_path, sites=[CEME1, MAURITI], chunk_size=1,
+                          matrix={"plant.bifaciality": [0.0, 0.7]})
+    cache = tmp_path / "parts"
+    calls = []
+    real = runner_module.run_chunk
+
+    def interrupted_after_one(specs):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(specs[0].site)
+        return real(specs)
+
+    monkeypatch.setattr(runner_module, "run_chunk", interrupted_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(path, cache_dir=cache)
+    assert len(list(cache.glob("*.json"))) == 1
+
+    computed = []
+    monkeypatch.setattr(runner_module, "run_chunk",
+                        lambda specs: computed.append(specs[0].site) or real(specs))
+    resumed = run_batch(path, cache_dir=cache, resume=True)
+    assert computed == ["Mauriti"]  # CEME1 came from the cache
+    same_results(resumed, run_batch(path))
+
+
+def test_killed_write_leaves_the_previous_file(tmp_path, monkeypatch):
+    path = write_scenario(tmp_path)
+    ds = run_batch(path)
+    out = tmp_path / "results.nc"
+    write_dataset(ds, out)
+    before = out.read_bytes()
+
+    def dies_half_way(self, target, *args, **kwargs):
+        with open(target, "wb") as fh:
+            fh.write(b"CDF\x01 truncated")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        write_dataset(ds, out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc", "study.yaml"]
+
+
+def test_compare_flags_designs_whose_rank_changes_with_the_weather():
+    ds = xr.Dataset(
+        {"specific_yield_kwh_per_kwp": (("site", "scenario"), [[2000.0, 1900.0, 1800.0,
+                                                                1950.0]]),
+         "status": (("site", "scenario"), [["ok"] * 4])},
+        coords={"site": ["A"], "scenario": ["a,x", "b,x", "a,y", "b,y"],
+                "design": ("scenario", ["a", "b", "a", "b"]),
+                "weather_source": ("scenario", ["x", "x", "y", "y"])})
+    result = compare(ds)
+    assert set(result.unstable["design"]) == {"a", "b"}
+    assert result.spread.set_index("design").loc["a", "spread_pct"] == pytest.approx(
+        200 / 1900 * 100)
+    ranking = result.ranking.set_index("design")
+    assert ranking.loc["b", "rank"] == 1  # mean 1925 beats 1900
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as local, Client(local) as client:
+        yield client
+
+
+def test_distributed_equals_serial(tmp_path, cluster):
+    path = write_scenario(tmp_path, sites=[CEME1, MAURITI], chunk_size=1,
+                          matrix={"plant.bifaciality": [0.0, 0.7]})
+    same_results(run_batch(path, client=cluster), run_batch(path))
+
+
+def test_batch_survives_a_killed_worker(tmp_path, cluster):
+    path = write_scenario(tmp_path, sites=[CEME1, MAURITI], chunk_size=1,
+                          matrix={"losses.soiling_pct": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    serial = run_batch(path)
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.update(ds=run_batch(path, client=cluster)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not cluster.processing() or not any(cluster.processing().values()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    busy = next(addr for addr, tasks in cluster.processing().items() if tasks)
+    pid = cluster.run(os.getpid, workers=[busy])[busy]
+    os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=120)
+    assert "ds" in outcome, "batch did not finish after a worker was killed"
+    same_results(outcome["ds"], serial)
+
+
+def test_cli_example_batch_serial_and_two_workers(tmp_path, capsys):
+    serial_out, dask_out = tmp_path / "serial.nc", tmp_path / "dask.nc"
+    start = time.monotonic()
+    code = main(["batch", str(SITES / "example-batch.yaml"), "--out", str(serial_out)])
+    elapsed = time.monotonic() - start
+    printed = capsys.readouterr().out
+    assert code in (0, 3)
+    assert elapsed < 60
+    assert "rank" in printed and "tracker-1p" in printed
+    assert main(["batch", str(SITES / "example-batch.yaml"), "--out", str(dask_out),
+                 "--workers", "2"]) == code
+    serial, distributed = read_dataset(serial_out), read_dataset(dask_out)
+    same_results(serial, distributed)
+    assert serial.sizes["site"] == 2 and len(set(serial["design"].to_numpy())) >= 4
+    assert (tmp_path / "serial.csv").is_file()
+    assert not (tmp_path / "serial.nc.parts").exists()
+
+
+def test_cli_exit_code_says_some_runs_failed(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: broken\n", encoding="utf-8")
+    path = write_scenario(tmp_path, sites=[CEME1, str(bad)])
+    assert main(["batch", str(path), "--out", str(tmp_path / "r.nc")]) == 3
+    captured = capsys.readouterr()
+    assert "INVALID: broken" in captured.err
+    assert read_dataset(tmp_path / "r.nc")["status"].sel(site="CEME1").item() == "ok"
+
+
+def test_estimate_skips_scenario_files(capsys):
+    assert main(["estimate", CEME1, str(SITES / "example-batch.yaml"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "scenario file" in captured.err and "CEME1:" in captured.out
+
+
+def test_zarr_round_trip(tmp_path):
+    ds = run_batch(write_scenario(tmp_path, matrix={"plant.bifaciality": [0.0, 0.7]}))
+    out = tmp_path / "results.zarr"
+    write_dataset(ds, out)
+    write_dataset(ds, out)  # replacing an existing store
+    back = read_dataset(out)
+    xr.testing.assert_equal(ds, back)
+    assert back["annual_energy_gwh"].attrs["units"] == "GW h"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
