@@ -19,6 +19,7 @@ from pathlib import Path
 from pvyield import __version__
 from pvyield.errors import PvyieldError
 from pvyield.estimate import estimate
+from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
 from pvyield.site import read_mapping
 from pvyield.site.schema import Site
@@ -50,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("sites", nargs="+", type=Path, help="site files (.yaml, .yml, .toml)")
     est.add_argument("--out", type=Path, help="write the results as JSON to this file")
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
+    est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
+                     help="skip the sensitivity runs that reconcile reported figures")
     est.set_defaults(handler=_estimate)
 
     batch = commands.add_parser("batch", help="run a scenario file: many sites x designs")
@@ -82,10 +85,13 @@ def _estimate(args: argparse.Namespace) -> int:
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
     results = [estimate(path) for path in paths]  # all or nothing: errors come first
-    for result in results:
-        print(summary_text(result) if args.quiet else full_text(result))
+    reconciled = [reconcile(r) if args.reconcile else None for r in results]
+    for result, rec in zip(results, reconciled, strict=True):
+        print(summary_text(result) if args.quiet else full_text(result, rec))
     if args.out is not None:
-        document = {"pvyield_version": __version__, "sites": [r.to_dict() for r in results]}
+        sites = [{**r.to_dict(), **({"reconciliation": rec.to_dict()} if rec else {})}
+                 for r, rec in zip(results, reconciled, strict=True)]
+        document = {"pvyield_version": __version__, "sites": sites}
         write_atomic(args.out, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {args.out}")
     return 0
@@ -161,8 +167,8 @@ def summary_text(r: Result) -> str:
             f"PR {r.performance_ratio:.1%}, {r.households_served:,.0f} households")
 
 
-def full_text(r: Result) -> str:
-    """A readable report of one estimate for the terminal."""
+def full_text(r: Result, rec: Reconciliation | None = None) -> str:
+    """A readable report of one estimate (and its reconciliation) for the terminal."""
     site, w = r.site, r.weather
     plant = site.plant
     lines = [
@@ -205,9 +211,47 @@ def full_text(r: Result) -> str:
         if c.drivers:
             lines.append(f"      depends most on: {', '.join(c.drivers)}")
         lines.append(f"      source: {c.source}" + (f" ({c.date})" if c.date else " (undated)"))
+    lines += ["", *uncertainty_lines(r)]
+    if rec is not None:
+        lines += ["", *reconciliation_lines(rec, r.uncertainty.average.years)]
     lines += ["", f"assumptions ({len(r.assumptions)}):"]
     lines += [f"  - {a}" for a in r.assumptions]
     return "\n".join(lines)
+
+
+def uncertainty_lines(r: Result) -> list[str]:
+    """P-values of one year and of the multi-year average, and the lifetime energy."""
+    u = r.uncertainty
+    lines = [f"exceedance (normal): model and data {u.model_sigma_pct:.1f} %, inter-annual "
+             f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})",
+             f"  {'':<14}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
+             + "    sigma"]
+    for label, ex in (("one year", u.one_year), (f"{u.average.years}-year avg", u.average)):
+        lines.append(f"  {label:<14}" + "".join(f"{ex.at(level):9,.1f}" for level in
+                                               (50, 75, 90, 99)) + f"  {ex.sigma_pct:5.1f} %"
+                     + "  GWh/yr")
+    lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
+                 f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
+                 f"{u.lifetime_average_gwh:,.1f} GWh/yr (year 1: {u.lifetime_gwh[0]:,.1f}, "
+                 f"year {len(u.lifetime_gwh)}: {u.lifetime_gwh[-1]:,.1f})")
+    return lines
+
+
+def reconciliation_lines(rec: Reconciliation, years: int) -> list[str]:
+    """Claims against the estimate's distribution, and the one-at-a-time sensitivities."""
+    lines = [f"reconciliation (claims against the {years}-year average; "
+             "P(exceed) = chance the average exceeds the claim)"]
+    for c in rec.claims:
+        lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = {c.implied_energy_gwh:7,.1f} "
+                     f"GWh/yr  P(exceed) {c.exceedance_pct:3.0f} %  -> {c.verdict}")
+    lines.append("  sensitivities, one at a time (annual energy, base "
+                 f"{rec.base_energy_gwh:,.1f} GWh):")
+    for s in rec.sensitivities:
+        low = s.low if isinstance(s.low, str) else _num(s.low)
+        high = s.high if isinstance(s.high, str) else _num(s.high)
+        lines.append(f"    {s.parameter:<28} {low:>11} -> {s.energy_low_gwh:7,.1f}   "
+                     f"{high:>11} -> {s.energy_high_gwh:7,.1f}   ({s.why})")
+    return lines
 
 
 def _num(value: float) -> str:

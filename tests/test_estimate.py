@@ -38,6 +38,9 @@ def test_json_layout_scripts_rely_on(document):
             assert {"metric", "reported", "estimate", "deviation_pct", "verdict"} <= check.keys()
         assert {"transposition", "iam", "soiling", "temperature", "inverter", "clipping",
                 "ac_losses", "availability"} <= site["losses_pct"].keys()
+        assert site["p90_gwh"] < site["p50_gwh"] == site["annual_energy_gwh"]
+        claims = site["reconciliation"]["claims"]
+        assert claims and all(c["verdict"] for c in claims)
 
 
 def test_mauriti_near_its_reported_980_gwh(mauriti_result):
@@ -111,3 +114,11 @@ def test_output_into_missing_folder_is_a_clear_error(tmp_path, capsys):
                  str(tmp_path / "nowhere" / "r.json")])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_terminal_output_has_p_values_and_reconciliation(capsys):
+    assert main(["estimate", str(SITES / "ceme1.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "P90" in out and "10-year avg" in out
+    assert "reconciliation" in out and "plausible within P10-P90" in out
+    assert "plant.mounting" in out  # the sensitivity table

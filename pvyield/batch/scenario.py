@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pvyield.errors import SiteError
 from pvyield.site.load import SUFFIXES, format_validation_error, read_mapping
+from pvyield.site.overrides import apply_overrides
 
 #: The matrix key that selects a weather source instead of a site-file path.
 WEATHER_SOURCE = "weather_source"
@@ -219,28 +220,3 @@ def _resolve_weather_paths(scenario: Path, sources: dict) -> dict:
             if "file" in section and not Path(section["file"]).is_absolute():
                 section["file"] = str((scenario.parent / section["file"]).resolve())
     return resolved
-
-
-def apply_overrides(
-    mapping: dict[str, Any], overrides: dict[str, Any],
-    reason: str = "set by the scenario's design matrix",
-) -> dict[str, Any]:
-    """A deep copy of a site mapping with dotted-path values replaced.
-
-    A replaced section loses the ``sources`` and ``assumptions`` entries at or below it
-    (they described the old value); the new values are recorded as assumptions with
-    ``reason``.
-    """
-    out = copy.deepcopy(mapping)
-    for path, value in overrides.items():
-        node = out
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = copy.deepcopy(value)
-        for kind in ("sources", "assumptions"):
-            entries = out.get(kind, {})
-            out[kind] = {k: v for k, v in entries.items()
-                         if k != path and not k.startswith(path + ".")}
-        out.setdefault("assumptions", {})[path] = reason
-    return out

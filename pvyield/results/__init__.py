@@ -18,11 +18,20 @@ from pydantic import BaseModel
 from pvyield.model.chain import MODEL_CONSTANTS, STAGES, ChainOutput
 from pvyield.results.checks import Check, check_all
 from pvyield.results.households import HouseholdsServed, households_served
+from pvyield.results.uncertainty import (
+    BIFACIAL_RELATIVE,
+    DEFAULT_INTERANNUAL,
+    DEFAULT_ITEMS,
+    SYNTHETIC_ITEM,
+    Item,
+    Uncertainty,
+    uncertainty,
+)
 from pvyield.site.load import defaults_used
 from pvyield.site.schema import Site, field_description
 from pvyield.weather.frame import WeatherMeta
 
-__all__ = ["Assumption", "Check", "HouseholdsServed", "Result", "summarise"]
+__all__ = ["Assumption", "Check", "HouseholdsServed", "Result", "Uncertainty", "summarise"]
 
 #: Fields that are not model parameters and need no source.
 _NOT_PARAMETERS = ("name", "country", "region", "reported", "sources", "assumptions",
@@ -59,6 +68,9 @@ class Result:
         relative to the stage before (negative: a gain).
     checks : list of Check
         Every reported figure against the estimate.
+    uncertainty : Uncertainty
+        P50/P75/P90/P99 of one year and of a multi-year average, the budget behind them,
+        and the year-by-year lifetime energy.
     assumptions : list of Assumption
         Every value the estimate rests on that has no source, every default used, every
         derived value, every weather correction and the model's fixed constants.
@@ -77,6 +89,7 @@ class Result:
     monthly: pd.DataFrame
     losses: pd.DataFrame
     checks: list[Check]
+    uncertainty: Uncertainty
     assumptions: list[Assumption]
     timeseries: pd.DataFrame
 
@@ -110,6 +123,10 @@ class Result:
             "monthly_energy_gwh": [float(v) for v in self.monthly["energy_gwh"]],
             "losses_pct": {k: float(v) for k, v in self.losses["loss_pct"].items()},
             "checks": [c.to_dict() for c in self.checks],
+            **{k: v for k, v in self.uncertainty.to_dict().items() if k.endswith("_gwh")
+               and k.startswith("p")},
+            "lifetime_average_gwh": self.uncertainty.lifetime_average_gwh,
+            "uncertainty": self.uncertainty.to_dict(),
             "assumptions": [dataclasses.asdict(a) for a in self.assumptions],
             "weather": {
                 "source": w.source,
@@ -141,6 +158,7 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
     poa_kwh_m2 = float(ts["poa_global"].sum()) * dt_h / 1e3 / chain.years
     dc_kw = plant.dc_capacity_mwp * 1e3
     households = households_served(site, energy_gwh * 1e6)
+    losses = loss_table(chain.stage_energy_kwh, chain.years)
     return Result(
         site=site,
         weather=weather,
@@ -151,11 +169,46 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
         performance_ratio=energy_gwh * 1e6 / (poa_kwh_m2 * dc_kw),
         households=households,
         monthly=monthly_table(ts, dt_h, chain.years, dc_kw),
-        losses=loss_table(chain.stage_energy_kwh, chain.years),
+        losses=losses,
         checks=check_all(site, energy_gwh, households, weather.synthetic),
+        uncertainty=uncertainty(energy_gwh, site.losses.degradation_pct_per_year,
+                                uncertainty_items(site, weather, losses),
+                                interannual_variability(site, ts, dt_h, chain.years),
+                                site.uncertainty.average_years),
         assumptions=list_assumptions(site, weather),
         timeseries=ts,
     )
+
+
+def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) -> list[Item]:
+    """The model and data uncertainty budget: defaults, conditional items, site overrides."""
+    budget = {name: Item(name, sigma, source) for name, (sigma, source) in DEFAULT_ITEMS.items()}
+    if weather.synthetic:
+        budget["synthetic_weather"] = Item("synthetic_weather", *SYNTHETIC_ITEM)
+    gain_pct = -float(losses.loc["bifacial", "loss_pct"])
+    if gain_pct > 0:
+        budget["bifacial"] = Item("bifacial", BIFACIAL_RELATIVE * gain_pct,
+                                  f"{BIFACIAL_RELATIVE:.0%} of the modelled bifacial gain "
+                                  f"({gain_pct:.1f} %): rear irradiance models disagree by "
+                                  "that much")
+    for name, item in site.uncertainty.items.items():
+        budget[name] = Item(name, item.sigma_pct, f"site file: {item.source}")
+    return list(budget.values())
+
+
+def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: float) -> Item:
+    """Year-to-year variability of energy: measured on multi-year weather, else stated."""
+    if years >= 2:
+        yearly = ts["p_ac"].groupby(ts.index.year).sum() * dt_h
+        complete = yearly[ts["p_ac"].groupby(ts.index.year).size() * dt_h >= 8700]
+        if len(complete) >= 2:
+            cov = float(complete.std(ddof=1) / complete.mean() * 100.0)
+            return Item("interannual", cov, f"standard deviation of {len(complete)} "
+                                            "simulated years of the weather series")
+    if site.uncertainty.interannual is not None:
+        spec = site.uncertainty.interannual
+        return Item("interannual", spec.sigma_pct, f"site file: {spec.source}")
+    return Item("interannual", *DEFAULT_INTERANNUAL)
 
 
 def monthly_table(ts: pd.DataFrame, dt_h: float, years: float, dc_kw: float) -> pd.DataFrame:

@@ -336,6 +336,45 @@ class Households(StrictModel):
     source: str = Field(min_length=3, description="Where the figure comes from.")
 
 
+class UncertaintyItem(StrictModel):
+    """One standard uncertainty with its source."""
+
+    sigma_pct: float = Field(ge=0, le=50, description="One standard deviation [% of energy].")
+    source: str = Field(min_length=3, description="Where the value comes from.")
+
+
+#: Uncertainty items a site file may set (pvyield.results.uncertainty has their defaults).
+UNCERTAINTY_ITEMS = ("irradiance", "transposition", "temperature", "soiling",
+                     "mismatch_and_wiring", "inverter", "availability", "synthetic_weather",
+                     "bifacial")
+
+
+class UncertaintySpec(StrictModel):
+    """Replacements for pvyield's default uncertainty budget."""
+
+    items: dict[str, UncertaintyItem] = Field(
+        default_factory=dict,
+        description="Item name -> value and source; names: " + ", ".join(UNCERTAINTY_ITEMS),
+    )
+    interannual: UncertaintyItem | None = Field(
+        default=None,
+        description="Inter-annual variability of yearly energy, when the weather holds one "
+        "year; default 4 % (Gueymard & Wilcox 2011).",
+    )
+    average_years: int = Field(
+        default=10, ge=1, le=40, description="Years of the multi-year average P-values."
+    )
+
+    @field_validator("items")
+    @classmethod
+    def _known_items(cls, items: dict[str, UncertaintyItem]) -> dict[str, UncertaintyItem]:
+        unknown = sorted(set(items) - set(UNCERTAINTY_ITEMS))
+        if unknown:
+            raise ValueError(f"unknown uncertainty item(s) {unknown}; allowed: "
+                             f"{', '.join(UNCERTAINTY_ITEMS)}")
+        return items
+
+
 class Site(StrictModel):
     """A PV plant and where it stands: the root of a site file."""
 
@@ -360,6 +399,7 @@ class Site(StrictModel):
         description="Household consumption; when omitted, the country's figure from "
         "pvyield's table is used.",
     )
+    uncertainty: UncertaintySpec = Field(default_factory=UncertaintySpec)
     reported: list[Reported] = Field(default_factory=list)
     sources: dict[str, str] = Field(
         default_factory=dict, description="Dotted field path -> source of its value."

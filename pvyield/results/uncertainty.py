@@ -1,0 +1,172 @@
+"""Exceedance values (P50, P75, P90, P99) and lifetime energy.
+
+Method (reproducible by hand):
+
+1. The estimate is the median: P50 of year one is the first-year energy ``E1``; P50 of an
+   N-year average is the mean of years 1..N with the annual degradation rate ``d``:
+   ``E1 * mean((1 - d) ** (y - 1) for y in 1..N)``.
+2. Model and data uncertainty ``s_model`` [%] is the quadrature sum of independent items
+   (irradiance data, transposition, temperature, soiling, mismatch and wiring, inverter,
+   availability, synthetic generator, bifacial rear gain, degradation); each has a stated
+   value and source, and a site file may replace any of them.
+3. Inter-annual variability ``s_iav`` [%] of the yearly energy: the standard deviation of
+   annual energies when the weather holds several years, else a stated default.
+4. One year: ``s = sqrt(s_model**2 + s_iav**2)``; an N-year average:
+   ``s = sqrt(s_model**2 + s_iav**2 / N)`` (weather years independent, model errors not).
+5. Normal distribution: ``P(x) = P50 * (1 - z(x) * s / 100)`` with z = 0.6745 (P75),
+   1.2816 (P90), 2.3263 (P99), and symmetrically P10 = P50 * (1 + 1.2816 s / 100).
+
+References
+----------
+.. [1] Thevenard, D., Pelland, S. (2013). Estimating the uncertainty in long-term photovoltaic
+   yield predictions. Solar Energy 91, 432-445. doi:10.1016/j.solener.2011.05.006
+.. [2] Gueymard, C.A., Wilcox, S.M. (2011). Assessment of spatial and temporal variability in
+   the US solar resource from radiometric measurements and predictions from models using
+   ground-based or satellite data. Solar Energy 85(5), 1068-1084.
+   doi:10.1016/j.solener.2011.02.030
+.. [3] Jordan, D.C., Kurtz, S.R. (2013). Photovoltaic degradation rates - an analytical
+   review. Progress in Photovoltaics 21(1), 12-29. doi:10.1002/pip.1182
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from scipy import stats
+
+#: Exceedance levels reported (probability that a year, or an average, is exceeded).
+LEVELS = (50, 75, 90, 99)
+#: Default uncertainty items [% of energy, one standard deviation] and their sources.
+DEFAULT_ITEMS: dict[str, tuple[float, str]] = {
+    "irradiance": (5.0, "long-term mean of satellite-derived or atlas irradiance; within "
+                        "the range discussed by Thevenard & Pelland 2013"),
+    "transposition": (2.0, "Perez transposition to the module plane; Thevenard & Pelland "
+                           "2013"),
+    "temperature": (1.0, "cell-temperature model and air temperature at the site"),
+    "soiling": (1.5, "soiling loss of a cleaned plant, ±1.5 points"),
+    "mismatch_and_wiring": (1.0, "mismatch and DC/AC ohmic losses"),
+    "inverter": (0.5, "inverter efficiency curve and clipping"),
+    "availability": (1.0, "plant availability, ±1 point"),
+}
+#: Added when the weather is synthetic: the generator's own error on real files (annual
+#: energy within 3 % in the validation of pvyield's synthetic years).
+SYNTHETIC_ITEM = (2.0, "synthetic hourly year from monthly means: annual energy within 3 % "
+                       "of real hourly files in pvyield's validation")
+#: Added for bifacial plants, as a fraction of the bifacial gain.
+BIFACIAL_RELATIVE = 0.25
+#: Standard deviation of the degradation rate [%/yr] (Jordan & Kurtz 2013).
+DEGRADATION_RATE_SIGMA = 0.25
+#: Inter-annual variability of yearly energy when the weather holds one (typical) year.
+DEFAULT_INTERANNUAL = (4.0, "coefficient of variation of annual GHI typically 2-5 % "
+                            "(Gueymard & Wilcox 2011); 4 % assumed")
+#: Years in the multi-year average of the P-values, and in the lifetime.
+AVERAGE_YEARS = 10
+LIFETIME_YEARS = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One uncertainty: name, standard deviation [% of energy], where the value comes from."""
+
+    name: str
+    sigma_pct: float
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Exceedance:
+    """P-values of one period (one year, or an average over ``years``)."""
+
+    years: int
+    p50_gwh: float
+    sigma_pct: float
+    values_gwh: dict[int, float]  # level -> energy [GWh/yr]
+    p10_gwh: float
+
+    def at(self, level: int) -> float:
+        """Energy exceeded with probability ``level`` % [GWh/yr]."""
+        return self.values_gwh[level]
+
+
+@dataclasses.dataclass(frozen=True)
+class Uncertainty:
+    """Exceedance values for one year and for an N-year average, with their budget."""
+
+    items: tuple[Item, ...]
+    model_sigma_pct: float
+    interannual: Item
+    one_year: Exceedance
+    average: Exceedance
+    lifetime_gwh: tuple[float, ...]
+
+    @property
+    def lifetime_average_gwh(self) -> float:
+        """Mean yearly energy over the lifetime [GWh/yr]."""
+        return sum(self.lifetime_gwh) / len(self.lifetime_gwh)
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: ``p50_gwh``, ``p90_gwh``... of one year, plus the rest."""
+        out = {f"p{level}_gwh": self.one_year.at(level) for level in LEVELS}
+        out["p10_gwh"] = self.one_year.p10_gwh
+        out["sigma_one_year_pct"] = self.one_year.sigma_pct
+        out[f"average_{self.average.years}_years"] = {
+            **{f"p{level}_gwh": self.average.at(level) for level in LEVELS},
+            "p10_gwh": self.average.p10_gwh, "sigma_pct": self.average.sigma_pct}
+        out["model_sigma_pct"] = self.model_sigma_pct
+        out["interannual"] = dataclasses.asdict(self.interannual)
+        out["items"] = [dataclasses.asdict(i) for i in self.items]
+        out["lifetime_gwh"] = list(self.lifetime_gwh)
+        out["lifetime_average_gwh"] = self.lifetime_average_gwh
+        return out
+
+
+def z_score(level: int) -> float:
+    """Standard-normal quantile for an exceedance level: 1.2816 for P90."""
+    return float(stats.norm.ppf(level / 100.0))
+
+
+def combine(sigmas_pct: list[float]) -> float:
+    """Quadrature sum of independent relative uncertainties [%]."""
+    return math.sqrt(sum(s * s for s in sigmas_pct))
+
+
+def lifetime_energy(first_year_gwh: float, degradation_pct_per_year: float,
+                    years: int = LIFETIME_YEARS) -> tuple[float, ...]:
+    """Energy of each year 1..N [GWh]: year one (with LID) then compound degradation."""
+    rate = degradation_pct_per_year / 100.0
+    return tuple(first_year_gwh * (1.0 - rate) ** (y - 1) for y in range(1, years + 1))
+
+
+def exceedance(p50_gwh: float, sigma_pct: float, years: int) -> Exceedance:
+    """Normal exceedance values around a median."""
+    values = {level: p50_gwh * (1.0 - z_score(level) * sigma_pct / 100.0) for level in LEVELS}
+    return Exceedance(years, p50_gwh, sigma_pct, values,
+                      p50_gwh * (1.0 + z_score(90) * sigma_pct / 100.0))
+
+
+def uncertainty(
+    first_year_gwh: float,
+    degradation_pct_per_year: float,
+    items: list[Item],
+    interannual: Item,
+    average_years: int = AVERAGE_YEARS,
+) -> Uncertainty:
+    """P-values of one year and of an ``average_years`` average, and the lifetime energy.
+
+    The degradation-rate uncertainty enters only the average: after ``y`` years a rate error
+    of ``DEGRADATION_RATE_SIGMA`` shifts energy by about ``y`` times it, so the average over N
+    years carries ``DEGRADATION_RATE_SIGMA * (N - 1) / 2``.
+    """
+    model = combine([i.sigma_pct for i in items])
+    degradation = Item("degradation", DEGRADATION_RATE_SIGMA * (average_years - 1) / 2.0,
+                       f"degradation rate ±{DEGRADATION_RATE_SIGMA} %/yr (Jordan & Kurtz "
+                       f"2013), averaged over {average_years} years")
+    model_average = combine([model, degradation.sigma_pct])
+    years = lifetime_energy(first_year_gwh, degradation_pct_per_year, LIFETIME_YEARS)
+    average_p50 = sum(years[:average_years]) / average_years
+    one = exceedance(first_year_gwh, combine([model, interannual.sigma_pct]), 1)
+    avg = exceedance(average_p50, math.sqrt(model_average**2
+                                            + interannual.sigma_pct**2 / average_years),
+                     average_years)
+    return Uncertainty((*items, degradation), model, interannual, one, avg, years)

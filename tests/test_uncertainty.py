@@ -1,0 +1,106 @@
+"""P-values and lifetime energy against hand calculations; reconciliation directions."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pvyield.reconcile import _claim, reconcile
+from pvyield.results.uncertainty import Item, lifetime_energy, uncertainty, z_score
+from pvyield.site.schema import Reported
+
+
+def test_z_scores_are_the_normal_quantiles():
+    assert z_score(90) == pytest.approx(1.281552, abs=1e-6)
+    assert z_score(75) == pytest.approx(0.674490, abs=1e-6)
+    assert z_score(99) == pytest.approx(2.326348, abs=1e-6)
+
+
+def test_p_values_by_hand():
+    """Items 3 % and 4 % -> model 5 %; inter-annual 4 %: one year sqrt(25 + 16) = 6.403 %;
+    10-year average sqrt(25 + 1.125**2 + 16 / 10) with 0.25 %/yr x 4.5 yr degradation."""
+    u = uncertainty(1000.0, 0.5, [Item("a", 3.0, "x"), Item("b", 4.0, "y")],
+                    Item("interannual", 4.0, "z"), average_years=10)
+    assert u.model_sigma_pct == pytest.approx(5.0)
+    sigma_1 = math.sqrt(25 + 16)
+    assert u.one_year.sigma_pct == pytest.approx(sigma_1)
+    assert u.one_year.at(50) == 1000.0
+    assert u.one_year.at(90) == pytest.approx(1000 * (1 - 1.2815516 * sigma_1 / 100), rel=1e-7)
+    assert u.one_year.at(99) == pytest.approx(1000 * (1 - 2.3263479 * sigma_1 / 100), rel=1e-7)
+    assert u.one_year.p10_gwh == pytest.approx(1000 * (1 + 1.2815516 * sigma_1 / 100), rel=1e-7)
+    mean_10 = sum(1000 * 0.995 ** k for k in range(10)) / 10
+    sigma_10 = math.sqrt(25 + (0.25 * 4.5) ** 2 + 16 / 10)
+    assert u.average.p50_gwh == pytest.approx(mean_10)
+    assert u.average.sigma_pct == pytest.approx(sigma_10)
+    assert u.average.at(90) == pytest.approx(mean_10 * (1 - 1.2815516 * sigma_10 / 100),
+                                             rel=1e-7)
+    assert u.one_year.at(99) < u.one_year.at(90) < u.one_year.at(75) < u.one_year.at(50)
+
+
+def test_lifetime_by_hand():
+    years = lifetime_energy(100.0, 0.5, 25)
+    assert len(years) == 25 and years[0] == 100.0
+    assert years[24] == pytest.approx(100.0 * 0.995 ** 24)
+    assert sum(years) / 25 == pytest.approx(100.0 * (1 - 0.995 ** 25) / (0.005 * 25))
+
+
+def test_reference_plants_carry_p_values(mauriti_result, ceme1_result):
+    for r in (mauriti_result, ceme1_result):
+        d = r.to_dict()
+        assert d["p50_gwh"] == pytest.approx(r.annual_energy_gwh)
+        assert d["p90_gwh"] < d["p75_gwh"] < d["p50_gwh"] < d["p10_gwh"]
+        names = {i["name"] for i in d["uncertainty"]["items"]}
+        assert {"irradiance", "transposition", "temperature", "soiling", "mismatch_and_wiring",
+                "inverter", "availability", "degradation"} <= names
+    mauriti = {i.name for i in mauriti_result.uncertainty.items}
+    assert {"synthetic_weather", "bifacial"} <= mauriti  # synthetic weather, bifacial plant
+    ceme1 = {i.name for i in ceme1_result.uncertainty.items}
+    assert not {"synthetic_weather", "bifacial"} & ceme1
+
+
+def test_site_file_replaces_an_item(ceme1_path):
+    import pvyield
+    from pvyield.site.overrides import site_variant
+
+    site = pvyield.load_site(ceme1_path)
+    variant = site_variant(site, {"uncertainty": {"items": {"irradiance": {
+        "sigma_pct": 8.0, "source": "no ground station"}}}}, "test")
+    result = pvyield.estimate(variant)
+    item = next(i for i in result.uncertainty.items if i.name == "irradiance")
+    assert item.sigma_pct == 8.0 and "no ground station" in item.source
+
+
+@pytest.fixture(scope="module")
+def ceme1_reconciled(ceme1_result):
+    return reconcile(ceme1_result)
+
+
+def test_sensitivity_directions_are_physical(ceme1_reconciled):
+    s = {x.parameter: x for x in ceme1_reconciled.sensitivities}
+    assert s["losses.soiling_pct"].energy_high_gwh < s["losses.soiling_pct"].energy_low_gwh
+    assert s["plant.mounting"].high == "single_axis"
+    assert s["plant.mounting"].energy_high_gwh > 1.15 * s["plant.mounting"].energy_low_gwh
+    assert s["plant.bifaciality"].energy_high_gwh > s["plant.bifaciality"].energy_low_gwh
+    assert s["losses.availability_pct"].energy_high_gwh > s[
+        "losses.availability_pct"].energy_low_gwh
+    assert s["plant.ac_capacity_mwac"].energy_high_gwh > s["plant.ac_capacity_mwac"].energy_low_gwh
+    assert s["plant.gamma_pdc_pct_per_c"].energy_high_gwh > s[
+        "plant.gamma_pdc_pct_per_c"].energy_low_gwh
+
+
+def test_claims_get_verdicts(ceme1_result, ceme1_reconciled):
+    verdicts = {(c.metric, c.reported): c.verdict for c in ceme1_reconciled.claims}
+    assert verdicts[("daily_energy_mwh", 2863.0)] == "plausible within P10-P90"
+    sens = ceme1_reconciled.sensitivities
+
+    def claim(value: float):
+        reported = Reported(metric="annual_energy_gwh", value=value, source="test", date=None)
+        return _claim(ceme1_result, reported, sens)
+
+    trackers = claim(1340.0)  # only single-axis tracking yields this much
+    assert trackers.verdict.startswith("needs") and "plant.mounting = single_axis" in (
+        trackers.verdict)
+    assert claim(2500.0).verdict == "implausible"
+    assert claim(2500.0).exceedance_pct < 0.1
+    assert claim(ceme1_result.uncertainty.average.p50_gwh).exceedance_pct == pytest.approx(50.0)
