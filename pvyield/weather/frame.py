@@ -59,6 +59,14 @@ class WeatherMeta:
     distance_km, elevation_difference_m : float or None
         Distance from the series' location to the site [km] and the series' elevation minus
         the site's [m], once the series has been placed at a site.
+    years : tuple of int
+        Calendar years the values come from (for a typical year, the years its months were
+        taken from when the file says so); empty when unknown.
+    source_label : str
+        Where the stamps sat in their interval in the source (``start``, ``center``,
+        ``end``) before they were moved to the centre.
+    warnings : tuple of str
+        Things a user should know about the series (distance to the site, known biases).
     """
 
     format: str
@@ -74,10 +82,24 @@ class WeatherMeta:
     corrections: tuple[str, ...] = ()
     distance_km: float | None = None
     elevation_difference_m: float | None = None
+    years: tuple[int, ...] = ()
+    source_label: str = "center"
+    warnings: tuple[str, ...] = ()
 
     def with_correction(self, text: str) -> WeatherMeta:
         """Copy with one more correction recorded."""
         return dataclasses.replace(self, corrections=(*self.corrections, text))
+
+    def with_warning(self, text: str) -> WeatherMeta:
+        """Copy with one more warning recorded."""
+        return dataclasses.replace(self, warnings=(*self.warnings, text))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready mapping of every field."""
+        out = dataclasses.asdict(self)
+        for key in ("corrections", "years", "warnings"):
+            out[key] = list(out[key])
+        return out
 
 
 def time_step_minutes(index: pd.DatetimeIndex) -> float:

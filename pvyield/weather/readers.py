@@ -17,6 +17,7 @@ import pvlib
 
 from pvyield.errors import WeatherError
 from pvyield.weather.frame import (
+    TYPICAL_YEAR,
     WeatherMeta,
     coerce_year,
     time_step_minutes,
@@ -188,7 +189,11 @@ def read_tmy3_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame
     """
     where = str(path)
     try:
-        data, meta = pvlib.iotools.read_tmy3(str(path), map_variables=True)
+        # one calendar year at read time: pvlib turns "02/28/2000 24:00" of a leap-year
+        # February into 1 March, which a later coercion would misplace
+        data, meta = pvlib.iotools.read_tmy3(
+            str(path), coerce_year=TYPICAL_YEAR, map_variables=True
+        )
     except (OSError, KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
         raise WeatherError(f"{where}: cannot read as TMY3 ({exc!r})") from None
     data = _pressure_mbar_to_pa(data)
