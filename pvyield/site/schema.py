@@ -275,7 +275,7 @@ class Weather(StrictModel):
     label: Literal["start", "center", "end"] | None = Field(
         default=None,
         description="Where each stamp sits in its interval; default: the format's documented "
-        "convention (TMY3, EPW: end; NSRDB: center). Required for SAM CSV.",
+        "convention (TMY3: end; EPW as read by pvlib: start; NSRDB: center). Required for SAM CSV; not allowed for PVGIS, NASA POWER and ERA5, whose providers fix it.",
     )
     attribution: str | None = Field(
         default=None, description="Licence or attribution of the weather data, to cite."
