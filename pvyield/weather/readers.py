@@ -10,6 +10,7 @@ from its content; :func:`read_weather_file` dispatches to the reader.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -303,4 +304,5 @@ def read_weather_file(
             f"{path}: the {fmt} format does not say where stamps sit in their interval; "
             "set weather.label to 'start', 'center' or 'end'"
         )
-    return READERS[fmt](path, label=label)
+    frame, meta = READERS[fmt](path, label=label)
+    return frame, dataclasses.replace(meta, source_label=label)
