@@ -40,6 +40,8 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     """
     where = str(path)
     kind = _json_or_csv(path)
+    if kind == "csv":
+        _check_tmy_csv_rows(path)
     try:
         data, meta = pvlib.iotools.read_pvgis_tmy(str(path), pvgis_format=kind)
     except (OSError, KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
@@ -98,6 +100,26 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
         years=tuple(sorted(set(data.index.year))),
         source_label="instant at stamp (UTC)",
     )
+
+
+def _check_tmy_csv_rows(path: str | Path) -> None:
+    """A PVGIS TMY CSV holds 8,760 data rows after its ``time(UTC)`` header."""
+    header, rows = _rows_after_header(path, "time(UTC)")
+    if rows != 8760:
+        raise WeatherError(f"{path}: line {header + rows}: PVGIS TMY CSV data end after "
+                           f"{rows} rows, 8,760 expected (truncated download?)")
+
+
+def _rows_after_header(path: str | Path, prefix: str) -> tuple[int, int]:
+    """1-based line of the header, and the number of data rows before a blank line."""
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(prefix)), len(lines))
+    count = 0
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        count += 1
+    return start + 1, count
 
 
 def _horizontal_components(data: pd.DataFrame, meta: dict, where: str) -> pd.DataFrame:
