@@ -13,7 +13,6 @@ import pvyield
 from pvyield.weather.generic import CsvMapping, read_generic_csv
 from pvyield.weather.readers import detect_format, read_weather_file
 
-
 ROOT = Path(__file__).resolve().parent.parent
 WEATHER = ROOT / "weather"
 SAMPLES = ROOT / "tests" / "data" / "weather"

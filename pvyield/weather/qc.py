@@ -57,7 +57,11 @@ def time_shift_minutes(
     ghi = frame["ghi"].to_numpy(dtype=float)
     # hours since the first stamp: continuous across midnight and time zones
     hours = (frame.index - frame.index[0]).total_seconds().to_numpy() / 3600.0
-    day = pd.Index(frame.index.date)
+    # days from solar midnight to solar midnight, so that a bump shifted by hours (a wrong
+    # time zone) is not cut in two by a calendar midnight
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    solar_hours = (frame.index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
+    day = pd.Index(np.floor(solar_hours / 24.0))
     table = pd.DataFrame({"day": day, "t": hours, "ghi": ghi, "clear": clear})
     table["t_ghi"] = table["t"] * table["ghi"]
     table["t_clear"] = table["t"] * table["clear"]

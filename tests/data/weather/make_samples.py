@@ -89,7 +89,8 @@ def pvgis_hourly(frame: pd.DataFrame) -> None:
              f"Elevation (m):\t{ELEV:.0f}", "Radiation database:\tPVGIS-NSRDB", "", "",
              "Slope: 0 deg. ", "Azimuth: 0 deg. ", ",".join(names)]
     lines += [",".join(str(row[n]) for n in names) for row in rows]
-    lines += ["", "Gb(i): Beam (direct) irradiance on the inclined plane (plane of the array) (W/m2)",
+    lines += ["",
+              "Gb(i): Beam (direct) irradiance on the inclined plane (plane of the array) (W/m2)",
               "Gd(i): Diffuse irradiance on the inclined plane (plane of the array) (W/m2)",
               "Gr(i): Reflected irradiance on the inclined plane (plane of the array) (W/m2)",
               "H_sun: Sun height (degree)", "T2m: 2-m air temperature (degree Celsius)",
@@ -173,17 +174,19 @@ def era5(frame: pd.DataFrame) -> None:
     shape = (len(stamps), 3, 3)
     # temperature falls 1 K per 0.25 deg northwards, so a bilinear point can be checked
     gradient = (lats - 34.75)[None, :, None] / 0.25 * -1.0
+    dims = ("valid_time", "latitude", "longitude")
+
+    def grid(values: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(values[:, None, None], shape).copy()
+
     ds = xr.Dataset(
-        {"ssrd": (("valid_time", "latitude", "longitude"), np.broadcast_to(ghi[:, None, None], shape).copy(),
-                  {"units": "J m**-2", "long_name": "Surface short-wave (solar) radiation downwards"}),
-         "fdir": (("valid_time", "latitude", "longitude"), np.broadcast_to(beam_h[:, None, None], shape).copy(),
-                  {"units": "J m**-2", "long_name": "Total sky direct solar radiation at surface"}),
-         "t2m": (("valid_time", "latitude", "longitude"), temp[:, None, None] + gradient + np.zeros(shape),
-                 {"units": "K", "long_name": "2 metre temperature"}),
-         "u10": (("valid_time", "latitude", "longitude"), np.broadcast_to((0.6 * wind)[:, None, None], shape).copy(),
-                 {"units": "m s**-1"}),
-         "v10": (("valid_time", "latitude", "longitude"), np.broadcast_to((0.8 * wind)[:, None, None], shape).copy(),
-                 {"units": "m s**-1"})},
+        {"ssrd": (dims, grid(ghi), {"units": "J m**-2",
+                                    "long_name": "Surface short-wave radiation downwards"}),
+         "fdir": (dims, grid(beam_h), {"units": "J m**-2",
+                                       "long_name": "Total sky direct solar radiation"}),
+         "t2m": (dims, grid(temp) + gradient, {"units": "K", "long_name": "2 metre temperature"}),
+         "u10": (dims, grid(0.6 * wind), {"units": "m s**-1"}),
+         "v10": (dims, grid(0.8 * wind), {"units": "m s**-1"})},
         coords={"valid_time": stamps.tz_convert(None).to_numpy(), "latitude": lats,
                 "longitude": lons})
     ds.to_netcdf(HERE / "palmdale_era5.nc", engine="h5netcdf")
@@ -213,7 +216,8 @@ def epw(frame: pd.DataFrame) -> None:
         end = t + pd.Timedelta(minutes=30)
         hour = end.hour if end.hour else 24
         day = end if end.hour else end - pd.Timedelta(days=1)
-        fields = [day.year, day.month, day.day, hour, 60, "?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9",
+        flags = "?9?9?9?9E0?9?9?9?9?9?9?9?9?9?9?9?9?9?9?9*9*9?9?9"
+        fields = [day.year, day.month, day.day, hour, 60, flags,
                   f"{r.temp_air:.1f}", "5.0", f"{r.relative_humidity:.0f}",
                   f"{r.pressure:.0f}", "0", "0", "300", f"{r.ghi:.0f}", f"{r.dni:.0f}",
                   f"{r.dhi:.0f}", "0", "0", "0", "0", "180", f"{r.wind_speed:.1f}", "0", "0",
