@@ -1,4 +1,5 @@
-"""Command line: ``pvyield estimate SITE_FILE... [--out FILE.json]`` and ``pvyield schema``.
+"""Command line: ``pvyield estimate SITE_FILE... [--out FILE.json]``, ``pvyield weather inspect
+FILE [--json]`` and ``pvyield schema``.
 
 Thin by design: parse, call the API, print, exit. A user mistake (:class:`PvyieldError`)
 prints one clear message and exits with code 2; nothing is written half-way.
@@ -23,6 +24,7 @@ from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
 from pvyield.site import read_mapping
 from pvyield.site.schema import Site
+from pvyield.weather.inspect import inspect_weather
 
 EXIT_USER_ERROR = 2
 EXIT_SOME_RUNS_FAILED = 3
@@ -70,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar (default: when stderr is a terminal)")
     batch.set_defaults(handler=_batch)
+    weather = commands.add_parser("weather", help="weather files: inspect")
+    weather_commands = weather.add_subparsers(dest="weather_command", required=True)
+    inspect = weather_commands.add_parser(
+        "inspect", help="read a weather file and print its quality-control report")
+    inspect.add_argument("file", type=Path, help="weather file (format detected)")
+    inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+    inspect.add_argument("--label", choices=["start", "center", "end"],
+                         help="where stamps sit in their interval (needed for SAM CSV)")
+    inspect.set_defaults(handler=_weather_inspect)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
@@ -130,6 +141,25 @@ def _batch(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
           f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
     return EXIT_SOME_RUNS_FAILED if len(failed) else 0
+def _weather_inspect(args: argparse.Namespace) -> int:
+    report = inspect_weather(args.file, args.label)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{args.file}: {report['format']}, {report['source']}")
+    print(f"  at {report['latitude']:.4f}, {report['longitude']:.4f}, "
+          f"{report['elevation_m']:.0f} m; {report['rows']} rows every "
+          f"{report['time_step_minutes']:g} min, {report['start']} .. {report['end']}")
+    print(f"  annual GHI {report['annual_ghi_kwh_m2']:,.0f} kWh/m2; stamps were "
+          f"'{report['source_label']}', now interval centres")
+    shift = report["qc"]["time_shift_minutes"]
+    print("  time shift: " + ("not measurable (too few clear days)" if shift is None
+                              else f"{shift:+.0f} min against clear-sky noon"))
+    flags = report["qc"]["flags"]
+    print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
+    for flag in flags:
+        print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
+    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:

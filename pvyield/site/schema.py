@@ -264,24 +264,53 @@ class MonthlyClimate(StrictModel):
     seed: int = Field(default=0, ge=0, description="Random seed of the generator.")
 
 
+#: Named weather sources: offline climatologies and online services.
+WEATHER_SOURCES = ("labren", "merra2", "pvgis", "nasa_power", "nsrdb")
+
+
 class Weather(StrictModel):
-    """The weather series: a file, or a year synthesised from monthly means."""
+    """The weather series: a file, a year synthesised from monthly means, a named source,
+    a Brazilian municipality, or nothing (then chosen from the site's coordinates)."""
 
     file: str | None = Field(
         default=None, description="Weather file, relative to the site file's folder."
     )
-    format: Literal["auto", "sam_csv", "nsrdb_csv", "tmy3", "epw"] = Field(
+    format: Literal[
+        "auto", "sam_csv", "nsrdb_csv", "tmy3", "epw", "pvgis_tmy", "pvgis_hourly",
+        "nasa_power", "era5_netcdf",
+    ] = Field(
         default="auto", description="File format; 'auto' detects it from the content."
     )
     label: Literal["start", "center", "end"] | None = Field(
         default=None,
         description="Where each stamp sits in its interval; default: the format's documented "
-        "convention (TMY3, EPW: end; NSRDB: center). Required for SAM CSV.",
+        "convention (TMY3: end; EPW as read by pvlib: start; NSRDB: center). Required for "
+        "SAM CSV; not allowed for PVGIS, NASA POWER and ERA5, whose providers fix it.",
     )
     attribution: str | None = Field(
         default=None, description="Licence or attribution of the weather data, to cite."
     )
     synthetic: MonthlyClimate | None = None
+    source: Literal["labren", "merra2", "pvgis", "nasa_power", "nsrdb"] | None = Field(
+        default=None,
+        description="A named source at the site's coordinates: 'labren' (Brazil) or "
+        "'merra2' (global, 3 deg) monthly means from which a year is synthesised offline; "
+        "'pvgis' (TMY), 'nasa_power' (hourly, one year) or 'nsrdb' (TMY, API key in "
+        "NSRDB_API_KEY and NSRDB_EMAIL) downloaded once and cached.",
+    )
+    municipality: str | None = Field(
+        default=None,
+        pattern=r"^[^,]+,\s*[A-Z]{2}$",
+        description="Brazilian municipality as 'Name, UF' (\"Petrolina, PE\"): LABREN monthly "
+        "means of its seat.",
+    )
+    year: int | None = Field(
+        default=None, ge=1981, le=2100,
+        description="Calendar year to download for 'nasa_power' (default: two years ago).",
+    )
+    seed: int = Field(
+        default=0, ge=0, description="Seed of the synthetic year made from a climatology."
+    )
     temperature_lapse_rate_c_per_km: float = Field(
         default=6.5,
         ge=0,
@@ -292,8 +321,12 @@ class Weather(StrictModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> Weather:
-        if (self.file is None) == (self.synthetic is None):
-            raise ValueError("give exactly one of 'file' or 'synthetic'")
+        given = [name for name in ("file", "synthetic", "source", "municipality")
+                 if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of 'file', 'synthetic', 'source' or "
+                             f"'municipality' (got {given}); with none, the weather comes "
+                             "from the site's coordinates (LABREN in Brazil, else MERRA-2)")
         return self
 
 
@@ -393,7 +426,11 @@ class Site(StrictModel):
     )
     plant: Plant
     losses: Losses = Field(default_factory=Losses)
-    weather: Weather
+    weather: Weather = Field(
+        default_factory=Weather,
+        description="Weather series; when omitted, monthly means at the site's coordinates "
+        "(LABREN in Brazil, else MERRA-2) give a synthetic year.",
+    )
     households: Households | None = Field(
         default=None,
         description="Household consumption; when omitted, the country's figure from "

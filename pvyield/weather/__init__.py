@@ -1,30 +1,92 @@
-"""Weather: readers, the synthetic generator and placing a series at a site.
+"""Weather: readers, online sources, climatologies, quality checks and the synthetic year.
 
 Every path ends in the same contract (:mod:`pvyield.weather.frame`): a frame with pvlib's
 column names and tz-aware stamps at interval centres, and a :class:`WeatherMeta`.
+:func:`load` is the one entry point; :func:`weather_for_site` does what a site file asks.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from pvyield.errors import WeatherError
 from pvyield.site.schema import Site
+from pvyield.weather import online
+from pvyield.weather.climatology import (
+    MonthlyGhi,
+    labren_municipality,
+    labren_nearest,
+    merra2_monthly,
+)
 from pvyield.weather.frame import WeatherMeta, haversine_km
+from pvyield.weather.qc import QcReport, qc_report
 from pvyield.weather.readers import read_weather_file
-from pvyield.weather.synthetic import synthetic_year
+from pvyield.weather.synthetic import synthetic_year, synthetic_years
 
-__all__ = ["WeatherMeta", "read_weather_file", "synthetic_year", "weather_for_site"]
+__all__ = ["QcReport", "WeatherMeta", "load", "qc_report", "read_weather_file",
+           "synthetic_year", "synthetic_years", "weather_for_site"]
+
+log = logging.getLogger(__name__)
+
+#: Beyond this distance between the weather's location and the site, a warning is given.
+DISTANCE_WARNING_KM = 50.0
+#: Air temperature assumed when a climatology gives irradiance only [°C]: a round value
+#: typical of low-latitude plants; each °C moves energy by about 0.35-0.4 %.
+DEFAULT_TEMP_AIR_C = 25.0
+CLIMATOLOGIES = ("labren", "merra2")
+_MUNICIPALITY = re.compile(r"^[^,/\\]+,\s*[A-Za-z]{2}$")
+
+
+def load(source: str | Path, site: Site | None = None) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Load weather from a file, a named source or a Brazilian municipality.
+
+    Parameters
+    ----------
+    source : str or Path
+        A weather file (format detected from its content); ``'labren'`` or ``'merra2'``
+        (offline monthly means at the site, synthesised into a year); ``'pvgis'``,
+        ``'nasa_power'`` or ``'nsrdb'`` (downloaded at the site once, then cached); or a
+        municipality ``'Name, UF'`` (LABREN).
+    site : Site, optional
+        Needed for named sources (its coordinates); when given, the series is also placed
+        at the site (distance, elevation difference, lapse-rate correction, warnings).
+
+    Returns
+    -------
+    frame, meta
+        Frame under the weather contract and its metadata.
+    """
+    text = str(source)
+    if Path(text).is_file():
+        frame, meta = read_weather_file(text)
+        if site is None:
+            return frame, meta
+        return place_at_site(frame, meta, site, meta.elevation_m)
+    if site is None:
+        raise WeatherError(f"{text!r} is not a file; a named source needs a site "
+                           "(its coordinates)")
+    if text in CLIMATOLOGIES or _MUNICIPALITY.match(text):
+        return _from_climatology(site, text)
+    if text in online.ONLINE_SOURCES:
+        frame, meta = read_weather_file(online.fetch(text, site.latitude, site.longitude,
+                                                     site.weather.year))
+        return place_at_site(frame, meta, site, meta.elevation_m)
+    raise WeatherError(f"{text!r}: no such file, and not a source name "
+                       f"({', '.join(CLIMATOLOGIES + online.ONLINE_SOURCES)}) or a "
+                       "municipality 'Name, UF'")
 
 
 def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
     """The weather series a site file names, moved to the site.
 
-    Reads the file (or synthesises the year), then corrects the air temperature for the
-    elevation difference between the series and the site with the site's lapse rate, and
-    records distance and elevation difference in the metadata.
+    Reads the file, downloads or looks up the named source, or synthesises the year; then
+    corrects the air temperature for the elevation difference between the series and the
+    site with the site's lapse rate, and records distance and elevation difference.
 
     Returns
     -------
@@ -34,29 +96,96 @@ def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
     spec = site.weather
     if spec.file is not None:
         frame, meta = read_weather_file(_resolve(site, spec.file), spec.format, spec.label)
-        temp_elevation = meta.elevation_m
-    else:
-        climate = spec.synthetic
-        place = climate.ghi_location
-        frame, meta = synthetic_year(
-            site.latitude, site.longitude, site.elevation_m, site.timezone,
-            climate.ghi_kwh_m2_day, climate.temp_air_c, climate.temp_range_c,
-            climate.wind_speed_m_s, seed=climate.seed, source=climate.source,
-        )
-        if place is not None:
-            meta = dataclasses.replace(meta, latitude=place.latitude,
-                                       longitude=place.longitude,
-                                       elevation_m=place.elevation_m)
-        station = climate.temperature_station
-        temp_elevation = station.elevation_m if station is not None else site.elevation_m
+        return place_at_site(frame, meta, site, meta.elevation_m)
+    if spec.synthetic is not None:
+        return _from_monthly_climate(site)
+    if spec.source is not None:
+        return load(spec.source, site)
+    if spec.municipality is not None:
+        return _from_climatology(site, spec.municipality)
+    return _from_climatology(site, _default_climatology(site))
+
+
+def place_at_site(
+    frame: pd.DataFrame, meta: WeatherMeta, site: Site, temp_elevation_m: float
+) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Record distance and elevation difference, warn when far, correct the temperature.
+
+    ``temp_elevation_m`` is where the temperatures were measured [m]; NaN (unknown) skips
+    the lapse-rate correction with a warning.
+    """
+    spec = site.weather
+    distance = haversine_km(site.latitude, site.longitude, meta.latitude, meta.longitude)
     meta = dataclasses.replace(
         meta,
         licence=spec.attribution or meta.licence,
-        distance_km=haversine_km(site.latitude, site.longitude, meta.latitude, meta.longitude),
+        distance_km=distance,
         elevation_difference_m=meta.elevation_m - site.elevation_m,
     )
-    return _lapse_rate_correction(frame, meta, temp_elevation - site.elevation_m,
-                                  spec.temperature_lapse_rate_c_per_km)
+    if distance > DISTANCE_WARNING_KM:
+        meta = meta.with_warning(
+            f"the weather applies {distance:.0f} km from the site (more than "
+            f"{DISTANCE_WARNING_KM:g} km): expect a larger error")
+    if temp_elevation_m != temp_elevation_m:  # NaN: elevation of the series unknown
+        meta = meta.with_warning("elevation of the weather unknown: no lapse-rate correction")
+        frame_meta = frame, meta
+    else:
+        frame_meta = _lapse_rate_correction(frame, meta, temp_elevation_m - site.elevation_m,
+                                            spec.temperature_lapse_rate_c_per_km)
+    for text in frame_meta[1].warnings:
+        log.warning("%s: %s", site.name, text)
+    return frame_meta
+
+
+def _default_climatology(site: Site) -> str:
+    """LABREN in Brazil (country BR, or a seat within reach of the point), else MERRA-2."""
+    if site.country == "BR":
+        return "labren"
+    try:
+        labren_nearest(site.latitude, site.longitude)
+    except WeatherError:
+        return "merra2"
+    return "labren"
+
+
+def _from_climatology(site: Site, name: str) -> tuple[pd.DataFrame, WeatherMeta]:
+    if name == "labren":
+        climate: MonthlyGhi = labren_nearest(site.latitude, site.longitude)
+    elif name == "merra2":
+        climate = merra2_monthly(site.latitude, site.longitude)
+    else:
+        climate = labren_municipality(name)
+    frame, meta = synthetic_year(
+        site.latitude, site.longitude, site.elevation_m, site.timezone,
+        climate.ghi_kwh_m2_day, [DEFAULT_TEMP_AIR_C] * 12, seed=site.weather.seed,
+        source=f"{climate.source}, {climate.distance_km:.0f} km from the site, air "
+        f"temperature assumed {DEFAULT_TEMP_AIR_C:g} °C",
+    )
+    meta = dataclasses.replace(meta, latitude=climate.latitude, longitude=climate.longitude,
+                               licence=climate.licence)
+    if climate.warning:
+        meta = meta.with_warning(climate.warning)
+    meta = meta.with_warning(
+        f"no temperature climatology offline: air temperature assumed {DEFAULT_TEMP_AIR_C:g} "
+        "°C in every month (give weather.synthetic with temp_air_c to do better)")
+    # the temperature is an assumption at the site itself: no lapse-rate correction
+    return place_at_site(frame, meta, site, site.elevation_m)
+
+
+def _from_monthly_climate(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
+    climate = site.weather.synthetic
+    place = climate.ghi_location
+    frame, meta = synthetic_year(
+        site.latitude, site.longitude, site.elevation_m, site.timezone,
+        climate.ghi_kwh_m2_day, climate.temp_air_c, climate.temp_range_c,
+        climate.wind_speed_m_s, seed=climate.seed, source=climate.source,
+    )
+    if place is not None:
+        meta = dataclasses.replace(meta, latitude=place.latitude, longitude=place.longitude,
+                                   elevation_m=place.elevation_m)
+    station = climate.temperature_station
+    temp_elevation = station.elevation_m if station is not None else site.elevation_m
+    return place_at_site(frame, meta, site, temp_elevation)
 
 
 def _resolve(site: Site, relative: str) -> Path:

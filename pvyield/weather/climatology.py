@@ -1,4 +1,5 @@
-"""Monthly climatologies: the LABREN solar atlas of Brazil and INMET daily station files.
+"""Monthly climatologies: the LABREN solar atlas of Brazil, INMET daily station files and
+the global MERRA-2 cells of gsee-climate-data.
 
 These give the monthly means from which :func:`pvyield.weather.synthetic.synthetic_year`
 builds an hourly year where no hourly series exists.
@@ -6,6 +7,8 @@ builds an hourly year where no hourly series exists.
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +18,12 @@ from pvyield.errors import WeatherError
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
-#: LABREN's numeric STATE column follows the alphabetical order of the state names.
-BRAZIL_STATES = ["AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG",
-                 "PA", "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE",
+#: LABREN's numeric STATE column follows the alphabetical order of the two-letter codes
+#: (checked on the table: 62 seats coded 3 = AM with Manaus, 853 coded 11 = MG, 184 coded
+#: 16 = PE with Recife and Petrolina, 496 coded 23 = RS). One row, Porto Alegre, carries
+#: code 20 (RN) in the table itself.
+BRAZIL_STATES = ["AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT",
+                 "PA", "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP",
                  "TO"]
 
 
@@ -116,3 +122,175 @@ def inmet_monthly_means(daily: pd.DataFrame, start: str, end: str) -> pd.DataFra
     if len(out) != 12 or out.isna().any().any():
         raise WeatherError(f"INMET data {start}..{end} do not cover all twelve months")
     return out
+
+
+#: The bundled LABREN table.
+LABREN_PATH = Path(__file__).resolve().parents[2] / "weather" / (
+    "LABREN2017_global_horizontal_means_sedes-munic.csv")
+#: The bundled extract of gsee-climate-data, used when the package is not installed.
+MERRA2_EXTRACT_PATH = Path(__file__).resolve().parents[2] / "weather" / (
+    "MERRA2_gsee-climate-data_monthly_GHI_kWh_m2_day_cells.csv")
+#: Past this distance from the nearest municipal seat, LABREN is not used for a point.
+LABREN_MAX_DISTANCE_KM = 100.0
+#: Known bias of the MERRA-2 monthly GHI of gsee-climate-data, measured on the bundled data
+#: (``weather/README.md``): median +12.5 % against LABREN over the 5,569 Brazilian seats
+#: with a MERRA-2 cell (10-90 %: +4.5 to +25 %); +2 to +12 % against the six California
+#: TMY3 files; +1 to +7 % against the two Chilean files.
+MERRA2_BIAS_NOTE = ("MERRA-2 (gsee-climate-data, 3 deg cells, 2011-2015) reads high: "
+                    "median +12.5 % against LABREN in Brazil (10-90 %: +4.5 to +25 %), "
+                    "+2 to +12 % against NREL TMY3 in California; use it for variability, "
+                    "not for levels")
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthlyGhi:
+    """Monthly mean daily GHI of a climatology at one place.
+
+    Attributes
+    ----------
+    ghi_kwh_m2_day : ndarray
+        Twelve values, January..December [kWh/m^2/day].
+    source : str
+        Data set and place (municipality or grid cell).
+    latitude, longitude : float
+        Where the values apply [degrees].
+    distance_km : float
+        From the requested point [km].
+    licence : str
+        Citation.
+    warning : str
+        Known bias or limitation, '' when none.
+    """
+
+    ghi_kwh_m2_day: np.ndarray
+    source: str
+    latitude: float
+    longitude: float
+    distance_km: float
+    licence: str
+    warning: str = ""
+
+
+LABREN_LICENCE = ("LABREN / INPE, Atlas Brasileiro de Energia Solar, 2nd ed. "
+                  "(Pereira et al. 2017), doi:10.34024/978851700089")
+
+
+def labren_nearest(latitude: float, longitude: float,
+                   path: str | Path = LABREN_PATH) -> MonthlyGhi:
+    """LABREN monthly GHI of the municipal seat nearest to a point.
+
+    Raises
+    ------
+    WeatherError
+        When the nearest seat is farther than :data:`LABREN_MAX_DISTANCE_KM` (the point is
+        not in Brazil).
+    """
+    table = read_labren(path)
+    distance = _haversine_km(latitude, longitude, table["latitude"].to_numpy(),
+                             table["longitude"].to_numpy())
+    i = int(np.argmin(distance))
+    if distance[i] > LABREN_MAX_DISTANCE_KM:
+        raise WeatherError(
+            f"{latitude}, {longitude}: the nearest LABREN municipal seat is {distance[i]:.0f} "
+            f"km away (more than {LABREN_MAX_DISTANCE_KM:g} km): LABREN covers Brazil only")
+    return _labren_row(table.iloc[i], float(distance[i]))
+
+
+def labren_municipality(name: str, path: str | Path = LABREN_PATH) -> MonthlyGhi:
+    """LABREN monthly GHI of a municipality named ``"Name, UF"`` (accents and case ignored)."""
+    if "," not in name:
+        raise WeatherError(f"municipality {name!r}: write it as 'Name, UF' (\"Petrolina, PE\")")
+    city, state = (part.strip() for part in name.rsplit(",", 1))
+    table = read_labren(path)
+    match = table[(table["name"].map(_fold) == _fold(city)) & (table["state"] == state.upper())]
+    if len(match) != 1:
+        close = table[table["name"].map(_fold).str.startswith(_fold(city)[:4])]
+        hint = ", ".join(f"{n}, {s}" for n, s in zip(close["name"][:5], close["state"][:5],
+                                                      strict=True))
+        raise WeatherError(f"municipality {name!r} not found in the LABREN table"
+                           + (f"; similar: {hint}" if hint else ""))
+    row = match.iloc[0]
+    return _labren_row(row, 0.0)
+
+
+def _labren_row(row: pd.Series, distance_km: float) -> MonthlyGhi:
+    return MonthlyGhi(
+        ghi_kwh_m2_day=row[MONTHS].to_numpy(dtype=float),
+        source=f"LABREN 2017 monthly GHI of {row['name']} ({row['state']}) municipal seat",
+        latitude=float(row["latitude"]),
+        longitude=float(row["longitude"]),
+        distance_km=distance_km,
+        licence=LABREN_LICENCE,
+    )
+
+
+def merra2_monthly(latitude: float, longitude: float) -> MonthlyGhi:
+    """MERRA-2 monthly GHI of the 3-degree cell nearest a point (gsee-climate-data).
+
+    Uses the PyPI package ``gsee-climate-data`` (monthly means of its daily PDFs); without
+    it, the bundled extract, which covers only the cells of the two reference plants.
+
+    Raises
+    ------
+    WeatherError
+        When the point has no land cell within 3 degrees.
+    """
+    try:
+        import gsee_climate_data
+    except ImportError:
+        return _merra2_from_extract(latitude, longitude)
+    data = gsee_climate_data.load()
+    lats, lons = data["lat"], data["lon"]
+    i, j = int(np.argmin(abs(lats - latitude))), int(np.argmin(abs(lons - longitude)))
+    weights = data["pk"][i, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_w_m2 = (data["xk"][i, j] * weights).sum(-1) / weights.sum(-1)
+    if not np.isfinite(mean_w_m2).all() or abs(lats[i] - latitude) > 3 or (
+            abs(lons[j] - longitude) > 3):
+        raise WeatherError(f"{latitude}, {longitude}: no MERRA-2 land cell of "
+                           "gsee-climate-data near this point")
+    return _merra2_cell(mean_w_m2 * 24.0 / 1000.0, float(lats[i]), float(lons[j]),
+                        latitude, longitude, f"gsee-climate-data {gsee_climate_data.__version__}")
+
+
+def _merra2_from_extract(latitude: float, longitude: float) -> MonthlyGhi:
+    table = pd.read_csv(MERRA2_EXTRACT_PATH)
+    near = table[(abs(table["cell_lat"] - latitude) <= 1.5)
+                 & (abs(table["cell_lon"] - longitude) <= 1.5)]
+    if near.empty:
+        raise WeatherError(
+            f"{latitude}, {longitude}: the package gsee-climate-data is not installed and "
+            f"the bundled extract ({MERRA2_EXTRACT_PATH.name}) covers only the cells of the "
+            "reference plants; install it with 'pip install gsee-climate-data'")
+    row = near.iloc[0]
+    return _merra2_cell(row[[f"m{m}" for m in range(1, 13)]].to_numpy(dtype=float),
+                        float(row["cell_lat"]), float(row["cell_lon"]), latitude, longitude,
+                        "bundled extract of gsee-climate-data 1.0.0")
+
+
+def _merra2_cell(values, cell_lat, cell_lon, latitude, longitude, origin) -> MonthlyGhi:
+    return MonthlyGhi(
+        ghi_kwh_m2_day=np.asarray(values, dtype=float),
+        source=f"MERRA-2 monthly GHI of the 3 deg cell centred {cell_lat:g}, {cell_lon:g} "
+        f"({origin})",
+        latitude=cell_lat,
+        longitude=cell_lon,
+        distance_km=float(_haversine_km(latitude, longitude, cell_lat, cell_lon)),
+        licence="Gelaro et al. (2017), MERRA-2, doi:10.1175/JCLI-D-16-0758.1; "
+        "Pfenninger & Staffell (2016), doi:10.1016/j.energy.2016.08.060",
+        warning=MERRA2_BIAS_NOTE,
+    )
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for matching names typed without them."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
+
+
+def _haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance on a sphere of radius 6371 km, vectorised [km]."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from pvyield.errors import WeatherError
+
+Label = Literal["start", "center", "end"]
 
 REQUIRED_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 OPTIONAL_COLUMNS = ("pressure", "relative_humidity", "albedo")
@@ -59,6 +62,14 @@ class WeatherMeta:
     distance_km, elevation_difference_m : float or None
         Distance from the series' location to the site [km] and the series' elevation minus
         the site's [m], once the series has been placed at a site.
+    years : tuple of int
+        Calendar years the values come from (for a typical year, the years its months were
+        taken from when the file says so); empty when unknown.
+    source_label : str
+        Where the stamps sat in their interval in the source (``start``, ``center``,
+        ``end``) before they were moved to the centre.
+    warnings : tuple of str
+        Things a user should know about the series (distance to the site, known biases).
     """
 
     format: str
@@ -74,10 +85,24 @@ class WeatherMeta:
     corrections: tuple[str, ...] = ()
     distance_km: float | None = None
     elevation_difference_m: float | None = None
+    years: tuple[int, ...] = ()
+    source_label: str = "center"
+    warnings: tuple[str, ...] = ()
 
     def with_correction(self, text: str) -> WeatherMeta:
         """Copy with one more correction recorded."""
         return dataclasses.replace(self, corrections=(*self.corrections, text))
+
+    def with_warning(self, text: str) -> WeatherMeta:
+        """Copy with one more warning recorded."""
+        return dataclasses.replace(self, warnings=(*self.warnings, text))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready mapping of every field."""
+        out = dataclasses.asdict(self)
+        for key in ("corrections", "years", "warnings"):
+            out[key] = list(out[key])
+        return out
 
 
 def time_step_minutes(index: pd.DatetimeIndex) -> float:
@@ -133,3 +158,50 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def fixed_offset_zone(hours: float, where: str) -> str:
+    """IANA name of a whole-hour fixed offset: UTC-4 is ``Etc/GMT+4`` (sign inverted)."""
+    if hours != int(hours) or not -12 <= hours <= 14:
+        raise WeatherError(f"{where}: time zone offset {hours} h is not a whole hour in [-12, 14]")
+    hours = int(hours)
+    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+
+
+def to_center(frame: pd.DataFrame, label: Label) -> pd.DataFrame:
+    """Move stamps from ``label`` to the middle of each interval."""
+    if label == "center":
+        return frame
+    half = pd.Timedelta(minutes=time_step_minutes(frame.index) / 2)
+    shifted = frame.copy()
+    shifted.index = frame.index + (half if label == "start" else -half)
+    return shifted
+
+
+def _typical(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Coerce a multi-year typical year into :data:`TYPICAL_YEAR`; report whether it was one."""
+    if frame.index.year.nunique() == 1:
+        return frame, False
+    out = frame.copy()
+    out.index = coerce_year(frame.index)
+    return out.sort_index(), True
+
+
+def finish_frame(
+    frame: pd.DataFrame, label: Label, where: str, typical: bool | None = None
+) -> tuple[pd.DataFrame, bool]:
+    """Move stamps to interval centres, give a typical year one calendar year, validate.
+
+    ``typical`` None detects a typical year (stamps from several years); True forces the
+    coercion. Returns the frame and whether it is a typical year.
+    """
+    # centre first: an end-labelled 00:00 on 1 January belongs to the last hour of the year,
+    # which coercion then puts back into the typical year
+    frame = to_center(frame, label)
+    if typical:
+        frame = frame.copy()
+        frame.index = coerce_year(frame.index)
+        frame = frame.sort_index()
+    else:
+        frame, typical = _typical(frame)
+    return validate_frame(frame, where), typical

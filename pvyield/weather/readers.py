@@ -1,37 +1,47 @@
 """Readers of weather files, each returning ``(frame, WeatherMeta)`` under one contract.
 
-``pvlib.iotools`` reads NSRDB, TMY3 and EPW files; pvyield adds only what pvlib lacks (the
-SAM CSV layout used by Chile's Explorador Solar) and then moves every series to the same
-convention: stamps at the middle of the interval, in a time zone pvlib accepts.
+``pvlib.iotools`` reads NSRDB, TMY3, EPW and PVGIS files; pvyield adds only what pvlib
+lacks (the SAM CSV layout used by Chile's Explorador Solar, NASA POWER files, ERA5 netCDF,
+generic CSV) and then moves every series to the same convention: stamps at the middle of
+the interval, in a time zone pvlib accepts. :func:`detect_format` names a file's format
+from its content; :func:`read_weather_file` dispatches to the reader.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 import pvlib
 
 from pvyield.errors import WeatherError
+from pvyield.weather.era5 import read_era5_netcdf
 from pvyield.weather.frame import (
+    TYPICAL_YEAR,
+    Label,
     WeatherMeta,
-    coerce_year,
+    finish_frame,
+    fixed_offset_zone,
     time_step_minutes,
-    validate_frame,
 )
-
-Label = Literal["start", "center", "end"]
+from pvyield.weather.nasa_power import read_nasa_power
+from pvyield.weather.pvgis import read_pvgis_hourly, read_pvgis_tmy
 
 #: Interval-label convention of each format, from its documentation. SAM CSV files carry
 #: none, so a site file must state it.
 FORMAT_LABELS: dict[str, Label | None] = {
     "tmy3": "end",  # NREL TMY3 user manual: value for the hour ending at the stamp
-    "epw": "end",  # EnergyPlus auxiliary programs: hour 1 is 00:00-01:00
+    # EnergyPlus: hour 1 is 00:00-01:00; pvlib.iotools.read_epw stamps it 00:00, its start
+    "epw": "start",
     "nsrdb_csv": "center",  # NSRDB TMY stamps sit at hh:30, the centre of the hour
     "sam_csv": None,
+    "pvgis_tmy": "center",  # satellite instant at the stamp plus the stated time offset
+    "pvgis_hourly": "center",  # satellite instant at the stamp
+    "nasa_power": "start",  # pvlib.iotools.get_nasa_power: index at the interval start
+    "era5_netcdf": "end",  # accumulations over the hour ending at the stamp
 }
 
 SAM_COLUMNS = {
@@ -44,40 +54,6 @@ SAM_COLUMNS = {
     "RH": "relative_humidity",
     "Albedo": "albedo",
 }
-
-
-def fixed_offset_zone(hours: float, where: str) -> str:
-    """IANA name of a whole-hour fixed offset: UTC-4 is ``Etc/GMT+4`` (sign inverted)."""
-    if hours != int(hours) or not -12 <= hours <= 14:
-        raise WeatherError(f"{where}: time zone offset {hours} h is not a whole hour in [-12, 14]")
-    hours = int(hours)
-    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
-
-
-def to_center(frame: pd.DataFrame, label: Label) -> pd.DataFrame:
-    """Move stamps from ``label`` to the middle of each interval."""
-    if label == "center":
-        return frame
-    half = pd.Timedelta(minutes=time_step_minutes(frame.index) / 2)
-    shifted = frame.copy()
-    shifted.index = frame.index + (half if label == "start" else -half)
-    return shifted
-
-
-def _typical(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """Coerce a multi-year typical year into :data:`TYPICAL_YEAR`; report whether it was one."""
-    if frame.index.year.nunique() == 1:
-        return frame, False
-    out = frame.copy()
-    out.index = coerce_year(frame.index)
-    return out.sort_index(), True
-
-
-def _finish(frame: pd.DataFrame, label: Label, where: str) -> tuple[pd.DataFrame, bool]:
-    # centre first: an end-labelled 00:00 on 1 January belongs to the last hour of the year,
-    # which coercion then puts back into the typical year
-    frame, typical = _typical(to_center(frame, label))
-    return validate_frame(frame, where), typical
 
 
 def read_sam_csv(path: str | Path, label: Label) -> tuple[pd.DataFrame, WeatherMeta]:
@@ -120,7 +96,7 @@ def read_sam_csv(path: str | Path, label: Label) -> tuple[pd.DataFrame, WeatherM
     zone = fixed_offset_zone(meta["tz_hours"], where)
     frame = raw[[c for c in SAM_COLUMNS if c in raw]].rename(columns=SAM_COLUMNS)
     frame.index = pd.DatetimeIndex(stamps).tz_localize(zone)
-    frame, typical = _finish(_pressure_mbar_to_pa(frame), label, where)
+    frame, typical = finish_frame(_pressure_mbar_to_pa(frame), label, where)
     return frame, WeatherMeta(
         format="sam_csv",
         source=f"{meta['source']} ({Path(path).name})",
@@ -167,7 +143,7 @@ def read_nsrdb_csv(path: str | Path, label: Label = "center") -> tuple[pd.DataFr
     data = _pressure_mbar_to_pa(data)
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
-    frame, typical = _finish(data, label, where)
+    frame, typical = finish_frame(data, label, where)
     return frame, WeatherMeta(
         format="nsrdb_csv",
         source=f"NREL NSRDB {meta.get('Source', '')} v{meta.get('Version', '?')} "
@@ -188,12 +164,16 @@ def read_tmy3_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame
     """
     where = str(path)
     try:
-        data, meta = pvlib.iotools.read_tmy3(str(path), map_variables=True)
+        # one calendar year at read time: pvlib turns "02/28/2000 24:00" of a leap-year
+        # February into 1 March, which a later coercion would misplace
+        data, meta = pvlib.iotools.read_tmy3(
+            str(path), coerce_year=TYPICAL_YEAR, map_variables=True
+        )
     except (OSError, KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
         raise WeatherError(f"{where}: cannot read as TMY3 ({exc!r})") from None
     data = _pressure_mbar_to_pa(data)
     data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
-    frame, _ = _finish(data, label, where)
+    frame, _ = finish_frame(data, label, where)
     return frame, WeatherMeta(
         format="tmy3",
         source=f"NREL TMY3 {meta.get('USAF', '')} {meta.get('Name', '')}".strip(),
@@ -206,8 +186,12 @@ def read_tmy3_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame
     )
 
 
-def read_epw_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame, WeatherMeta]:
-    """Read an EnergyPlus EPW file with :func:`pvlib.iotools.read_epw`."""
+def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFrame, WeatherMeta]:
+    """Read an EnergyPlus EPW file with :func:`pvlib.iotools.read_epw`.
+
+    EPW hour ``N`` is the hour ending at ``N:00``; pvlib stamps it ``N-1:00``, the start of
+    the interval, hence ``label='start'`` for the stamps pvlib returns.
+    """
     where = str(path)
     try:
         data, meta = pvlib.iotools.read_epw(str(path))
@@ -215,7 +199,7 @@ def read_epw_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame,
         raise WeatherError(f"{where}: cannot read as EPW ({exc!r})") from None
     data = data.rename(columns={"atmospheric_pressure": "pressure"})
     data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
-    frame, _ = _finish(data, label, where)
+    frame, _ = finish_frame(data, label, where)
     return frame, WeatherMeta(
         format="epw",
         source=f"EPW {meta.get('city', '')} {meta.get('WMO_code', '')}".strip(),
@@ -240,28 +224,51 @@ READERS: dict[str, Callable[..., tuple[pd.DataFrame, WeatherMeta]]] = {
     "nsrdb_csv": read_nsrdb_csv,
     "tmy3": read_tmy3_file,
     "epw": read_epw_file,
+    "pvgis_tmy": read_pvgis_tmy,
+    "pvgis_hourly": read_pvgis_hourly,
+    "nasa_power": read_nasa_power,
+    "era5_netcdf": read_era5_netcdf,
 }
+#: Formats whose stamps' position is fixed by the provider (see each reader's module).
+FIXED_LABEL_FORMATS = ("pvgis_tmy", "pvgis_hourly", "nasa_power", "era5_netcdf")
 
 
 def detect_format(path: str | Path) -> str:
-    """Name the format of a weather file from its first lines (not its extension)."""
+    """Name the format of a weather file from its content (not its extension)."""
     where = str(path)
     try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            head = [fh.readline() for _ in range(3)]
+        with open(path, "rb") as fh:
+            start = fh.read(4096)
     except OSError as exc:
         raise WeatherError(f"{where}: cannot read file ({exc.strerror})") from None
-    first, third = head[0], head[2]
+    if start.startswith((b"\x89HDF", b"CDF\x01", b"CDF\x02")):
+        return "era5_netcdf"
+    text = start.decode("utf-8-sig", errors="replace")
+    lines = [*text.splitlines(), "", "", ""]
+    first = lines[0]
+    if text.lstrip().startswith("{"):
+        if '"tmy_hourly"' in text or '"months_selected"' in text:
+            return "pvgis_tmy"
+        if '"geometry"' in text or '"properties"' in text:
+            return "nasa_power"
+        if '"outputs"' in text or '"inputs"' in text:
+            return "pvgis_hourly"
+    if first.startswith("-BEGIN HEADER-"):
+        return "nasa_power"
+    if first.startswith("Latitude (decimal degrees)"):
+        tmy = any(line.startswith(("month,year", "Irradiance Time Offset")) for line in lines)
+        return "pvgis_tmy" if tmy else "pvgis_hourly"
     if first.startswith("LOCATION,"):
         return "epw"
-    if head[1].startswith("Date (MM/DD/YYYY)"):
+    if lines[1].startswith("Date (MM/DD/YYYY)"):
         return "tmy3"
     if first.startswith("Source,") and "Local Time Zone" in first:
         return "nsrdb_csv"
-    if first.startswith("Source,") and third.startswith("Year,Month,Day,Hour"):
+    if first.startswith("Source,") and lines[2].startswith("Year,Month,Day,Hour"):
         return "sam_csv"
     raise WeatherError(
-        f"{where}: line 1: unrecognised weather format; expected one of {sorted(READERS)}"
+        f"{where}: line 1: unrecognised weather format; expected one of {sorted(READERS)} "
+        "(or a generic CSV read with a column mapping)"
     )
 
 
@@ -285,6 +292,11 @@ def read_weather_file(
     fmt = detect_format(path) if fmt == "auto" else fmt
     if fmt not in READERS:
         raise WeatherError(f"{path}: unknown format {fmt!r}; expected one of {sorted(READERS)}")
+    if fmt in FIXED_LABEL_FORMATS:
+        if label not in (None, FORMAT_LABELS[fmt]):
+            raise WeatherError(f"{path}: the {fmt} format fixes where its stamps sit; "
+                               "remove weather.label")
+        return READERS[fmt](path)
     if label is None:
         label = FORMAT_LABELS[fmt]
     if label is None:
@@ -292,4 +304,5 @@ def read_weather_file(
             f"{path}: the {fmt} format does not say where stamps sit in their interval; "
             "set weather.label to 'start', 'center' or 'end'"
         )
-    return READERS[fmt](path, label=label)
+    frame, meta = READERS[fmt](path, label=label)
+    return frame, dataclasses.replace(meta, source_label=label)

@@ -6,16 +6,28 @@ drawn with serial correlation, then hours within each day; Aguiar, Collares-Pere
 
 1. clear-sky GHI from the Ineichen-Perez model with the site's climatological Linke
    turbidity (pvlib), at the centre of every hour of local standard time;
-2. a daily clear-sky index for every day, drawn from a beta distribution whose mean is the
-   month's ratio of measured to clear-sky irradiation, with lag-one autocorrelation between
-   days (a Gaussian AR(1) process mapped through the beta quantile function);
-3. hourly fluctuations around the daily index (an AR(1) process, largest on half-cloudy
-   days, none on clear ones), with GHI kept between 0 and the extraterrestrial value;
+2. a daily clear-sky index for every day, drawn from a beta distribution between 0 and the
+   month's clear-day index, whose mean is the month's ratio of measured to clear-sky
+   irradiation, with lag-one autocorrelation between days (a Gaussian AR(1) process mapped
+   through the beta quantile function). The clear-day index is :data:`CLEAR_DAY_INDEX`, or
+   the month's mean index plus :data:`CLEAR_DAY_MARGIN` when the month is brighter than
+   that: the climatological Linke turbidity is often too high over deserts, so real clear
+   days exceed the model's clear sky (see ``weather/README.md``, where both constants and
+   the concentration of the distribution are measured on eight real hourly files);
+3. an hourly clear-sky index around the daily one, beta-distributed between 0 and the
+   clear-day index with a low concentration (partly cloudy days are a mix of clear and
+   cloudy hours, not hours that are all half-clear: this matters for the beam share and so
+   for tilted and tracking planes), in AR(1) spells, with GHI kept between 0 and the
+   extraterrestrial value;
 4. each month rescaled so that its mean daily GHI equals the given value;
 5. DNI and DHI from GHI with the Erbs et al. (1982) decomposition;
 6. air temperature as a daily cosine between the monthly mean minus and plus half the
    daily range (minimum near sunrise, maximum at 15:00), the range widening on clear days;
    wind speed constant at the monthly mean.
+
+Several years can be drawn in one go (:func:`synthetic_years`) for variability studies;
+every year then keeps the monthly means unless ``monthly_ghi_cv`` asks for year-to-year
+scatter of the monthly totals.
 
 Every number above that is not an input is a module constant, reported with the output.
 
@@ -43,19 +55,33 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pvlib
-from scipy import stats
+from scipy import signal, stats
 
 from pvyield.errors import WeatherError
-from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, validate_frame
+from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
 
-#: Upper bound of the daily clear-sky index (days slightly clearer than the model).
-DAILY_INDEX_MAX = 1.05
-#: Concentration (alpha + beta) of the beta distribution of the daily clear-sky index.
-DAILY_INDEX_CONCENTRATION = 6.0
+#: Clear-day daily clear-sky index: the median over 96 months of eight real hourly files of
+#: the month's highest daily ratio of measured to Ineichen-Perez clear-sky irradiation.
+CLEAR_DAY_INDEX = 1.07
+#: Gap between a month's clear-day index and its mean index in months without cloudy days
+#: (median over months with a standard deviation of the daily index below 0.06).
+CLEAR_DAY_MARGIN = 0.04
+#: A monthly mean above this multiple of clear-sky irradiation is a unit mistake.
+MAX_MEAN_INDEX = 1.25
+#: Concentration (alpha + beta) of the beta distribution of the daily clear-sky index
+#: relative to the clear-day index, ``exp(c0 + c1 m)`` with ``m`` the month's mean relative
+#: index: variable months (m about 0.75) are bimodal, clear and rainy days, with a
+#: concentration near 3; settled months (m about 0.95) near 10. Least-squares fit of the
+#: logarithm of the method-of-moments concentration of the same 96 months.
+DAILY_INDEX_CONCENTRATION_LOG = (-3.47, 6.12)
 #: Lag-one autocorrelation of daily values (Aguiar et al. 1988 report 0.2-0.4).
 DAILY_AUTOCORRELATION = 0.3
-#: Lag-one autocorrelation and scale of the hourly fluctuation around the daily index.
+#: Lag-one autocorrelation of the hourly clear-sky index within a day.
 HOURLY_AUTOCORRELATION = 0.7
+#: Scale of the hourly fluctuation around the daily index (see :func:`_hourly_ghi`). Real
+#: partly cloudy days fluctuate more (standard deviation of the hourly index about 0.26 in
+#: the eight files), but a scale fitted to that did not bring the synthetic energy closer
+#: to the real one (``weather/README.md``), so the foundation's value stays.
 HOURLY_SCALE = 0.6
 #: Defaults when a monthly series is not given.
 DEFAULT_TEMP_RANGE_C = 10.0
@@ -72,11 +98,14 @@ def standard_time_zone(timezone: str, year: int = TYPICAL_YEAR) -> datetime.time
     return datetime.timezone(offset)
 
 
-def hourly_centres(timezone: str, year: int = TYPICAL_YEAR) -> pd.DatetimeIndex:
-    """Centres of the 8,760 hours of a non-leap year in local standard time."""
+def hourly_centres(
+    timezone: str, year: int = TYPICAL_YEAR, n_years: int = 1
+) -> pd.DatetimeIndex:
+    """Centres of every hour of ``n_years`` calendar years in local standard time."""
     zone = standard_time_zone(timezone, year)
     start = pd.Timestamp(year=year, month=1, day=1, hour=0, minute=30, tz=zone)
-    return pd.date_range(start, periods=8760, freq="h")
+    end = pd.Timestamp(year=year + n_years, month=1, day=1, tz=zone)
+    return pd.date_range(start, end, freq="h", inclusive="left")
 
 
 def synthetic_year(
@@ -91,7 +120,33 @@ def synthetic_year(
     seed: int = 0,
     source: str = "monthly means",
 ) -> tuple[pd.DataFrame, WeatherMeta]:
-    """Synthesise an hourly year from monthly means.
+    """Synthesise one typical hourly year (8,760 hours of :data:`TYPICAL_YEAR`).
+
+    The parameters are those of :func:`synthetic_years`; this is its one-year form.
+    """
+    return synthetic_years(
+        latitude, longitude, elevation_m, timezone, ghi_kwh_m2_day, temp_air_c,
+        temp_range_c, wind_speed_m_s, seed=seed, source=source,
+    )
+
+
+def synthetic_years(
+    latitude: float,
+    longitude: float,
+    elevation_m: float,
+    timezone: str,
+    ghi_kwh_m2_day: Sequence[float],
+    temp_air_c: Sequence[float],
+    temp_range_c: Sequence[float] | None = None,
+    wind_speed_m_s: Sequence[float] | None = None,
+    *,
+    seed: int = 0,
+    source: str = "monthly means",
+    n_years: int = 1,
+    start_year: int = TYPICAL_YEAR,
+    monthly_ghi_cv: float = 0.0,
+) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Synthesise hourly years from monthly means.
 
     Parameters
     ----------
@@ -110,37 +165,68 @@ def synthetic_year(
     wind_speed_m_s : sequence of 12 float, optional
         Mean wind speed per month [m/s]; default :data:`DEFAULT_WIND_SPEED_M_S`.
     seed : int
-        Seed of the random generator: the same inputs and seed give the same year.
+        Seed of the random generator: the same inputs and seed give the same series.
     source : str
         Where the monthly means come from, carried into the metadata.
+    n_years : int
+        Number of consecutive calendar years, from ``start_year`` (leap days included when
+        the calendar has them). With one year from :data:`TYPICAL_YEAR` (the default) the
+        series has 8,760 hours.
+    start_year : int
+        First calendar year of the series.
+    monthly_ghi_cv : float
+        Year-to-year coefficient of variation of every month's irradiation [-]. 0 (the
+        default) makes every month of every year match its mean; above 0 each month of each
+        year is scaled by a factor drawn from a normal distribution of mean 1 and this
+        standard deviation (floored at 0.5), for variability studies.
 
     Returns
     -------
     frame, meta
         Hourly frame under the weather contract (``ghi``, ``dni``, ``dhi`` [W/m^2],
         ``temp_air`` [°C], ``wind_speed`` [m/s]) and metadata with ``synthetic=True``.
+
+    Raises
+    ------
+    WeatherError
+        When a monthly series does not have 12 finite values, a month's mean exceeds
+        :data:`MAX_MEAN_INDEX` times the clear-sky value, or the options are out of range.
     """
     ghi_month = _twelve(ghi_kwh_m2_day, "ghi_kwh_m2_day")
     temp_month = _twelve(temp_air_c, "temp_air_c")
-    range_month = _twelve(temp_range_c or [DEFAULT_TEMP_RANGE_C] * 12, "temp_range_c")
-    wind_month = _twelve(wind_speed_m_s or [DEFAULT_WIND_SPEED_M_S] * 12, "wind_speed_m_s")
+    range_month = _twelve(
+        [DEFAULT_TEMP_RANGE_C] * 12 if temp_range_c is None else temp_range_c, "temp_range_c"
+    )
+    wind_month = _twelve(
+        [DEFAULT_WIND_SPEED_M_S] * 12 if wind_speed_m_s is None else wind_speed_m_s,
+        "wind_speed_m_s",
+    )
+    if not 1 <= n_years <= 100 or not 0 <= monthly_ghi_cv <= 0.5:
+        raise WeatherError("synthetic year: n_years must be in [1, 100] and "
+                           f"monthly_ghi_cv in [0, 0.5] (got {n_years}, {monthly_ghi_cv})")
     rng = np.random.default_rng(seed)
-    times = hourly_centres(timezone)
+    times = hourly_centres(timezone, start_year, n_years)
     solpos = pvlib.solarposition.get_solarposition(times, latitude, longitude, elevation_m)
     clear = _clear_sky_ghi(times, solpos, latitude, longitude, elevation_m)
     extra = pvlib.irradiance.get_extra_radiation(times) * np.maximum(
         np.cos(np.radians(solpos["zenith"].to_numpy())), 0.0
     )
+    # one "period" per calendar month of the series; months of the year for the inputs
     month = times.month.to_numpy() - 1
-    day = times.day_of_year.to_numpy() - 1
-    day_month = month[::24]  # the month of each day (the index holds whole days)
-    daily_k = _daily_clear_sky_index(clear, ghi_month, day, day_month, rng)
+    period = (times.year.to_numpy() - start_year) * 12 + month
+    day = _day_number(times)
+    day_period = np.bincount(day, weights=period) / np.bincount(day)
+    day_period = day_period.astype(int)
+    target = ghi_month[np.arange(12 * n_years) % 12] * _year_factors(
+        n_years, monthly_ghi_cv, rng
+    )
+    daily_k = _daily_clear_sky_index(clear, target, day, day_period, rng)
     ghi = _hourly_ghi(clear, extra, daily_k[day], rng)
-    ghi = _match_monthly_means(ghi, ghi_month, month, extra)
+    ghi = _match_monthly_means(ghi, target, period, extra)
     parts = pvlib.irradiance.erbs(ghi, solpos["zenith"].to_numpy(), times)
     # clear days have a wider temperature range than overcast ones
-    month_mean_k = np.bincount(day_month, weights=daily_k) / np.bincount(day_month)
-    relative_k = (daily_k / month_mean_k[day_month])[day]
+    period_mean_k = np.bincount(day_period, weights=daily_k) / np.bincount(day_period)
+    relative_k = (daily_k / period_mean_k[day_period])[day]
     temp = _temperature(times, longitude, temp_month, range_month, relative_k)
     frame = pd.DataFrame(
         {
@@ -152,17 +238,73 @@ def synthetic_year(
         },
         index=times,
     )
+    years = f"{n_years} years" if n_years > 1 else "hourly year"
     meta = WeatherMeta(
         format="synthetic",
-        source=f"synthetic hourly year from {source} (pvyield synthetic_year, seed {seed})",
+        source=f"synthetic {years} from {source} (pvyield synthetic_years, seed {seed})",
         latitude=latitude,
         longitude=longitude,
         elevation_m=elevation_m,
         time_step_minutes=60.0,
         synthetic=True,
-        typical_year=True,
+        typical_year=n_years == 1,
+        years=tuple(range(start_year, start_year + n_years)),
     )
     return validate_frame(frame, "synthetic year"), meta
+
+
+def monthly_means(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reduce an hourly series to the monthly means the generator takes.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Series under the weather contract, stamped in local (standard) time.
+
+    Returns
+    -------
+    DataFrame
+        Twelve rows (months 1..12): ``ghi_kwh_m2_day`` (mean daily irradiation)
+        [kWh/m^2/day], ``temp_air_c`` (mean) [°C], ``temp_range_c`` (mean of daily
+        Tmax - Tmin) [°C] and ``wind_speed_m_s`` (mean) [m/s].
+    """
+    step_h = time_step_minutes(frame.index) / 60.0
+    month = frame.index.month
+    dates = pd.Series(frame.index.normalize(), index=frame.index)
+    n_days = dates.groupby(month).nunique()
+    daily = frame["temp_air"].groupby(frame.index.date)
+    span = daily.max() - daily.min()
+    span.index = pd.DatetimeIndex(span.index)
+    out = pd.DataFrame(
+        {
+            "ghi_kwh_m2_day": frame["ghi"].groupby(month).sum() * step_h / 1000.0 / n_days,
+            "temp_air_c": frame["temp_air"].groupby(month).mean(),
+            "temp_range_c": span.groupby(span.index.month).mean(),
+            "wind_speed_m_s": frame["wind_speed"].groupby(month).mean(),
+        }
+    )
+    out.index.name = "month"
+    if len(out) != 12:
+        raise WeatherError(f"monthly means: the series covers {len(out)} months, not 12")
+    return out
+
+
+def daily_clear_sky_index(
+    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float
+) -> pd.Series:
+    """Daily ratio of measured to Ineichen-Perez clear-sky irradiation [-], one per day.
+
+    The statistic from which :data:`CLEAR_DAY_INDEX`, :data:`CLEAR_DAY_MARGIN` and
+    :data:`DAILY_INDEX_CONCENTRATION` are measured on real hourly series.
+    """
+    solpos = pvlib.solarposition.get_solarposition(
+        frame.index, latitude, longitude, elevation_m
+    )
+    clear = _clear_sky_ghi(frame.index, solpos, latitude, longitude, elevation_m)
+    day = frame.index.normalize()
+    table = pd.DataFrame({"ghi": frame["ghi"].to_numpy(), "clear": clear}, index=day)
+    sums = table.groupby(level=0).sum()
+    return (sums["ghi"] / sums["clear"]).rename("daily_clear_sky_index")
 
 
 def _twelve(values: Sequence[float], name: str) -> np.ndarray:
@@ -170,6 +312,19 @@ def _twelve(values: Sequence[float], name: str) -> np.ndarray:
     if array.shape != (12,) or not np.isfinite(array).all():
         raise WeatherError(f"synthetic year: {name} needs 12 finite monthly values")
     return array
+
+
+def _day_number(times: pd.DatetimeIndex) -> np.ndarray:
+    """0-based day of every stamp, counted from the first day of the series."""
+    first = times[0].normalize()
+    return ((times.normalize() - first).days).to_numpy()
+
+
+def _year_factors(n_years: int, cv: float, rng: np.random.Generator) -> np.ndarray:
+    """Factor on every month's irradiation: ones, or N(1, cv) floored at 0.5."""
+    if cv == 0:
+        return np.ones(12 * n_years)
+    return np.maximum(rng.normal(1.0, cv, 12 * n_years), 0.5)
 
 
 def _clear_sky_ghi(times, solpos, latitude, longitude, elevation_m) -> np.ndarray:
@@ -185,65 +340,89 @@ def _clear_sky_ghi(times, solpos, latitude, longitude, elevation_m) -> np.ndarra
     return clear["ghi"].fillna(0.0).to_numpy()
 
 
-def _daily_clear_sky_index(clear, ghi_month, day, day_month, rng) -> np.ndarray:
+def clear_day_index(mean_index: np.ndarray) -> np.ndarray:
+    """Daily clear-sky index of a month's clear days, from its mean index [-]."""
+    return np.maximum(CLEAR_DAY_INDEX, mean_index + CLEAR_DAY_MARGIN)
+
+
+def daily_index_concentration(mean_relative_index: np.ndarray) -> np.ndarray:
+    """Concentration of the daily-index beta distribution for a month's mean [-]."""
+    c0, c1 = DAILY_INDEX_CONCENTRATION_LOG
+    return np.exp(c0 + c1 * np.asarray(mean_relative_index, dtype=float))
+
+
+def _daily_clear_sky_index(clear, target, day, day_period, rng) -> np.ndarray:
     """One clear-sky index per day: beta marginals, AR(1) correlation between days."""
     clear_daily = np.bincount(day, weights=clear)  # [Wh/m^2/day]
-    clear_month = np.array([clear_daily[day_month == m].mean() for m in range(12)])
-    mean_index = ghi_month * 1000.0 / clear_month
-    if (mean_index > DAILY_INDEX_MAX).any():
+    n_periods = len(target)
+    clear_period = np.bincount(day_period, weights=clear_daily, minlength=n_periods) / (
+        np.bincount(day_period, minlength=n_periods)
+    )
+    mean_index = target * 1000.0 / clear_period
+    if (mean_index > MAX_MEAN_INDEX).any():
         worst = int(np.argmax(mean_index))
         raise WeatherError(
-            f"synthetic year: mean GHI of month {worst + 1} is {mean_index[worst]:.2f} times "
-            "the clear-sky value; check the units (kWh/m^2/day expected)"
+            f"synthetic year: mean GHI of month {worst % 12 + 1} is {mean_index[worst]:.2f} "
+            "times the clear-sky value; check the units (kWh/m^2/day expected)"
         )
+    top = clear_day_index(mean_index)[day_period]
     z = _ar1(len(clear_daily), DAILY_AUTOCORRELATION, rng)
-    mean = np.clip(mean_index[day_month] / DAILY_INDEX_MAX, 0.02, 0.98)
-    a = mean * DAILY_INDEX_CONCENTRATION
-    b = (1 - mean) * DAILY_INDEX_CONCENTRATION
-    return DAILY_INDEX_MAX * stats.beta.ppf(stats.norm.cdf(z), a, b)
+    mean = np.clip(mean_index[day_period] / top, 0.02, 0.98)
+    concentration = daily_index_concentration(mean)
+    a = mean * concentration
+    b = (1 - mean) * concentration
+    return top * stats.beta.ppf(stats.norm.cdf(z), a, b)
 
 
 def _ar1(n: int, rho: float, rng: np.random.Generator) -> np.ndarray:
     """Standard-normal AR(1) series of length ``n`` with lag-one correlation ``rho``."""
     shocks = rng.standard_normal(n)
-    z = np.empty(n)
-    z[0] = shocks[0]
+    # the recursion z[i] = rho z[i-1] + e[i] is a linear filter; lfilter runs it in C
     innovation = np.sqrt(1 - rho**2)
-    for i in range(1, n):
-        z[i] = rho * z[i - 1] + innovation * shocks[i]
+    z = signal.lfilter([innovation], [1.0, -rho], shocks)
+    z[0] = shocks[0]
+    z[1:] = signal.lfilter([innovation], [1.0, -rho], shocks[1:], zi=[rho * shocks[0]])[0]
     return z
 
 
 def _hourly_ghi(clear, extra, k_day, rng) -> np.ndarray:
-    """Hourly GHI around the daily index, with AR(1) fluctuations, within [0, extra]."""
+    """Hourly GHI around the daily index, with AR(1) fluctuations, within [0, extra].
+
+    The hourly index is ``k_day (1 + HOURLY_SCALE k (1 - k) z)`` with ``k`` the daily index
+    (at most 1) and ``z`` a standard-normal AR(1) series: no fluctuation on clear or fully
+    overcast days, the most on half-cloudy ones.
+    """
     noise = _ar1(len(clear), HOURLY_AUTOCORRELATION, rng)
-    spread = HOURLY_SCALE * np.clip(k_day, 0, 1) * (1 - np.clip(k_day, 0, 1))
-    k_hour = np.clip(k_day * (1 + spread * noise), 0.0, None)
+    k = np.clip(k_day, 0, 1)
+    k_hour = np.clip(k_day * (1 + HOURLY_SCALE * k * (1 - k) * noise), 0.0, None)
     return np.minimum(clear * k_hour, extra)
 
 
-def _match_monthly_means(ghi, ghi_month, month, extra) -> np.ndarray:
+def _match_monthly_means(ghi, target, period, extra) -> np.ndarray:
     """Scale every month to its target mean, keeping GHI under the extraterrestrial value."""
-    days = np.bincount(month, minlength=12) / 24.0
-    target = ghi_month * 1000.0 * days  # [Wh/m^2/month]
+    n = len(target)
+    days = np.bincount(period, minlength=n) / 24.0
+    total_target = target * 1000.0 * days  # [Wh/m^2/month]
     for _ in range(20):
-        total = np.bincount(month, weights=ghi, minlength=12)
-        scale = np.divide(target, total, out=np.zeros(12), where=total > 0)
+        total = np.bincount(period, weights=ghi, minlength=n)
+        scale = np.divide(total_target, total, out=np.zeros(n), where=total > 0)
         if np.allclose(scale, 1.0, rtol=1e-6):
             break
-        ghi = np.minimum(ghi * scale[month], 0.98 * extra)
+        ghi = np.minimum(ghi * scale[period], 0.98 * extra)
     return ghi
 
 
 def _temperature(times, longitude, temp_month, range_month, relative_k) -> np.ndarray:
     """Daily cosine cycle around the monthly mean, range scaled by the day's clearness."""
     month = times.month.to_numpy() - 1
+    period = (times.year.to_numpy() - times.year[0]) * 12 + month
     offset_h = times[0].utcoffset().total_seconds() / 3600.0
     solar_hour = (times.hour + times.minute / 60.0 + longitude / 15.0 - offset_h) % 24
     amplitude = 0.5 * range_month[month] * np.clip(relative_k, 0.3, 1.7)
     cycle = np.cos(2 * np.pi * (np.asarray(solar_hour) - TEMP_MAX_HOUR) / 24.0)
     temp = temp_month[month] + amplitude * cycle
     # restore each month's mean exactly: the clearness scaling is not symmetric in a month
-    counts = np.bincount(month, minlength=12)
-    correction = temp_month - np.bincount(month, weights=temp, minlength=12) / counts
-    return temp + correction[month]
+    counts = np.bincount(period)
+    mean_now = np.bincount(period, weights=temp) / counts
+    correction = temp_month[np.arange(len(counts)) % 12] - mean_now
+    return temp + correction[period]

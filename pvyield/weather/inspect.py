@@ -1,0 +1,47 @@
+"""The summary ``pvyield weather inspect`` prints: what a file is, and its QC report."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from pvyield.weather.qc import qc_report
+from pvyield.weather.readers import read_weather_file
+
+
+def inspect_weather(path: str | Path, label: str | None = None) -> dict:
+    """Read a weather file and report on it (``label`` as in :func:`read_weather_file`).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``format``, ``source``, ``latitude``, ``longitude``, ``elevation_m``,
+        ``rows``, ``time_step_minutes``, ``start``, ``end``, ``years``, ``source_label``,
+        ``typical_year``, ``licence``, ``annual_ghi_kwh_m2`` (GHI summed over the series and
+        scaled to 365 days) [kWh/m^2] and ``qc`` (``time_shift_minutes`` [min] and
+        ``flags``).
+    """
+    frame, meta = read_weather_file(path, "auto", label)
+    step_h = meta.time_step_minutes / 60.0
+    days = len(frame) * step_h / 24.0
+    elevation = 0.0 if math.isnan(meta.elevation_m) else meta.elevation_m
+    report = qc_report(frame, meta.latitude, meta.longitude, elevation)
+    return {
+        "file": str(path),
+        "format": meta.format,
+        "source": meta.source,
+        "latitude": meta.latitude,
+        "longitude": meta.longitude,
+        "elevation_m": None if math.isnan(meta.elevation_m) else meta.elevation_m,
+        "rows": len(frame),
+        "time_step_minutes": meta.time_step_minutes,
+        "start": str(frame.index[0]),
+        "end": str(frame.index[-1]),
+        "years": list(meta.years),
+        "source_label": meta.source_label,
+        "typical_year": meta.typical_year,
+        "licence": meta.licence,
+        "corrections": list(meta.corrections),
+        "annual_ghi_kwh_m2": float(frame["ghi"].sum()) * step_h / 1000.0 * 365.0 / days,
+        "qc": report.to_dict(),
+    }

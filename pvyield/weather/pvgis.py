@@ -1,0 +1,205 @@
+"""PVGIS typical-year and hourly series (CSV and JSON), read with :mod:`pvlib.iotools`.
+
+PVGIS stamps are UTC. Its irradiance values are satellite samples at the stamp (hourly
+series: ``hh:MM`` with the minute of the satellite slot; typical year: ``hh:00`` plus the
+``Irradiance Time Offset`` stated in the file), so the stamp, moved by that offset, is taken
+as the centre of the hour the value stands for.
+
+References
+----------
+.. [1] Huld, T., Müller, R., Gambardella, A. (2012). A new solar radiation database for
+   estimating PV performance in Europe and Africa. Solar Energy 86(6), 1803-1815.
+   doi:10.1016/j.solener.2012.03.006
+.. [2] European Commission JRC, PVGIS user manual: TMY and hourly radiation tools,
+   output formats (https://joint-research-centre.ec.europa.eu/pvgis-online-tool).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pvlib
+
+from pvyield.errors import WeatherError
+from pvyield.weather.frame import WeatherMeta, finish_frame, time_step_minutes
+
+LICENCE = "PVGIS (c) European Union, 2001-2025; reuse authorised with acknowledgement"
+
+
+def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Read a PVGIS typical meteorological year (CSV or JSON) with pvlib.
+
+    Returns
+    -------
+    frame, meta
+        Frame under the weather contract (UTC, stamps at interval centres) and metadata;
+        ``years`` lists the calendar year each month was taken from.
+    """
+    where = str(path)
+    kind = _json_or_csv(path)
+    if kind == "csv":
+        _check_tmy_csv_rows(path)
+    try:
+        data, meta = pvlib.iotools.read_pvgis_tmy(str(path), pvgis_format=kind)
+    except (OSError, KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
+        raise WeatherError(f"{where}: cannot read as PVGIS TMY {kind.upper()} ({exc!r}); "
+                           f"{_line_hint(path, kind)}") from None
+    inputs = meta["inputs"]
+    location = inputs.get("location", inputs)
+    offset_h = float(inputs.get("irradiance time offset", 0.0) or 0.0)
+    data = data.copy()
+    data.index = data.index + pd.Timedelta(hours=offset_h)
+    # a typical year from PVGIS spans its months' own years: give it one calendar year
+    frame, _ = finish_frame(data, "center", where, typical=True)
+    years = tuple(sorted({int(m["year"]) for m in meta.get("months_selected", [])}))
+    return frame, WeatherMeta(
+        format="pvgis_tmy",
+        source=f"PVGIS TMY {_database(meta)} ({Path(path).name})",
+        latitude=float(location["latitude"]),
+        longitude=float(location["longitude"]),
+        elevation_m=float(location["elevation"]),
+        time_step_minutes=time_step_minutes(frame.index),
+        licence=LICENCE,
+        typical_year=True,
+        years=years,
+        source_label=f"instant at stamp + {offset_h:g} h (UTC)",
+    )
+
+
+def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Read a PVGIS hourly radiation series (``seriescalc``, CSV or JSON) with pvlib.
+
+    The series must hold horizontal irradiance: either ``G(h)``, ``Gb(n)``, ``Gd(h)``, or
+    the plane components ``Gb(i)``, ``Gd(i)`` of a horizontal plane (slope 0, requested
+    with ``components=1``); DNI is then the beam on the horizontal divided by the sine of
+    the sun height ``H_sun`` given in the file.
+    """
+    where = str(path)
+    kind = _json_or_csv(path)
+    try:
+        data, meta = pvlib.iotools.read_pvgis_hourly(str(path), pvgis_format=kind)
+    except (OSError, KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
+        raise WeatherError(f"{where}: cannot read as PVGIS hourly {kind.upper()} ({exc!r}); "
+                           f"{_line_hint(path, kind)}") from None
+    data = _horizontal_components(data, meta, where)
+    frame, typical = finish_frame(data, "center", where)
+    inputs = meta["inputs"]
+    location = inputs.get("location", inputs)
+    return frame, WeatherMeta(
+        format="pvgis_hourly",
+        source=f"PVGIS hourly {_database(meta)} ({Path(path).name})",
+        latitude=float(location["latitude"]),
+        longitude=float(location["longitude"]),
+        elevation_m=float(location["elevation"]),
+        time_step_minutes=time_step_minutes(frame.index),
+        licence=LICENCE,
+        typical_year=typical,
+        years=tuple(sorted(set(data.index.year))),
+        source_label="instant at stamp (UTC)",
+    )
+
+
+def _check_tmy_csv_rows(path: str | Path) -> None:
+    """A PVGIS TMY CSV holds 8,760 data rows after its ``time(UTC)`` header."""
+    header, rows = _rows_after_header(path, "time(UTC)")
+    if rows != 8760:
+        raise WeatherError(f"{path}: line {header + rows}: PVGIS TMY CSV data end after "
+                           f"{rows} rows, 8,760 expected (truncated download?)")
+
+
+def _rows_after_header(path: str | Path, prefix: str) -> tuple[int, int]:
+    """1-based line of the header, and the number of data rows before a blank line."""
+    lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(prefix)), len(lines))
+    count = 0
+    for line in lines[start + 1:]:
+        if not line.strip():
+            break
+        count += 1
+    return start + 1, count
+
+
+def _horizontal_components(data: pd.DataFrame, meta: dict, where: str) -> pd.DataFrame:
+    if {"ghi", "dni", "dhi"} <= set(data.columns):
+        return data
+    needed = {"poa_direct", "poa_sky_diffuse", "solar_elevation"}
+    slope = _slope(meta)
+    if not needed <= set(data.columns) or slope != 0:
+        raise WeatherError(
+            f"{where}: PVGIS hourly file has no horizontal irradiance: expected G(h), Gb(n), "
+            "Gd(h), or Gb(i), Gd(i) and H_sun of a horizontal plane (slope 0, "
+            f"components=1); found slope {slope} and columns {sorted(data.columns)}"
+        )
+    out = data.copy()
+    beam_h = out["poa_direct"].astype(float)
+    sin_h = np.sin(np.radians(out["solar_elevation"].astype(float)))
+    out["ghi"] = beam_h + out["poa_sky_diffuse"] + out.get("poa_ground_diffuse", 0.0)
+    out["dhi"] = out["poa_sky_diffuse"]
+    # below 5 degrees of sun height the division amplifies noise; PVGIS beam is 0 there
+    out["dni"] = np.where(sin_h > np.sin(np.radians(5.0)), beam_h / sin_h, 0.0)
+    return out
+
+
+def _slope(meta: dict) -> float | None:
+    inputs = meta.get("inputs", {})
+    mounting = inputs.get("mounting_system", {})
+    for system in mounting.values() if isinstance(mounting, dict) else ():
+        if isinstance(system, dict) and "slope" in system:
+            return float(system["slope"]["value"])
+    text = inputs.get("Slope")
+    if text is not None:
+        return float(str(text).split()[0])
+    return None
+
+
+def _database(meta: dict) -> str:
+    inputs = meta.get("inputs", {})
+    meteo = inputs.get("meteo_data", {})
+    return str(meteo.get("radiation_db") or inputs.get("radiation_database") or "").strip()
+
+
+def _json_or_csv(path: str | Path) -> str:
+    with open(path, "rb") as fh:
+        start = fh.read(64).lstrip()
+    return "json" if start.startswith(b"{") else "csv"
+
+
+def _line_hint(path: str | Path, kind: str) -> str:
+    """Where a PVGIS file stops making sense: the line of a JSON error, or the first
+    data line that does not have the header's number of fields."""
+    if kind == "json":
+        try:
+            json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            return f"line {exc.lineno}: {exc.msg}"
+        except (OSError, UnicodeDecodeError) as exc:
+            return str(exc)
+        return "unexpected JSON structure (keys 'inputs', 'outputs', 'meta' expected)"
+    return data_line_problem(path, header_prefix="time")
+
+
+def data_line_problem(path: str | Path, header_prefix: str) -> str:
+    """First line after the header (the line starting with ``header_prefix``) whose field
+    count differs from the header's, or whose fields are not numbers."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        return str(exc)
+    header = next((i for i, line in enumerate(lines) if line.startswith(header_prefix)), None)
+    if header is None:
+        return f"no header line starting with {header_prefix!r}"
+    width = lines[header].count(",") + 1
+    for number, line in enumerate(lines[header + 1:], start=header + 2):
+        if not line.strip():
+            return f"line {number}: data end early (empty line)"
+        fields = line.split(",")
+        if len(fields) != width:
+            return f"line {number}: {len(fields)} fields, expected {width}"
+        try:
+            [float(f) for f in fields[1:]]
+        except ValueError:
+            return f"line {number}: not a number in {line[:60]!r}"
+    return f"line {len(lines)}: file ends after {len(lines) - header - 1} data lines"
