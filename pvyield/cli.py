@@ -210,6 +210,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"bifaciality {plant.bifaciality:g}",
         f"weather: {w.source}" + (" [SYNTHETIC]" if w.synthetic else ""),
         f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",
+        *(f"         warning: {text}" for text in w.warnings),
         "-" * 78,
         f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)",
         f"specific yield       {r.specific_yield_kwh_per_kwp:10,.0f} kWh/kWp",

@@ -140,6 +140,7 @@ class Result:
                 "elevation_difference_m": w.elevation_difference_m,
                 "time_step_minutes": w.time_step_minutes,
                 "corrections": list(w.corrections),
+                "warnings": list(w.warnings),
                 "licence": w.licence,
             },
         }
@@ -283,6 +284,7 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
     found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
+    found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
 
