@@ -28,6 +28,8 @@ from pvyield.weather.inspect import inspect_weather
 
 EXIT_USER_ERROR = 2
 EXIT_SOME_RUNS_FAILED = 3
+#: Rows of a batch ranking printed on the terminal; the CSV summary has them all.
+RANKING_ROWS = 40
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -121,7 +123,7 @@ def _batch(args: argparse.Namespace) -> int:
     from pvyield.batch import clear_cache, compare, run_batch, summary_frame, write_dataset
 
     _check_folder(args.out)
-    csv_path = args.csv or args.out.with_suffix(".csv")
+    csv_path = args.csv or args.out.with_suffix(".summary.csv")
     _check_folder(csv_path)
     cache_dir = args.out.with_name(args.out.name + ".parts")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
@@ -131,8 +133,8 @@ def _batch(args: argparse.Namespace) -> int:
     write_atomic(csv_path, summary_frame(results).to_csv(index=False))
     clear_cache(cache_dir)
     comparison = compare(results)
-    print(comparison.to_text() if args.compare else comparison.ranking.to_string(
-        index=False, float_format=lambda v: f"{v:,.1f}"))
+    print(comparison.to_text(max_rows=RANKING_ROWS) if args.compare else
+          comparison.ranking_text(max_rows=RANKING_ROWS))
     failed = results["status"].to_series()
     failed = failed[failed != "ok"]
     for (site, scenario), status in failed.items():

@@ -214,7 +214,7 @@ def test_cli_example_batch_serial_and_two_workers(tmp_path, capsys):
     serial, distributed = read_dataset(serial_out), read_dataset(dask_out)
     same_results(serial, distributed)
     assert serial.sizes["site"] == 2 and len(set(serial["design"].to_numpy())) >= 4
-    assert (tmp_path / "serial.csv").is_file()
+    assert (tmp_path / "serial.summary.csv").is_file()
     assert not (tmp_path / "serial.nc.parts").exists()
 
 

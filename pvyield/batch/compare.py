@@ -35,19 +35,34 @@ class Comparison:
     spread: pd.DataFrame
     unstable: pd.DataFrame
 
-    def to_text(self) -> str:
-        """Tables for the terminal."""
+    def ranking_text(self, max_rows: int | None = None) -> str:
+        """The ranking table for the terminal, best overall first when cut to ``max_rows``."""
         lines = [f"ranking by {self.metric} (mean over weather sources; 1 = best in its site)"]
-        lines.append(self.ranking.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+        lines.append(_table(self.ranking if max_rows is None or len(self.ranking) <= max_rows
+                            else self.ranking.sort_values("overall_rank"), max_rows))
+        return "\n".join(lines)
+
+    def to_text(self, max_rows: int | None = None) -> str:
+        """Tables for the terminal (each cut to ``max_rows``)."""
+        lines = [self.ranking_text(max_rows)]
         if (self.spread["n_sources"] > 1).any():
             lines += ["", "spread across weather sources"]
-            lines.append(self.spread.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+            lines.append(_table(self.spread.sort_values("spread_pct", ascending=False),
+                                max_rows))
         if len(self.unstable):
             lines += ["", "designs whose rank changes with the weather source"]
-            lines.append(self.unstable.to_string(index=False))
+            lines.append(_table(self.unstable, max_rows))
         elif (self.spread["n_sources"] > 1).any():
             lines += ["", "no design changes rank with the weather source"]
         return "\n".join(lines)
+
+
+def _table(frame: pd.DataFrame, max_rows: int | None) -> str:
+    shown = frame if max_rows is None else frame.head(max_rows)
+    text = shown.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
+    if len(shown) < len(frame):
+        text += f"\n... {len(frame) - len(shown)} more row(s): see the CSV summary"
+    return text
 
 
 def compare(results: xr.Dataset, metric: str = "specific_yield_kwh_per_kwp") -> Comparison:

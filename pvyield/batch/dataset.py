@@ -32,6 +32,9 @@ VARIABLES = {
 }
 
 
+TEXT_VARIABLES = ("status", "error", "warnings")
+
+
 def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
     """Assemble run records into the results Dataset.
 
@@ -56,7 +59,8 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
                         {"units": "%", "long_name": "loss of each stage relative to the stage "
                          "before (negative: gain)"})
     for name, text in (("status", "ok, invalid (site or combination rejected) or failed"),
-                       ("error", "why a run did not complete")):
+                       ("error", "why a run did not complete"),
+                       ("warnings", "what the run's weather warned about")):
         values = np.array([[str(index[(s, c)].get(name, "")) for c in scenarios]
                            for s in sites], dtype=object)
         data[name] = (("site", "scenario"), values, {"long_name": text})
@@ -112,7 +116,7 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        ds.to_netcdf(tmp, encoding={name: {"dtype": str} for name in ("status", "error")})
+        ds.to_netcdf(tmp, encoding={name: {"dtype": str} for name in TEXT_VARIABLES})
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -149,7 +153,7 @@ def read_dataset(path: str | Path) -> xr.Dataset:
 
 def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     """One row per (site, scenario) with the scalar figures, status and scenario labels."""
-    names = [*VARIABLES, "status", "error"]
+    names = [*VARIABLES, *TEXT_VARIABLES]
     frame = ds[names].to_dataframe().reset_index()
     labels = [c for c in ds.coords if ds[c].dims == ("scenario",) and c != "scenario"]
     extra = ds[labels].to_dataframe().reset_index() if labels else None

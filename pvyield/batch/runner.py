@@ -79,7 +79,14 @@ def run_chunk(specs: list[RunSpec]) -> list[dict[str, Any]]:
     Weather is read or synthesised once per site and weather section within the chunk.
     """
     weather_cache: dict[str, Any] = {}
-    return [_run_one(spec, weather_cache) for spec in specs]
+    # weather warnings are kept in each record; logging them too would flood a large batch
+    weather_log = logging.getLogger("pvyield.weather")
+    level = weather_log.level
+    weather_log.setLevel(logging.ERROR)
+    try:
+        return [_run_one(spec, weather_cache) for spec in specs]
+    finally:
+        weather_log.setLevel(level)
 
 
 def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +120,7 @@ def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
         "loss_pct": [float(result.losses.loc[stage, "loss_pct"]) for stage in STAGES],
         "weather_source": result.weather.source,
         "weather_synthetic": bool(result.weather.synthetic),
+        "warnings": "; ".join(result.weather.warnings),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -80,10 +81,15 @@ def site_from_mapping(data: dict[str, Any], source: str | Path = "<site>") -> Si
     return site
 
 
-def _with_derived_timezone(site: Site) -> Site:
-    from timezonefinder import TimezoneFinder  # heavy import, only when needed
+@functools.cache
+def _timezone_finder():
+    from timezonefinder import TimezoneFinder  # heavy: imported and built once, when needed
 
-    name = TimezoneFinder().timezone_at(lat=site.latitude, lng=site.longitude)
+    return TimezoneFinder()
+
+
+def _with_derived_timezone(site: Site) -> Site:
+    name = _timezone_finder().timezone_at(lat=site.latitude, lng=site.longitude)
     how = "derived offline from the coordinates (timezonefinder)"
     if name is None:  # open ocean: fall back to the nautical zone of the longitude
         offset = round(site.longitude / 15)
