@@ -199,7 +199,10 @@ def rear_irradiance(
         weather["ghi"], weather["dhi"], weather["dni"], albedo, model="haydavies",
         dni_extra=dni_extra, shade_factor=REAR_SHADE_FACTOR,
     )
-    return result["poa_back"].fillna(0.0).clip(lower=0.0)
+    # poa_back is before rear shading: the shade factor only enters infinite_sheds' own
+    # poa_global, so it is applied here
+    rear = result["poa_back"] * (1.0 + REAR_SHADE_FACTOR)
+    return rear.fillna(0.0).clip(lower=0.0)
 
 
 def pvwatts_inverter_unclipped(pdc: np.ndarray, pdc0: float, eta_inv_nom: float) -> np.ndarray:
