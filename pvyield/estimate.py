@@ -5,18 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from pvyield.model.chain import run_chain
+from pvyield.model.engine import run_chain_batch
 from pvyield.results import Result, summarise
 from pvyield.site import Site, load_site
 from pvyield.weather import weather_for_site
 
+#: Implementations of the model chain: the per-site reference on pvlib, and the batch
+#: engine (the same chain compiled over arrays; tests/test_engine.py holds them together).
+ENGINES = {"reference": run_chain, "batch": run_chain_batch}
 
-def estimate(site: Site | str | Path) -> Result:
+
+def estimate(site: Site | str | Path, *, engine: str = "reference") -> Result:
     """Estimate a plant's yield.
 
     Parameters
     ----------
     site : Site or path
         A validated :class:`~pvyield.site.Site` or the path of a site file.
+    engine : {"reference", "batch"}
+        Which implementation of the model chain runs (:data:`ENGINES`); both give the
+        same figures.
 
     Returns
     -------
@@ -24,7 +32,9 @@ def estimate(site: Site | str | Path) -> Result:
         Annual and monthly figures, losses by stage, checks against reported figures and
         the assumptions the estimate rests on.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
     if not isinstance(site, Site):
         site = load_site(site)
     frame, meta = weather_for_site(site)
-    return summarise(site, meta, run_chain(site, frame))
+    return summarise(site, meta, ENGINES[engine](site, frame))
