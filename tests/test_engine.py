@@ -285,7 +285,7 @@ def test_tracker_and_row_shading_match_pvlib(sun_sample):
                                                     (0, 195, False, 0.3)]:
         site = np.zeros(1, dtype=kernels.SITE_DTYPE)[0]
         engine_fields = {
-            "backtrack": backtrack, "gcr": gcr, "max_angle": 55.0,
+            "backtrack": backtrack, "gcr": gcr,
             "cos_max": math.cos(math.radians(55)), "sin_max": math.sin(math.radians(55)),
             "cos_axis_az": math.cos(math.radians(axis_azimuth)),
             "sin_axis_az": math.sin(math.radians(axis_azimuth)),

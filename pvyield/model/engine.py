@@ -208,7 +208,7 @@ def _site_records(sites: list[Site], zones: list[str]):
         soiling[k] = 1.0 - np.asarray(site.losses.soiling_monthly_pct()) / 100.0
         mount = site.plant.mounting
         if isinstance(mount, SingleAxisMount):
-            _tracker_fields(rec, plane_rec[k, 0], mount)
+            _tracker_fields(rec, plane_rec[k, 0], mount, site.plant.iam_a_r)
             if site.plant.bifaciality > 0:
                 key = (mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
                 rec["table"] = table_keys.setdefault(key, len(table_keys))
@@ -249,14 +249,13 @@ def _plant_fields(rec, site: Site) -> None:
     rec["availability"] = losses.availability_pct / 100
 
 
-def _tracker_fields(rec, plane, mount: SingleAxisMount) -> None:
+def _tracker_fields(rec, plane, mount: SingleAxisMount, a_r: float) -> None:
     rad = np.radians
     rec["tracker"] = 1
     rec["n_planes"] = 1
     rec["share_total"] = 1.0
     rec["backtrack"] = int(mount.backtrack)
     rec["gcr"] = mount.gcr
-    rec["max_angle"] = mount.max_angle_deg
     rec["cos_max"], rec["sin_max"] = np.cos(rad(mount.max_angle_deg)), np.sin(
         rad(mount.max_angle_deg))
     rec["cos_axis_az"], rec["sin_axis_az"] = np.cos(rad(mount.axis_azimuth_deg)), np.sin(
@@ -271,6 +270,8 @@ def _tracker_fields(rec, plane, mount: SingleAxisMount) -> None:
     plane["share"] = 1.0
     plane["shade"] = 1
     plane["gcr"] = mount.gcr
+    iam_flat = pvlib.iam.martin_ruiz_diffuse(0.0, a_r)
+    plane["iam_sky"], plane["iam_ground"] = float(iam_flat["sky"]), float(iam_flat["ground"])
     max_tilt = np.degrees(np.arccos(np.cos(rad(mount.max_angle_deg))
                                     * np.cos(rad(mount.axis_tilt_deg))))
     if mount.height_m <= 0.5 * mount.collector_width_m * np.sin(rad(max_tilt)):

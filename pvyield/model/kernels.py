@@ -35,7 +35,7 @@ SITE_DTYPE = np.dtype([
     ("gamma_pdc", "f8"), ("dc_factor", "f8"), ("inv_pdc0_w", "f8"), ("inv_pac0_w", "f8"),
     ("eta_scale", "f8"), ("ac_factor", "f8"), ("availability", "f8"),
     # single-axis tracker
-    ("backtrack", "i8"), ("gcr", "f8"), ("max_angle", "f8"),
+    ("backtrack", "i8"), ("gcr", "f8"),
     ("cos_max", "f8"), ("sin_max", "f8"),
     ("cos_axis_az", "f8"), ("sin_axis_az", "f8"), ("cos_axis_tilt", "f8"),
     ("sin_axis_tilt", "f8"), ("stow_sin", "f8"), ("stow_cos", "f8"),
@@ -126,11 +126,17 @@ def martin_ruiz_diffuse(surface_tilt, a_r):
         surface_tilt = 1e-06
     elif surface_tilt == 180.0:
         surface_tilt = 180.0 - 1e-06
-    c1 = 0.4244
-    c2 = 0.5 * a_r - 0.154
     beta = math.radians(surface_tilt)
     sin_beta = math.sin(beta) if surface_tilt < 90.0 else math.sin(math.pi - beta)
-    cos_beta = math.cos(beta)
+    return martin_ruiz_diffuse_trig(beta, sin_beta, math.cos(beta), a_r)
+
+
+@_jit
+def martin_ruiz_diffuse_trig(beta, sin_beta, cos_beta, a_r):
+    """:func:`martin_ruiz_diffuse` from the tilt in radians [rad] with its sine and cosine
+    already known (0 < tilt < 180 degrees)."""
+    c1 = 0.4244
+    c2 = 0.5 * a_r - 0.154
     trig_sky = sin_beta + (math.pi - beta - sin_beta) / (1.0 + cos_beta)
     trig_gnd = sin_beta + (beta - sin_beta) / (1.0 - cos_beta)
     iam_sky = 1.0 - math.exp(-(c1 + c2 * trig_sky) * trig_sky / a_r)
@@ -177,22 +183,23 @@ def tracker_orientation(sx, sy, sz, zenith, site):
     szp = sx * sa * st + sy * st * ca + sz * ct
     if zenith > 90.0:
         return 0.0, 1.0, 0.0, site.stow_sin, site.stow_cos, 1.0, 0.0, sxp, szp
+    # ideal rotation omega = atan2(sxp, szp), kept as its cosine and sine
     r = math.sqrt(sxp * sxp + szp * szp)
-    cos_w, sin_w = szp / r, sxp / r
-    omega = math.degrees(math.atan2(sxp, szp))
-    theta, cos_th, sin_th = omega, cos_w, sin_w
+    cos_th, sin_th = szp / r, sxp / r
     if site.backtrack:
-        temp = abs(cos_w / site.gcr)
+        temp = abs(cos_th / site.gcr)
         if temp < 1.0:
-            sign = 1.0 if omega > 0.0 else (-1.0 if omega < 0.0 else 0.0)
-            theta = omega - sign * math.degrees(math.acos(temp))
+            # theta = omega - sign(omega) acos(temp), by the angle-difference identities
+            if sxp != 0.0:
+                sign = math.copysign(1.0, sxp)
+            else:
+                sign = 0.0 if szp >= 0.0 else math.copysign(1.0, sxp)
             root = math.sqrt(1.0 - temp * temp)
-            cos_th = cos_w * temp + sign * sin_w * root
-            sin_th = sin_w * temp - sign * cos_w * root
-    if theta > site.max_angle:
-        theta, cos_th, sin_th = site.max_angle, site.cos_max, site.sin_max
-    elif theta < -site.max_angle:
-        theta, cos_th, sin_th = -site.max_angle, site.cos_max, -site.sin_max
+            cos_th, sin_th = (cos_th * temp + sign * sin_th * root,
+                              sin_th * temp - sign * cos_th * root)
+    # |theta| < 180 degrees, so |theta| > max_angle (<= 90) exactly when its cosine is less
+    if cos_th < site.cos_max:
+        cos_th, sin_th = site.cos_max, math.copysign(site.sin_max, sin_th)
     # unit normal R = Rz(-axis_azimuth) Rx(-axis_tilt) Ry(theta) (0, 0, 1)
     nx = -sa * -st * cos_th + ca * sin_th
     ny = -sa * sin_th - ca * -st * cos_th
@@ -328,7 +335,11 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
                 if site.tracker:
                     (tilt, cos_t, sin_t, az_sin, az_cos, cos_r, sin_r, sxp,
                      szp) = tracker_orientation(sx, sy, cz, zen, site)
-                    iam_sky, iam_gnd = martin_ruiz_diffuse(tilt, site.a_r)
+                    if tilt == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
+                        iam_sky, iam_gnd = plane.iam_sky, plane.iam_ground
+                    else:
+                        iam_sky, iam_gnd = martin_ruiz_diffuse_trig(
+                            math.radians(tilt), sin_t, cos_t, site.a_r)
                 else:
                     tilt, cos_t, sin_t = plane.tilt, plane.cos_tilt, plane.sin_tilt
                     az_sin, az_cos = plane.az_sin, plane.az_cos

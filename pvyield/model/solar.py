@@ -148,7 +148,7 @@ def observer(latitude: float, longitude: float, elevation_m: float) -> Observer:
     )
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def apparent_sun(cos_ha0, sin_ha0, sin_decl, cos_decl, sin_xi,
                  sin_lat, cos_lat, sin_lon, cos_lon, x_term, y_term, refraction_scale):
     """Apparent (refracted) zenith and the azimuth of the Sun at one site and time.
@@ -203,7 +203,7 @@ def apparent_sun(cos_ha0, sin_ha0, sin_decl, cos_decl, sin_xi,
     return zenith, cos_zenith, sin_zenith, -num_g / r_g, -den_g / r_g
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _positions(terms, observers, out):
     for s in range(observers.shape[0]):
         o = observers[s]
