@@ -160,16 +160,22 @@ def run_batch(
 def _groups(sites, weather) -> dict[bytes, tuple[pd.DatetimeIndex, list[int]]]:
     """Sites by the time stamps of their weather (as instants, with the time zone)."""
     groups: dict[bytes, tuple[pd.DatetimeIndex, list[int]]] = {}
+    # frames often share one index object: compare its stamps once (the index is kept in
+    # the value, so its id cannot be reused for another index meanwhile)
+    seen: dict[int, tuple[pd.DatetimeIndex, bytes]] = {}
     for i, frame in enumerate(weather):
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
             raise ModelError(f"run_batch: weather of site {i} ({sites[i].name}) lacks "
                              f"column(s) {missing}")
         index = frame.index
-        if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
-            raise ModelError(f"run_batch: weather of site {i} ({sites[i].name}) needs a "
-                             "time-zone-aware DatetimeIndex")
-        key = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
+        if id(index) not in seen:
+            if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+                raise ModelError(f"run_batch: weather of site {i} ({sites[i].name}) needs a "
+                                 "time-zone-aware DatetimeIndex")
+            key = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
+            seen[id(index)] = (index, key)
+        key = seen[id(index)][1]
         groups.setdefault(key, (index, []))[1].append(i)
     return groups
 
@@ -180,9 +186,14 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
     zones = sorted({str(s.timezone) for s in sites})
     months = np.stack([base.months(None if z == "None" else z) for z in zones])
     site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
-    weather = np.empty((len(sites), 5, n_time))
+    weather = np.empty((len(sites), len(REQUIRED_COLUMNS), n_time))
     for k, frame in enumerate(frames):
-        weather[k] = frame[list(REQUIRED_COLUMNS)].to_numpy(dtype=float).T
+        if tuple(frame.columns[:len(REQUIRED_COLUMNS)]) == REQUIRED_COLUMNS:
+            # the readers' column order: one copy of the frame's block, no column lookups
+            weather[k] = frame.to_numpy(dtype=float)[:, :len(REQUIRED_COLUMNS)].T
+        else:
+            for c, column in enumerate(REQUIRED_COLUMNS):
+                weather[k, c] = frame[column].to_numpy(dtype=float)
     sums = np.zeros((len(sites), kernels.N_SUMS))
     series = np.zeros((len(sites), len(kernels.SERIES), n_time if keep_series else 0))
     kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
@@ -196,24 +207,22 @@ def _site_records(sites: list[Site], zones: list[str]):
     n_planes = max(_plane_count(s) for s in sites)
     site_rec = np.zeros(len(sites), dtype=kernels.SITE_DTYPE)
     plane_rec = np.zeros((len(sites), n_planes), dtype=kernels.PLANE_DTYPE)
-    soiling = np.zeros((len(sites), 12))
+    place = observer([s.latitude for s in sites], [s.longitude for s in sites],
+                     [s.elevation_m for s in sites])
+    for name, values in {**dataclasses.asdict(place), **_plant_columns(sites)}.items():
+        site_rec[name] = values
+    site_rec["month_row"] = [zones.index(str(s.timezone)) for s in sites]
+    soiling = 1.0 - np.array([s.losses.soiling_monthly_pct() for s in sites]) / 100.0
     table_keys: dict[tuple[float, float, float], int] = {}
     for k, site in enumerate(sites):
-        rec = site_rec[k]
-        for name, value in dataclasses.asdict(
-                observer(site.latitude, site.longitude, site.elevation_m)).items():
-            rec[name] = value
-        rec["month_row"] = zones.index(str(site.timezone))
-        _plant_fields(rec, site)
-        soiling[k] = 1.0 - np.asarray(site.losses.soiling_monthly_pct()) / 100.0
         mount = site.plant.mounting
         if isinstance(mount, SingleAxisMount):
-            _tracker_fields(rec, plane_rec[k, 0], mount, site.plant.iam_a_r)
+            _tracker_fields(site_rec[k], plane_rec[k, 0], mount, site.plant.iam_a_r)
             if site.plant.bifaciality > 0:
                 key = (mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
-                rec["table"] = table_keys.setdefault(key, len(table_keys))
+                site_rec[k]["table"] = table_keys.setdefault(key, len(table_keys))
         else:
-            _fixed_fields(rec, plane_rec[k], mount, site)
+            _fixed_fields(site_rec[k], plane_rec[k], mount, site)
     tables = np.zeros((max(len(table_keys), 1), kernels.TABLE_SIZE, 2))
     for key, row in table_keys.items():
         tables[row] = rear_view_factor_table(*key)
@@ -225,56 +234,56 @@ def _plane_count(site: Site) -> int:
     return len(mount.orientations) if isinstance(mount, FixedMount) else 1
 
 
-def _plant_fields(rec, site: Site) -> None:
-    plant, losses = site.plant, site.losses
-    eta_nom = losses.inverter_efficiency_pct / 100.0
-    pac0_w = plant.ac_capacity_mwac * 1e6
-    inv_pdc0 = pac0_w / eta_nom
-    dc_factors = [1 - losses.mismatch_pct / 100, 1 - losses.dc_wiring_pct / 100,
-                  1 - losses.lid_pct / 100]
-    rec["albedo"] = plant.albedo
-    rec["a_r"] = plant.iam_a_r
-    rec["iam_norm"] = 1.0 - math.exp(-1.0 / plant.iam_a_r)
-    rec["bifaciality"] = plant.bifaciality
-    rec["heat_factor"] = CELL_ABSORPTANCE * (1.0 - plant.module_efficiency_pct / 100.0)
-    rec["u_c"] = plant.thermal.u_c
-    rec["u_v"] = plant.thermal.u_v
-    rec["pdc0_w"] = plant.dc_capacity_mwp * 1e6
-    rec["gamma_pdc"] = plant.gamma_pdc_pct_per_c / 100.0
-    rec["dc_factor"] = np.prod(dc_factors)
-    rec["inv_pdc0_w"] = inv_pdc0
-    rec["inv_pac0_w"] = eta_nom * inv_pdc0  # as pvlib.inverter.pvwatts forms pac0
-    rec["eta_scale"] = eta_nom / INVERTER_ETA_REF
-    rec["ac_factor"] = 1 - losses.ac_losses_pct / 100
-    rec["availability"] = losses.availability_pct / 100
+def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
+    """Plant and loss constants of the kernel, one array per record field."""
+    def column(get) -> np.ndarray:
+        return np.array([get(s) for s in sites], dtype=float)
+
+    eta_nom = column(lambda s: s.losses.inverter_efficiency_pct) / 100.0
+    inv_pdc0 = column(lambda s: s.plant.ac_capacity_mwac) * 1e6 / eta_nom
+    a_r = column(lambda s: s.plant.iam_a_r)
+    dc_factor = np.array([np.prod([1 - s.losses.mismatch_pct / 100,
+                                   1 - s.losses.dc_wiring_pct / 100,
+                                   1 - s.losses.lid_pct / 100]) for s in sites])
+    return {
+        "albedo": column(lambda s: s.plant.albedo),
+        "a_r": a_r,
+        "iam_norm": 1.0 - np.exp(-1.0 / a_r),
+        "bifaciality": column(lambda s: s.plant.bifaciality),
+        "heat_factor": CELL_ABSORPTANCE * (
+            1.0 - column(lambda s: s.plant.module_efficiency_pct) / 100.0),
+        "u_c": column(lambda s: s.plant.thermal.u_c),
+        "u_v": column(lambda s: s.plant.thermal.u_v),
+        "pdc0_w": column(lambda s: s.plant.dc_capacity_mwp) * 1e6,
+        "gamma_pdc": column(lambda s: s.plant.gamma_pdc_pct_per_c) / 100.0,
+        "dc_factor": dc_factor,
+        "inv_pdc0_w": inv_pdc0,
+        "inv_pac0_w": eta_nom * inv_pdc0,  # as pvlib.inverter.pvwatts forms pac0
+        "eta_scale": eta_nom / INVERTER_ETA_REF,
+        "ac_factor": 1 - column(lambda s: s.losses.ac_losses_pct) / 100,
+        "availability": column(lambda s: s.losses.availability_pct) / 100,
+    }
 
 
 def _tracker_fields(rec, plane, mount: SingleAxisMount, a_r: float) -> None:
-    rad = np.radians
     rec["tracker"] = 1
     rec["n_planes"] = 1
     rec["share_total"] = 1.0
     rec["backtrack"] = int(mount.backtrack)
     rec["gcr"] = mount.gcr
-    rec["cos_max"], rec["sin_max"] = np.cos(rad(mount.max_angle_deg)), np.sin(
-        rad(mount.max_angle_deg))
-    rec["cos_axis_az"], rec["sin_axis_az"] = np.cos(rad(mount.axis_azimuth_deg)), np.sin(
-        rad(mount.axis_azimuth_deg))
-    rec["cos_axis_tilt"], rec["sin_axis_tilt"] = np.cos(rad(mount.axis_tilt_deg)), np.sin(
-        rad(mount.axis_tilt_deg))
+    rec["cos_max"], rec["sin_max"] = _cos_sin(mount.max_angle_deg)
+    rec["cos_axis_az"], rec["sin_axis_az"] = _cos_sin(mount.axis_azimuth_deg)
+    rec["cos_axis_tilt"], rec["sin_axis_tilt"] = _cos_sin(mount.axis_tilt_deg)
     # azimuth of a flat table: the chain's night stow, and pvlib's convention at tilt 0
-    stow = rad((mount.axis_azimuth_deg + 90.0) % 360)
-    flat = rad(mount.axis_azimuth_deg - 90.0)
-    rec["stow_sin"], rec["stow_cos"] = np.sin(stow), np.cos(stow)
-    rec["flat_sin"], rec["flat_cos"] = np.sin(flat), np.cos(flat)
+    rec["stow_cos"], rec["stow_sin"] = _cos_sin((mount.axis_azimuth_deg + 90.0) % 360)
+    rec["flat_cos"], rec["flat_sin"] = _cos_sin(mount.axis_azimuth_deg - 90.0)
     plane["share"] = 1.0
     plane["shade"] = 1
     plane["gcr"] = mount.gcr
-    iam_flat = pvlib.iam.martin_ruiz_diffuse(0.0, a_r)
-    plane["iam_sky"], plane["iam_ground"] = float(iam_flat["sky"]), float(iam_flat["ground"])
-    max_tilt = np.degrees(np.arccos(np.cos(rad(mount.max_angle_deg))
-                                    * np.cos(rad(mount.axis_tilt_deg))))
-    if mount.height_m <= 0.5 * mount.collector_width_m * np.sin(rad(max_tilt)):
+    plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(0.0, a_r)
+    max_tilt = math.degrees(math.acos(math.cos(math.radians(mount.max_angle_deg))
+                                      * math.cos(math.radians(mount.axis_tilt_deg))))
+    if mount.height_m <= 0.5 * mount.collector_width_m * math.sin(math.radians(max_tilt)):
         logger.warning("tracker tables %.2f m wide on a %.2f m axis reach the ground at "
                        "%.0f degrees tilt; the rear view factors are not meaningful there",
                        mount.collector_width_m, mount.height_m, max_tilt)
@@ -284,23 +293,40 @@ def _fixed_fields(rec, planes, mount: FixedMount, site: Site) -> None:
     rec["n_planes"] = len(mount.orientations)
     rec["share_total"] = sum(o.share for o in mount.orientations)
     for plane, o in zip(planes, mount.orientations, strict=False):
-        tilt, azimuth = np.radians(o.tilt_deg), np.radians(o.azimuth_deg)
         plane["share"] = o.share
         plane["tilt"] = o.tilt_deg
-        plane["cos_tilt"], plane["sin_tilt"] = np.cos(tilt), np.sin(tilt)
-        plane["az_sin"], plane["az_cos"] = np.sin(azimuth), np.cos(azimuth)
-        iam = pvlib.iam.martin_ruiz_diffuse(o.tilt_deg, site.plant.iam_a_r)
-        plane["iam_sky"], plane["iam_ground"] = float(iam["sky"]), float(iam["ground"])
+        plane["cos_tilt"], plane["sin_tilt"] = _cos_sin(o.tilt_deg)
+        plane["az_cos"], plane["az_sin"] = _cos_sin(o.azimuth_deg)
+        plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(o.tilt_deg, site.plant.iam_a_r)
         if mount.gcr is None:
             continue
-        axis = np.radians((o.azimuth_deg - 90.0) % 360)
         plane["shade"] = 1
         plane["gcr"] = mount.gcr
-        plane["shade_axis_cos"], plane["shade_axis_sin"] = np.cos(axis), np.sin(axis)
+        plane["shade_axis_cos"], plane["shade_axis_sin"] = _cos_sin(
+            (o.azimuth_deg - 90.0) % 360)
         if site.plant.bifaciality > 0:
-            vf = rear_view_factors(180.0 - o.tilt_deg, mount.gcr, mount.height_m,
-                                   mount.collector_width_m / mount.gcr)
-            plane["vf_ground_sky"], plane["vf_row_ground"] = vf[0], vf[1]
+            plane["vf_ground_sky"], plane["vf_row_ground"] = _fixed_rear_view_factors(
+                180.0 - o.tilt_deg, mount.gcr, mount.height_m,
+                mount.collector_width_m / mount.gcr)
+
+
+def _cos_sin(angle_deg: float) -> tuple[float, float]:
+    rad = math.radians(angle_deg)
+    return math.cos(rad), math.sin(rad)
+
+
+@functools.lru_cache(maxsize=4096)
+def _diffuse_iam(surface_tilt: float, a_r: float) -> tuple[float, float]:
+    """pvlib's Martin-Ruiz sky and ground IAM of a fixed tilt."""
+    iam = pvlib.iam.martin_ruiz_diffuse(surface_tilt, a_r)
+    return float(iam["sky"]), float(iam["ground"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed_rear_view_factors(back_tilt: float, gcr: float, height_m: float,
+                             pitch_m: float) -> tuple[float, float]:
+    ground_sky, row_ground = rear_view_factors(back_tilt, gcr, height_m, pitch_m)
+    return float(ground_sky), float(row_ground)
 
 
 def rear_view_factors(back_tilt, gcr: float, height_m: float, pitch_m: float) -> np.ndarray:

@@ -5,7 +5,8 @@ terms that depend only on the time stamps: Julian days, the Earth's heliocentric
 latitude and radius (hundreds of periodic terms), nutation, the obliquity of the ecliptic,
 aberration, the apparent sidereal time and the Sun's geocentric right ascension and
 declination. :func:`sun_terms` computes them once per set of time stamps with pvlib's own
-SPA building blocks (:func:`pvlib.spa.solar_position_numpy`).
+SPA building blocks (:mod:`pvlib.spa`), in the order of
+:func:`pvlib.spa.solar_position_numpy`.
 
 What remains per site and time stamp is the topocentric part: the local hour angle, the
 parallax in right ascension and declination, the elevation angle, the refraction correction
@@ -87,14 +88,26 @@ def sun_terms(times: pd.DatetimeIndex) -> SunTerms:
     -------
     SunTerms
     """
-    ut = unixtime(times)
-    # the same calls pvlib's spa_python makes, stopped before the observer enters
-    sidereal, right_ascension, declination = spa.solar_position_numpy(
-        ut, 0.0, 0.0, 0.0, 0.0, 0.0, DELTA_T_S, 0.0, 1, sst=True
-    )
-    (radius_au,) = spa.solar_position_numpy(
-        ut, 0.0, 0.0, 0.0, 0.0, 0.0, DELTA_T_S, 0.0, 1, esd=True
-    )
+    # pvlib's SPA building blocks in the order of spa.solar_position_numpy, stopped
+    # before the observer enters
+    jd = spa.julian_day(unixtime(times))
+    jde = spa.julian_ephemeris_day(jd, DELTA_T_S)
+    jc = spa.julian_century(jd)
+    jce = spa.julian_ephemeris_century(jde)
+    jme = spa.julian_ephemeris_millennium(jce)
+    radius_au = spa.heliocentric_radius_vector(jme)
+    theta = spa.geocentric_longitude(spa.heliocentric_longitude(jme))
+    beta = spa.geocentric_latitude(spa.heliocentric_latitude(jme))
+    nutation = np.empty((2, len(jd)))
+    spa.longitude_obliquity_nutation(
+        jce, spa.mean_elongation(jce), spa.mean_anomaly_sun(jce), spa.mean_anomaly_moon(jce),
+        spa.moon_argument_latitude(jce), spa.moon_ascending_longitude(jce), nutation)
+    delta_psi, delta_epsilon = nutation
+    epsilon = spa.true_ecliptic_obliquity(spa.mean_ecliptic_obliquity(jme), delta_epsilon)
+    lamd = spa.apparent_sun_longitude(theta, delta_psi, spa.aberration_correction(radius_au))
+    sidereal = spa.apparent_sidereal_time(spa.mean_sidereal_time(jd, jc), delta_psi, epsilon)
+    right_ascension = spa.geocentric_sun_right_ascension(lamd, epsilon, beta)
+    declination = spa.geocentric_sun_declination(lamd, epsilon, beta)
     ha0 = np.radians(sidereal - right_ascension)
     decl = np.radians(declination)
     xi = np.radians(spa.equatorial_horizontal_parallax(radius_au))
@@ -103,46 +116,46 @@ def sun_terms(times: pd.DatetimeIndex) -> SunTerms:
 
 @dataclasses.dataclass(frozen=True)
 class Observer:
-    """Per-site constants of the topocentric SPA terms.
+    """Per-site constants of the topocentric SPA terms, one value or array per attribute.
 
     Attributes
     ----------
-    sin_lat, cos_lat, sin_lon, cos_lon : float
+    sin_lat, cos_lat, sin_lon, cos_lon : ndarray
         Sine and cosine of latitude and longitude [-].
-    x_term, y_term : float
+    x_term, y_term : ndarray
         The SPA's parallax terms x and y of the observer (latitude and elevation) [-].
-    refraction_scale : float
+    refraction_scale : ndarray
         Pressure and temperature factor of the refraction correction, divided by 60
         [degrees].
     """
 
-    sin_lat: float
-    cos_lat: float
-    sin_lon: float
-    cos_lon: float
-    x_term: float
-    y_term: float
-    refraction_scale: float
+    sin_lat: np.ndarray
+    cos_lat: np.ndarray
+    sin_lon: np.ndarray
+    cos_lon: np.ndarray
+    x_term: np.ndarray
+    y_term: np.ndarray
+    refraction_scale: np.ndarray
 
 
-def observer(latitude: float, longitude: float, elevation_m: float) -> Observer:
+def observer(latitude, longitude, elevation_m) -> Observer:
     """Per-site SPA constants, with the pressure pvlib's chain uses (from elevation).
 
     Parameters
     ----------
-    latitude, longitude : float
+    latitude, longitude : float or array-like
         [degrees]
-    elevation_m : float
+    elevation_m : float or array-like
         [m]
     """
+    latitude, longitude, elevation_m = (np.asarray(x, dtype=float)
+                                        for x in (latitude, longitude, elevation_m))
     u = spa.uterm(latitude)
     pressure_mbar = pvlib.atmosphere.alt2pres(elevation_m) / 100.0
-    lat, lon = math.radians(latitude), math.radians(longitude)
+    lat, lon = np.radians(latitude), np.radians(longitude)
     return Observer(
-        sin_lat=math.sin(lat), cos_lat=math.cos(lat),
-        sin_lon=math.sin(lon), cos_lon=math.cos(lon),
-        x_term=float(spa.xterm(u, latitude, elevation_m)),
-        y_term=float(spa.yterm(u, latitude, elevation_m)),
+        sin_lat=np.sin(lat), cos_lat=np.cos(lat), sin_lon=np.sin(lon), cos_lon=np.cos(lon),
+        x_term=spa.xterm(u, latitude, elevation_m), y_term=spa.yterm(u, latitude, elevation_m),
         refraction_scale=(pressure_mbar / 1010.0) * (283.0 / (273 + REFRACTION_TEMPERATURE_C))
         * 1.02 / 60.0,
     )
@@ -233,11 +246,9 @@ def solar_position(
         Same as pvlib's ``get_solarposition(..., method="nrel_numpy")`` with the pressure
         from the elevation [degrees].
     """
-    observers = np.array([
-        dataclasses.astuple(observer(la, lo, el))
-        for la, lo, el in zip(np.atleast_1d(latitude), np.atleast_1d(longitude),
-                              np.atleast_1d(elevation_m), strict=True)
-    ], dtype=float).reshape(-1, 7)
+    site = observer(np.atleast_1d(latitude), np.atleast_1d(longitude),
+                    np.atleast_1d(elevation_m))
+    observers = np.column_stack(dataclasses.astuple(site))
     out = np.empty((2, len(times), observers.shape[0]))
     _positions(sun_terms(times).stacked(), observers, out)
     return out[0], out[1]
