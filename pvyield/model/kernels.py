@@ -305,41 +305,70 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
     n_time = terms.shape[1]
     keep = series.shape[2] == n_time
     acc = np.zeros(N_SUMS)
+    # the chain runs in passes over a site's lit intervals: short loops overlap better in
+    # the processor than one long one
+    lit = np.empty(n_time, dtype=np.int64)
+    sun = np.empty((8, n_time))
+    geo = np.empty((11, n_time))
     for s in range(sites.shape[0]):
         site = sites[s]
         acc[:] = 0.0
+        n_lit = 0
         for t in range(n_time):
-            ghi = weather[s, 0, t]
-            dni = weather[s, 1, t]
-            dhi = weather[s, 2, t]
-            temp_air = weather[s, 3, t]
-            acc[0] += ghi
-            if ghi == 0.0 and dni == 0.0 and dhi == 0.0:
+            acc[0] += weather[s, 0, t]
+            if weather[s, 0, t] == 0.0 and weather[s, 1, t] == 0.0 and weather[s, 2, t] == 0.0:
                 # nothing reaches the plant: every stage is 0, cells at air temperature
                 if keep:
                     series[s, :, t] = 0.0
-                    series[s, 2, t] = temp_air * site.share_total
-                continue
+                    series[s, 2, t] = weather[s, 3, t] * site.share_total
+            else:
+                lit[n_lit] = t
+                n_lit += 1
+        for k in range(n_lit):
+            t = lit[k]
             zen, cz, sz, saz, caz = apparent_sun(
                 terms[0, t], terms[1, t], terms[2, t], terms[3, t], terms[4, t],
                 site.sin_lat, site.cos_lat, site.sin_lon, site.cos_lon, site.x_term,
                 site.y_term, site.refraction_scale)
-            sx, sy = sz * saz, sz * caz
+            sun[0, k], sun[1, k], sun[2, k], sun[3, k], sun[4, k] = zen, cz, sz, saz, caz
+        for k in range(n_lit):
+            t = lit[k]
+            dhi, dni, zen, cz = weather[s, 2, t], weather[s, 1, t], sun[0, k], sun[1, k]
             am = relative_airmass(zen, cz)
-            f1, f2 = perez_factors(dhi, dni, dni_extra[t], zen, am, f1c, f2c)
+            sun[5, k] = am
+            sun[6, k], sun[7, k] = perez_factors(dhi, dni, dni_extra[t], zen, am, f1c, f2c)
+        if site.tracker:
+            for k in range(n_lit):
+                geometry = tracker_orientation(sun[2, k] * sun[3, k], sun[2, k] * sun[4, k],
+                                               sun[1, k], sun[0, k], site)
+                for i in range(9):
+                    geo[i, k] = geometry[i]
+            for k in range(n_lit):
+                tilt = geo[0, k]
+                if tilt == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
+                    geo[9, k], geo[10, k] = planes[s, 0].iam_sky, planes[s, 0].iam_ground
+                else:
+                    geo[9, k], geo[10, k] = martin_ruiz_diffuse_trig(
+                        math.radians(tilt), geo[2, k], geo[1, k], site.a_r)
+        for k in range(n_lit):
+            t = lit[k]
+            ghi = weather[s, 0, t]
+            dni = weather[s, 1, t]
+            dhi = weather[s, 2, t]
+            temp_air = weather[s, 3, t]
+            zen, cz, sz, saz, caz = sun[0, k], sun[1, k], sun[2, k], sun[3, k], sun[4, k]
+            am, f1, f2 = sun[5, k], sun[6, k], sun[7, k]
+            sx, sy = sz * saz, sz * caz
             soil = soiling[s, months[site.month_row, t]]
             loss_factor = site.u_c + site.u_v * weather[s, 4, t]
             poa_w = eff_w = temp_w = p_dc = 0.0
             for j in range(site.n_planes):
                 plane = planes[s, j]
                 if site.tracker:
-                    (tilt, cos_t, sin_t, az_sin, az_cos, cos_r, sin_r, sxp,
-                     szp) = tracker_orientation(sx, sy, cz, zen, site)
-                    if tilt == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
-                        iam_sky, iam_gnd = plane.iam_sky, plane.iam_ground
-                    else:
-                        iam_sky, iam_gnd = martin_ruiz_diffuse_trig(
-                            math.radians(tilt), sin_t, cos_t, site.a_r)
+                    tilt, cos_t, sin_t, az_sin, az_cos = geo[0, k], geo[1, k], geo[2, k], \
+                        geo[3, k], geo[4, k]
+                    cos_r, sin_r, sxp, szp = geo[5, k], geo[6, k], geo[7, k], geo[8, k]
+                    iam_sky, iam_gnd = geo[9, k], geo[10, k]
                 else:
                     tilt, cos_t, sin_t = plane.tilt, plane.cos_tilt, plane.sin_tilt
                     az_sin, az_cos = plane.az_sin, plane.az_cos
