@@ -3,11 +3,13 @@
 The engine computes the chain of :mod:`pvyield.model.chain` (same stages, same models,
 same constants) over arrays shaped (site, time) instead of one site at a time:
 
-1. sites are grouped by their weather's time stamps; for each group the site-independent
-   terms (the Sun's ephemeris, :func:`pvyield.model.solar.sun_terms`; extraterrestrial
-   irradiance; local months per time zone) are computed once;
-2. each group is cut into blocks of ``chunk_sites`` sites, which bounds memory (five
-   weather columns and, when asked for, six time series per site of a block);
+1. sites are taken in blocks of ``chunk_sites``, which bounds memory (five weather columns
+   and, when asked for, six time series per site of a block) and reads each weather frame
+   once;
+2. within a block, sites are grouped by their weather's time stamps; the site-independent
+   terms of a set of time stamps (the Sun's ephemeris,
+   :func:`pvyield.model.solar.sun_terms`; extraterrestrial irradiance; local months per
+   time zone) are computed once and kept for the next blocks;
 3. a compiled kernel (:func:`pvyield.model.kernels.chain_kernel`) runs the chain for a
    block, element by element, skipping intervals without irradiance, and accumulates the
    energy after every stage.
@@ -23,6 +25,7 @@ engine against it on random plants.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import logging
@@ -52,6 +55,8 @@ logger = logging.getLogger(__name__)
 
 #: Sites per kernel call: five weather columns of a year are 350 kB per site.
 DEFAULT_CHUNK_SITES = 64
+#: Distinct sets of time stamps whose sun terms are kept while a batch runs.
+TIME_BASES_KEPT = 16
 #: Names of the energy stages in the output, in chain order.
 STAGE_NAMES = ("ghi", *STAGES)
 _PEREZ_F1, _PEREZ_F2 = pvlib.irradiance._get_perez_coefficients("allsitescomposite1990")
@@ -132,51 +137,67 @@ def run_batch(
         raise ModelError(f"run_batch: {len(sites)} sites but {len(weather)} weather frames")
     if chunk_sites < 1:
         raise ModelError(f"run_batch: chunk_sites must be at least 1 (got {chunk_sites})")
-    groups = _groups(sites, weather)
-    if timeseries and len(groups) > 1:
-        raise ModelError("run_batch: time series need every site's weather on the same time "
-                         f"stamps; these sites have {len(groups)} different sets")
     n_sites = len(sites)
     sums = np.zeros((n_sites, kernels.N_SUMS))
     dt_h = np.zeros(n_sites)
     years = np.zeros(n_sites)
     series = None
-    for index, members in groups.values():
-        base = _time_base(index)
-        if timeseries:
-            series = np.zeros((n_sites, len(kernels.SERIES), len(index)))
-        for start in range(0, len(members), chunk_sites):
-            block = members[start:start + chunk_sites]
-            out = _run_block(base, [sites[i] for i in block], [weather[i] for i in block],
+    bases: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+    first_key = None
+    for start in range(0, n_sites, chunk_sites):
+        # each frame is read once, so that a lazy sequence is read once
+        frames = {i: weather[i] for i in range(start, min(start + chunk_sites, n_sites))}
+        for key, members in _groups(sites, frames).items():
+            first_key = key if first_key is None else first_key
+            if timeseries and key != first_key:
+                raise ModelError("run_batch: time series need every site's weather on the "
+                                 f"same time stamps; site {members[0]} "
+                                 f"({sites[members[0]].name}) has other ones")
+            base = _cached_time_base(bases, key, frames[members[0]].index)
+            out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
                              keep_series=timeseries)
-            sums[block] = out[0]
+            sums[members] = out[0]
             if timeseries:
-                series[block] = out[1]
-        dt_h[members] = base.dt_h
-        years[members] = base.years
-    return _dataset(sites, weather, sums, dt_h, years, series)
+                if series is None:
+                    series = np.zeros((n_sites, len(kernels.SERIES) + 1, len(base.index)))
+                    index = base.index
+                series[members] = out[1]
+            dt_h[members] = base.dt_h
+            years[members] = base.years
+    ds = _dataset(sites, sums, dt_h, years)
+    if series is not None:
+        ds = ds.merge(_series_dataset(index, series))
+    return ds
 
 
-def _groups(sites, weather) -> dict[bytes, tuple[pd.DatetimeIndex, list[int]]]:
+def _cached_time_base(bases: collections.OrderedDict, key: bytes,
+                      index: pd.DatetimeIndex) -> _TimeBase:
+    """The time terms of an index, kept for the last few distinct indexes."""
+    if key in bases:
+        bases.move_to_end(key)
+    else:
+        bases[key] = _time_base(index)
+        if len(bases) > TIME_BASES_KEPT:
+            bases.popitem(last=False)
+    return bases[key]
+
+
+def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
     """Sites by the time stamps of their weather (as instants, with the time zone)."""
-    groups: dict[bytes, tuple[pd.DatetimeIndex, list[int]]] = {}
-    # frames often share one index object: compare its stamps once (the index is kept in
-    # the value, so its id cannot be reused for another index meanwhile)
-    seen: dict[int, tuple[pd.DatetimeIndex, bytes]] = {}
-    for i, frame in enumerate(weather):
+    groups: dict[bytes, list[int]] = {}
+    keys: dict[int, bytes] = {}  # frames often share one index object: its key once
+    for i, frame in frames.items():
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
         if missing:
             raise ModelError(f"run_batch: weather of site {i} ({sites[i].name}) lacks "
                              f"column(s) {missing}")
         index = frame.index
-        if id(index) not in seen:
+        if id(index) not in keys:
             if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
                 raise ModelError(f"run_batch: weather of site {i} ({sites[i].name}) needs a "
                                  "time-zone-aware DatetimeIndex")
-            key = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
-            seen[id(index)] = (index, key)
-        key = seen[id(index)][1]
-        groups.setdefault(key, (index, []))[1].append(i)
+            keys[id(index)] = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
+        groups.setdefault(keys[id(index)], []).append(i)
     return groups
 
 
@@ -195,10 +216,12 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
             for c, column in enumerate(REQUIRED_COLUMNS):
                 weather[k, c] = frame[column].to_numpy(dtype=float)
     sums = np.zeros((len(sites), kernels.N_SUMS))
-    series = np.zeros((len(sites), len(kernels.SERIES), n_time if keep_series else 0))
+    series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
     kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
                          soiling, tables, _PEREZ_F1, _PEREZ_F2, REAR_SHADE_FACTOR, sums,
-                         series)
+                         series[:, 1:])
+    if keep_series:
+        series[:, 0] = weather[:, 0]
     return sums, series
 
 
@@ -371,7 +394,7 @@ def rear_view_factor_table(gcr: float, height_m: float, pitch_m: float) -> np.nd
     return table
 
 
-def _dataset(sites, weather, sums, dt_h, years, series) -> xr.Dataset:
+def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
     """Stage energies (per year) and losses from the kernel's sums, as the chain forms them."""
     idx = {name: i for i, name in enumerate(kernels.SUMS)}
     pdc0_w = np.array([s.plant.dc_capacity_mwp * 1e6 for s in sites])
@@ -419,8 +442,6 @@ def _dataset(sites, weather, sums, dt_h, years, series) -> xr.Dataset:
         },
         attrs={"model": "pvyield reference chain (pvyield.model.chain), batch engine"},
     )
-    if series is not None:
-        ds = ds.merge(_series_dataset(weather, series))
     return ds
 
 
@@ -428,13 +449,11 @@ _SERIES_UNITS = {"ghi": "W/m^2", "poa_global": "W/m^2", "effective_irradiance": 
                  "temp_cell": "degC", "p_dc": "W", "p_ac": "W"}
 
 
-def _series_dataset(weather, series: np.ndarray) -> xr.Dataset:
-    index = weather[0].index
-    ghi = np.stack([np.asarray(frame["ghi"], dtype=float) for frame in weather])
-    variables = {"ghi": ghi, **{name: series[:, k] for k, name in enumerate(kernels.SERIES)}}
+def _series_dataset(index: pd.DatetimeIndex, series: np.ndarray) -> xr.Dataset:
+    names = ("ghi", *kernels.SERIES)
     return xr.Dataset(
-        {name: (("time", "site"), values.T, {"units": _SERIES_UNITS[name]})
-         for name, values in variables.items()},
+        {name: (("time", "site"), series[:, k].T, {"units": _SERIES_UNITS[name]})
+         for k, name in enumerate(names)},
         coords={"time": ("time", index.tz_convert("UTC").tz_localize(None),
                          {"time_zone": "UTC", "label": "center"})},
     )
