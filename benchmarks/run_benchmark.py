@@ -237,56 +237,59 @@ def run_engine(sites, weather) -> list[float]:
     return run_batch(sites, weather)["annual_energy"].values.tolist()
 
 
-def _dask_part(start: int, stop: int, n: int) -> tuple[list[float], float, float]:
-    """One worker's share of (e): its sites, its weather, the engine; and its peak RSS."""
+def _prepare_part(start: int, stop: int, n: int):
+    """On a worker: its share of the sites and their weather, and warm kernels."""
     weather = SiteWeather(n)
-    sites = make_sites(n)[start:stop]
+    sites = make_sites(stop)[start:stop]  # site i does not depend on how many follow
     frames = [weather[i] for i in range(start, stop)]
-    t0 = time.perf_counter()
-    energies = run_engine(sites, frames)
-    return energies, time.perf_counter() - t0, peak_rss_mb()
+    run_engine(sites[:2], frames[:2])
+    return sites, frames
 
 
-def run_dask(n_sites: int) -> tuple[list[float], float, float, float]:
-    """(e) the engine on a 2-worker LocalCluster; each worker builds its half's inputs."""
-    from dask.distributed import Client, LocalCluster
+def _run_part(part) -> tuple[list[float], float]:
+    """On a worker: the engine on its share; its annual energies and peak memory."""
+    sites, frames = part
+    return run_engine(sites, frames), peak_rss_mb()
+
+
+def run_dask(n_sites: int) -> tuple[list[float], float, float]:
+    """(e) the engine on a 2-worker LocalCluster, inputs prepared on the workers first."""
+    from dask.distributed import Client, LocalCluster, wait
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        client.run(_warm_up)
+        workers = sorted(client.scheduler_info()["workers"])
         half = n_sites // 2
+        bounds = [(0, half), (half, n_sites)]
+        parts = [client.submit(_prepare_part, a, b, n_sites, workers=[w], pure=False)
+                 for (a, b), w in zip(bounds, workers, strict=True)]
+        wait(parts)
         t0 = time.perf_counter()
-        futures = [client.submit(_dask_part, 0, half, n_sites, pure=False),
-                   client.submit(_dask_part, half, n_sites, n_sites, pure=False)]
-        parts = client.gather(futures)
-        wall = time.perf_counter() - t0
-    energies = [e for part in parts for e in part[0]]
-    # the clock that counts for the engine is the slower worker's: inputs are built before
-    return energies, max(part[1] for part in parts), max(part[2] for part in parts), wall
-
-
-def _warm_up() -> None:
-    """Load (or compile) the kernels before the clock starts."""
-    weather = SiteWeather(2)
-    run_engine(make_sites(2), [weather[0], weather[1]])
+        runs = [client.submit(_run_part, part, workers=[w], pure=False)
+                for part, w in zip(parts, workers, strict=True)]
+        results = client.gather(runs)
+        seconds = time.perf_counter() - t0
+    energies = [e for part in results for e in part[0]]
+    return energies, seconds, max(part[1] for part in results)
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process [MB]."""
+    """Peak resident memory of this process [MiB] (Linux reports kiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def current_rss_mb() -> float:
+    """Resident memory of this process now [MiB]."""
     with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def child(case: str, n_sites: int, loop_sites: int) -> dict:
     """Run one case in this process and report it."""
     if case == "e":
-        energies, seconds, worker_peak, wall = run_dask(n_sites)
-        return {"case": case, "site_years": n_sites, "seconds": seconds, "wall": wall,
-                "peak_mb": worker_peak, "inputs_mb": None, "energies": energies}
+        energies, seconds, worker_peak = run_dask(n_sites)
+        return {"case": case, "site_years": n_sites, "seconds": seconds,
+                "peak_mb": worker_peak, "energies": energies[:loop_sites]}
     n = loop_sites if case in "abc" else n_sites
     weather = SiteWeather(n)
     sites = make_sites(n)
@@ -295,13 +298,12 @@ def child(case: str, n_sites: int, loop_sites: int) -> dict:
     run = {"a": run_modelchain, "b": run_pysam, "c": run_reference, "d": run_engine,
            "f": run_engine}[case]
     run(sites[:2], [weather[0], weather[1]])  # warm up: imports, compiled kernels, caches
-    inputs_mb = current_rss_mb()
+    inputs_mb = current_rss_mb()  # after the warm-up, before the clock
     t0 = time.perf_counter()
     energies = run(sites, frames)
     seconds = time.perf_counter() - t0
-    return {"case": case, "site_years": n, "seconds": seconds, "wall": seconds,
-            "peak_mb": peak_rss_mb(), "inputs_mb": inputs_mb,
-            "energies": energies[:loop_sites]}
+    return {"case": case, "site_years": n, "seconds": seconds, "peak_mb": peak_rss_mb(),
+            "inputs_mb": inputs_mb, "energies": energies[:loop_sites]}
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,15 +351,19 @@ def report(results: dict, loop_sites: int) -> str:
     base = results.get("a")
     base_ms = base["seconds"] / base["site_years"] * 1e3 if base else None
     lines = [f"{'case':<36}{'site-years':>11}{'time s':>9}{'site-years/s':>14}"
-             f"{'ms/site-year':>14}{'vs (a)':>9}{'peak MB':>9}"]
+             f"{'ms/site-year':>14}{'vs (a)':>9}{'peak MiB':>10}"]
     for case, r in results.items():
         ms = r["seconds"] / r["site_years"] * 1e3
         ratio = f"{base_ms / ms:8.1f}x" if base_ms else "        -"
         lines.append(f"({case}) {CASES[case]:<32}{r['site_years']:>11}{r['seconds']:>9.2f}"
-                     f"{1e3 / ms:>14.1f}{ms:>14.3f}{ratio}{r['peak_mb']:>9.0f}")
-    if "e" in results:
-        lines.append(f"    (e): time of the slower worker; {results['e']['wall']:.2f} s wall "
-                     "clock from submit to gather; peak MB of one worker")
+                     f"{1e3 / ms:>14.1f}{ms:>14.3f}{ratio}{r['peak_mb']:>10.0f}")
+    lines.append("    time: wall clock of the model runs, inputs built before; (e) from "
+                 "submitting to gathering, peak MiB of one worker; (f) makes each site's "
+                 "weather on demand inside the run")
+    lines.append("    peak MiB: the process's peak resident memory, inputs included; "
+                 "after building the inputs: " + ", ".join(
+                     f"({c}) {r['inputs_mb']:.0f} MiB" for c, r in results.items()
+                     if r.get("inputs_mb")))
     if "d" in results:
         engine = np.array(results["d"]["energies"][:loop_sites])
         lines.append("")

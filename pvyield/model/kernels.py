@@ -339,10 +339,9 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
             sun[6, k], sun[7, k] = perez_factors(dhi, dni, dni_extra[t], zen, am, f1c, f2c)
         if site.tracker:
             for k in range(n_lit):
-                geometry = tracker_orientation(sun[2, k] * sun[3, k], sun[2, k] * sun[4, k],
-                                               sun[1, k], sun[0, k], site)
-                for i in range(9):
-                    geo[i, k] = geometry[i]
+                (geo[0, k], geo[1, k], geo[2, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k],
+                 geo[7, k], geo[8, k]) = tracker_orientation(
+                    sun[2, k] * sun[3, k], sun[2, k] * sun[4, k], sun[1, k], sun[0, k], site)
             for k in range(n_lit):
                 tilt = geo[0, k]
                 if tilt == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
