@@ -324,8 +324,8 @@ def main(argv=None) -> int:
         n = args.memory_site_years if args.case == "f" else args.sites
         print(json.dumps(child(args.case, n, args.loop_sites)))
         return 0
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the start")
     print(f"sites: {args.sites} distinct, hourly weather (8760 h); loops (a)-(c) on the "
           f"first {args.loop_sites} of them; memory run (f) on {args.memory_site_years} "
           "site-years; every case in its own process, all in this run\n")
@@ -342,7 +342,7 @@ def main(argv=None) -> int:
         r = results[case]
         print(f"  ran ({case}) {CASES[case]}: {r['site_years']} site-years in "
               f"{r['seconds']:.2f} s", flush=True)
-    print()
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end (other work shares the cores)")
     print(report(results, args.loop_sites))
     return 0
 

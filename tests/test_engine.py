@@ -194,6 +194,17 @@ def test_block_size_does_not_change_results(random_plants):
     np.testing.assert_array_equal(one["stage_energy"], many["stage_energy"])
 
 
+def test_tables_reaching_the_ground_are_reported(random_plants, caplog):
+    sites, frames = random_plants
+    tracker = next(s for s in sites if s.plant.mounting.type == "single_axis")
+    mount = tracker.plant.mounting.model_copy(update={
+        "height_m": 1.0, "collector_width_m": 2.4, "max_angle_deg": 60.0})
+    low = tracker.model_copy(update={"plant": tracker.plant.model_copy(update={
+        "mounting": mount, "bifaciality": 0.7})})
+    run_batch([low], [frames[sites.index(tracker)]])
+    assert "reach the ground at 60 degrees" in caplog.text
+
+
 def test_bad_batches_are_model_errors(random_plants):
     sites, frames = random_plants
     with pytest.raises(ModelError, match="2 sites but 1 weather"):
