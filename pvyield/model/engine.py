@@ -59,6 +59,7 @@ DEFAULT_CHUNK_SITES = 64
 TIME_BASES_KEPT = 16
 #: Names of the energy stages in the output, in chain order.
 STAGE_NAMES = ("ghi", *STAGES)
+# pvlib's table for its default Perez model (pvlib has no public accessor for it)
 _PEREZ_F1, _PEREZ_F2 = pvlib.irradiance._get_perez_coefficients("allsitescomposite1990")
 
 
