@@ -19,7 +19,7 @@ import math
 import numba
 import numpy as np
 
-from pvyield.model.solar import apparent_sun
+from pvyield.model.solar import refracted_zenith, sun_direction
 
 #: Records of per-site constants passed to :func:`chain_kernel`.
 SITE_DTYPE = np.dtype([
@@ -326,11 +326,13 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
                 n_lit += 1
         for k in range(n_lit):
             t = lit[k]
-            zen, cz, sz, saz, caz = apparent_sun(
+            sun[1, k], sun[3, k], sun[4, k] = sun_direction(
                 terms[0, t], terms[1, t], terms[2, t], terms[3, t], terms[4, t],
                 site.sin_lat, site.cos_lat, site.sin_lon, site.cos_lon, site.x_term,
-                site.y_term, site.refraction_scale)
-            sun[0, k], sun[1, k], sun[2, k], sun[3, k], sun[4, k] = zen, cz, sz, saz, caz
+                site.y_term)
+        for k in range(n_lit):
+            sun[0, k], sun[1, k], sun[2, k] = refracted_zenith(sun[1, k],
+                                                               site.refraction_scale)
         for k in range(n_lit):
             t = lit[k]
             dhi, dni, zen, cz = weather[s, 2, t], weather[s, 1, t], sun[0, k], sun[1, k]

@@ -177,43 +177,84 @@ def apparent_sun(cos_ha0, sin_ha0, sin_decl, cos_decl, sin_xi,
     sin_azimuth, cos_azimuth : float
         Sine and cosine of the azimuth, clockwise from north [-].
     """
+    sin_e0, sin_az, cos_az = sun_direction(cos_ha0, sin_ha0, sin_decl, cos_decl, sin_xi,
+                                           sin_lat, cos_lat, sin_lon, cos_lon, x_term, y_term)
+    zenith, cos_zenith, sin_zenith = refracted_zenith(sin_e0, refraction_scale)
+    return zenith, cos_zenith, sin_zenith, sin_az, cos_az
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def sun_direction(cos_ha0, sin_ha0, sin_decl, cos_decl, sin_xi,
+                  sin_lat, cos_lat, sin_lon, cos_lon, x_term, y_term):
+    """Topocentric elevation (its sine) and azimuth of the Sun, before refraction.
+
+    Only products, square roots and divisions (no library calls), so that a loop of it
+    can be vectorised.
+
+    Returns
+    -------
+    sin_elevation : float
+        Sine of the topocentric elevation angle without refraction [-].
+    sin_azimuth, cos_azimuth : float
+        Sine and cosine of the azimuth, clockwise from north [-].
+    """
     # local hour angle H = (H0 + longitude), by the angle-sum identities
     sin_h = sin_ha0 * cos_lon + cos_ha0 * sin_lon
     cos_h = cos_ha0 * cos_lon - sin_ha0 * sin_lon
-    # parallax in right ascension: delta_alpha = atan2(num, den)
+    # parallax in right ascension delta_alpha = atan2(num, den), den > 0
     num = -x_term * sin_xi * sin_h
     den = cos_decl - x_term * sin_xi * cos_h
-    r = math.sqrt(num * num + den * den)
-    cos_da, sin_da = den / r, num / r
-    # topocentric declination delta' = atan2((sin d - y sin xi) cos da, den); den > 0
+    inv_r = 1.0 / math.sqrt(num * num + den * den)
+    cos_da, sin_da = den * inv_r, num * inv_r
+    # topocentric declination delta' = atan2(num_d, den)
     num_d = (sin_decl - y_term * sin_xi) * cos_da
-    r_d = math.sqrt(num_d * num_d + den * den)
-    sin_dp, cos_dp = num_d / r_d, den / r_d
+    inv_rd = 1.0 / math.sqrt(num_d * num_d + den * den)
     # topocentric hour angle H' = H - delta_alpha
     sin_hp = sin_h * cos_da - cos_h * sin_da
     cos_hp = cos_h * cos_da + sin_h * sin_da
-    sin_e0 = sin_lat * sin_dp + cos_lat * cos_dp * cos_hp
-    e0 = math.degrees(math.asin(sin_e0))
+    sin_e0 = (sin_lat * num_d + cos_lat * den * cos_hp) * inv_rd
+    # astronomers' azimuth gamma = atan2(sin H', cos H' sin lat - tan d' cos lat), taken
+    # times den > 0 (the direction is all that is needed); azimuth = gamma + 180 degrees
+    num_g = sin_hp * den
+    den_g = cos_hp * sin_lat * den - num_d * cos_lat
+    r_g = math.sqrt(num_g * num_g + den_g * den_g)
+    # Sun exactly at the zenith: azimuth undefined, take south
+    inv_rg = 1.0 / r_g if r_g > 0.0 else 0.0
+    cos_az = -den_g * inv_rg if r_g > 0.0 else -1.0
+    return sin_e0, -num_g * inv_rg, cos_az
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def refracted_zenith(sin_elevation, refraction_scale):
+    """Apparent zenith with the SPA's refraction correction.
+
+    Parameters
+    ----------
+    sin_elevation : float
+        Sine of the topocentric elevation without refraction [-].
+    refraction_scale : float
+        :attr:`Observer.refraction_scale` [degrees].
+
+    Returns
+    -------
+    zenith : float
+        Apparent zenith [degrees].
+    cos_zenith, sin_zenith : float
+        Its cosine and sine [-].
+    """
+    e0 = math.degrees(math.asin(sin_elevation))
     delta_e = 0.0
     if e0 >= REFRACTION_LIMIT_DEG:
         delta_e = refraction_scale / math.tan(math.radians(e0 + 10.3 / (e0 + 5.11)))
     # sin and cos of e = e0 + delta_e; delta_e < 0.6 degrees, so the series is exact
     d = math.radians(delta_e)
     d2 = d * d
-    sin_d = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)))
-    cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0))
-    cos_e0 = math.sqrt(max(1.0 - sin_e0 * sin_e0, 0.0))
-    cos_zenith = sin_e0 * cos_d + cos_e0 * sin_d
-    sin_zenith = cos_e0 * cos_d - sin_e0 * sin_d
-    zenith = 90.0 - (e0 + delta_e)
-    # astronomers' azimuth gamma = atan2(sin H', cos H' sin lat - tan d' cos lat),
-    # azimuth = gamma + 180 degrees
-    num_g = sin_hp
-    den_g = cos_hp * sin_lat - sin_dp / cos_dp * cos_lat
-    r_g = math.sqrt(num_g * num_g + den_g * den_g)
-    if r_g == 0.0:  # Sun exactly at the zenith: azimuth undefined, take south
-        return zenith, cos_zenith, sin_zenith, 0.0, -1.0
-    return zenith, cos_zenith, sin_zenith, -num_g / r_g, -den_g / r_g
+    sin_d = d * (1.0 - d2 * (1 / 6) * (1.0 - d2 * (1 / 20) * (1.0 - d2 * (1 / 42))))
+    cos_d = 1.0 - d2 * 0.5 * (1.0 - d2 * (1 / 12) * (1.0 - d2 * (1 / 30)))
+    cos_e0 = math.sqrt(max(1.0 - sin_elevation * sin_elevation, 0.0))
+    cos_zenith = sin_elevation * cos_d + cos_e0 * sin_d
+    sin_zenith = cos_e0 * cos_d - sin_elevation * sin_d
+    return 90.0 - (e0 + delta_e), cos_zenith, sin_zenith
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
