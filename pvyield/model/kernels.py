@@ -304,7 +304,6 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
     """
     n_time = terms.shape[1]
     keep = series.shape[2] == n_time
-    acc = np.zeros(N_SUMS)
     # the chain runs in passes over a site's lit intervals: short loops overlap better in
     # the processor than one long one
     lit = np.empty(n_time, dtype=np.int64)
@@ -312,130 +311,151 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
     geo = np.empty((11, n_time))
     for s in range(sites.shape[0]):
         site = sites[s]
-        acc[:] = 0.0
-        n_lit = 0
-        for t in range(n_time):
-            acc[0] += weather[s, 0, t]
-            if weather[s, 0, t] == 0.0 and weather[s, 1, t] == 0.0 and weather[s, 2, t] == 0.0:
-                # nothing reaches the plant: every stage is 0, cells at air temperature
-                if keep:
-                    series[s, :, t] = 0.0
-                    series[s, 2, t] = weather[s, 3, t] * site.share_total
-            else:
-                lit[n_lit] = t
-                n_lit += 1
-        for k in range(n_lit):
-            t = lit[k]
-            sun[1, k], sun[3, k], sun[4, k] = sun_direction(
-                terms[0, t], terms[1, t], terms[2, t], terms[3, t], terms[4, t],
-                site.sin_lat, site.cos_lat, site.sin_lon, site.cos_lon, site.x_term,
-                site.y_term)
-        for k in range(n_lit):
-            sun[0, k], sun[1, k], sun[2, k] = refracted_zenith(sun[1, k],
-                                                               site.refraction_scale)
-        for k in range(n_lit):
-            t = lit[k]
-            dhi, dni, zen, cz = weather[s, 2, t], weather[s, 1, t], sun[0, k], sun[1, k]
-            am = relative_airmass(zen, cz)
-            sun[5, k] = am
-            sun[6, k], sun[7, k] = perez_factors(dhi, dni, dni_extra[t], zen, am, f1c, f2c)
+        n_lit = _lit_intervals(weather[s], site.share_total, keep, lit, series[s])
+        _sun_pass(terms, dni_extra, weather[s], site, lit[:n_lit], f1c, f2c, sun)
         if site.tracker:
-            for k in range(n_lit):
-                (geo[0, k], geo[1, k], geo[2, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k],
-                 geo[7, k], geo[8, k]) = tracker_orientation(
-                    sun[2, k] * sun[3, k], sun[2, k] * sun[4, k], sun[1, k], sun[0, k], site)
-            for k in range(n_lit):
-                tilt = geo[0, k]
-                if tilt == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
-                    geo[9, k], geo[10, k] = planes[s, 0].iam_sky, planes[s, 0].iam_ground
-                else:
-                    geo[9, k], geo[10, k] = martin_ruiz_diffuse_trig(
-                        math.radians(tilt), geo[2, k], geo[1, k], site.a_r)
-        for k in range(n_lit):
-            t = lit[k]
-            ghi = weather[s, 0, t]
-            dni = weather[s, 1, t]
-            dhi = weather[s, 2, t]
-            temp_air = weather[s, 3, t]
-            zen, cz, sz, saz, caz = sun[0, k], sun[1, k], sun[2, k], sun[3, k], sun[4, k]
-            am, f1, f2 = sun[5, k], sun[6, k], sun[7, k]
-            sx, sy = sz * saz, sz * caz
-            soil = soiling[s, months[site.month_row, t]]
-            loss_factor = site.u_c + site.u_v * weather[s, 4, t]
-            poa_w = eff_w = temp_w = p_dc = 0.0
-            for j in range(site.n_planes):
-                plane = planes[s, j]
-                if site.tracker:
-                    tilt, cos_t, sin_t, az_sin, az_cos = geo[0, k], geo[1, k], geo[2, k], \
-                        geo[3, k], geo[4, k]
-                    cos_r, sin_r, sxp, szp = geo[5, k], geo[6, k], geo[7, k], geo[8, k]
-                    iam_sky, iam_gnd = geo[9, k], geo[10, k]
-                else:
-                    tilt, cos_t, sin_t = plane.tilt, plane.cos_tilt, plane.sin_tilt
-                    az_sin, az_cos = plane.az_sin, plane.az_cos
-                    cos_r, sin_r, szp = cos_t, sin_t, cz
-                    sxp = sx * plane.shade_axis_cos - sy * plane.shade_axis_sin
-                    iam_sky, iam_gnd = plane.iam_sky, plane.iam_ground
-                proj = cos_t * cz + sin_t * (sx * az_sin + sy * az_cos)
-                proj = min(max(proj, -1.0), 1.0)
-                # front plane of array, NaN and negative values as the chain treats them
-                direct = max(dni * proj, 0.0)
-                sky = perez_sky(dhi, f1, f2, proj, cz, cos_t, sin_t, am)
-                ground = ghi * site.albedo * (1.0 - cos_t) * 0.5
-                poa = direct + sky + ground
-                if math.isnan(sky):
-                    sky, poa = 0.0, 0.0
-                poa = max(poa, 0.0)
-                ground = max(ground, 0.0)
-                shaded = 0.0
-                if plane.shade:
-                    shaded = shaded_fraction(sxp, szp, cos_r, sin_r, plane.gcr)
-                beam = direct * (1.0 - shaded)
-                st_shading = beam + sky + ground
-                st_iam = (beam * martin_ruiz(proj, site.a_r, site.iam_norm)
-                          + sky * iam_sky + ground * iam_gnd)
-                st_soiling = st_iam * soil
-                effective = st_soiling
-                if site.bifaciality > 0.0:
-                    if site.tracker:
-                        back = 180.0 - tilt
-                        vf_gs = _table_value(tables, site.table, 0, back)
-                        vf_rg = _table_value(tables, site.table, 1, back)
-                    else:
-                        vf_gs, vf_rg = plane.vf_ground_sky, plane.vf_row_ground
-                    rear = rear_irradiance(ghi, dhi, dni, dni_extra[t], cz, sz, saz, caz,
-                                           cos_t, sin_t, az_sin, az_cos, proj, plane.gcr,
-                                           site.albedo, vf_gs, vf_rg, shade_factor)
-                    effective = st_soiling + site.bifaciality * rear
-                temp_cell = temp_air + poa * site.heat_factor / loss_factor
-                dc = (effective * 0.001 * site.pdc0_w * plane.share
-                      * (1.0 + site.gamma_pdc * (temp_cell - 25.0)))
-                dc = max(dc, 0.0)
-                share = plane.share
-                acc[1] += share * poa
-                acc[2] += share * st_shading
-                acc[3] += share * st_iam
-                acc[4] += share * st_soiling
-                acc[5] += share * effective
-                acc[6] += dc
-                poa_w += share * poa
-                eff_w += share * effective
-                temp_w += share * temp_cell
-                p_dc += dc
-            p_dc_net = p_dc * site.dc_factor
-            p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
-                                             site.eta_scale)
-            p_ac = p_clip * site.ac_factor * site.availability
-            acc[7] += p_inv
-            acc[8] += p_clip
-            acc[9] += p_ac
+            _tracker_pass(site, planes[s, 0], n_lit, sun, geo)
+        sums[s, 0] = 0.0
+        for t in range(n_time):
+            sums[s, 0] += weather[s, 0, t]
+        _plant_pass(dni_extra, months[site.month_row], weather[s], site, planes[s],
+                    soiling[s], tables, shade_factor, lit[:n_lit], sun, geo, keep, sums[s],
+                    series[s])
+
+
+@_jit
+def _lit_intervals(weather, share_total, keep, lit, series):
+    """Indices of the intervals with any irradiance into ``lit``; their number.
+
+    In the others nothing reaches the plant: every stage is 0 and the cells are at air
+    temperature (written to ``series`` when ``keep``).
+    """
+    n_lit = 0
+    for t in range(weather.shape[1]):
+        if weather[0, t] == 0.0 and weather[1, t] == 0.0 and weather[2, t] == 0.0:
             if keep:
-                series[s, 0, t] = poa_w
-                series[s, 1, t] = eff_w
-                series[s, 2, t] = temp_w
-                series[s, 3, t] = p_dc_net
-                series[s, 4, t] = p_ac
-        sums[s, :] = acc
+                series[:, t] = 0.0
+                series[2, t] = weather[3, t] * share_total
+        else:
+            lit[n_lit] = t
+            n_lit += 1
+    return n_lit
+
+
+@_jit
+def _sun_pass(terms, dni_extra, weather, site, lit, f1c, f2c, sun):
+    """Sun position, airmass and Perez coefficients of the lit intervals into ``sun``:
+    zenith, cos and sin zenith, sin and cos azimuth, airmass, F1, F2."""
+    for k in range(lit.size):
+        t = lit[k]
+        sun[1, k], sun[3, k], sun[4, k] = sun_direction(
+            terms[0, t], terms[1, t], terms[2, t], terms[3, t], terms[4, t],
+            site.sin_lat, site.cos_lat, site.sin_lon, site.cos_lon, site.x_term, site.y_term)
+    for k in range(lit.size):
+        sun[0, k], sun[1, k], sun[2, k] = refracted_zenith(sun[1, k], site.refraction_scale)
+    for k in range(lit.size):
+        t = lit[k]
+        sun[5, k] = relative_airmass(sun[0, k], sun[1, k])
+        sun[6, k], sun[7, k] = perez_factors(weather[2, t], weather[1, t], dni_extra[t],
+                                             sun[0, k], sun[5, k], f1c, f2c)
+
+
+@_jit
+def _tracker_pass(site, plane, n_lit, sun, geo):
+    """Tracker orientation (:func:`tracker_orientation`) and diffuse IAM of the lit
+    intervals into ``geo``."""
+    for k in range(n_lit):
+        (geo[0, k], geo[1, k], geo[2, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k],
+         geo[7, k], geo[8, k]) = tracker_orientation(
+            sun[2, k] * sun[3, k], sun[2, k] * sun[4, k], sun[1, k], sun[0, k], site)
+    for k in range(n_lit):
+        if geo[0, k] == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
+            geo[9, k], geo[10, k] = plane.iam_sky, plane.iam_ground
+        else:
+            geo[9, k], geo[10, k] = martin_ruiz_diffuse_trig(
+                math.radians(geo[0, k]), geo[2, k], geo[1, k], site.a_r)
+
+
+@_jit
+def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade_factor,
+                lit, sun, geo, keep, sums, series):
+    """Plane of array to the grid for the lit intervals; sums into ``sums[1:]``."""
+    for k in range(lit.size):
+        t = lit[k]
+        ghi, dni, dhi, temp_air = weather[0, t], weather[1, t], weather[2, t], weather[3, t]
+        cz, sz, saz, caz = sun[1, k], sun[2, k], sun[3, k], sun[4, k]
+        am, f1, f2 = sun[5, k], sun[6, k], sun[7, k]
+        sx, sy = sz * saz, sz * caz
+        soil = soiling[months[t]]
+        loss_factor = site.u_c + site.u_v * weather[4, t]
+        poa_w = eff_w = temp_w = p_dc = 0.0
+        for j in range(site.n_planes):
+            plane = planes[j]
+            if site.tracker:
+                tilt, cos_t, sin_t = geo[0, k], geo[1, k], geo[2, k]
+                az_sin, az_cos = geo[3, k], geo[4, k]
+                cos_r, sin_r, sxp, szp = geo[5, k], geo[6, k], geo[7, k], geo[8, k]
+                iam_sky, iam_gnd = geo[9, k], geo[10, k]
+            else:
+                tilt, cos_t, sin_t = plane.tilt, plane.cos_tilt, plane.sin_tilt
+                az_sin, az_cos = plane.az_sin, plane.az_cos
+                cos_r, sin_r, szp = cos_t, sin_t, cz
+                sxp = sx * plane.shade_axis_cos - sy * plane.shade_axis_sin
+                iam_sky, iam_gnd = plane.iam_sky, plane.iam_ground
+            proj = cos_t * cz + sin_t * (sx * az_sin + sy * az_cos)
+            proj = min(max(proj, -1.0), 1.0)
+            # front plane of array, NaN and negative values as the chain treats them
+            direct = max(dni * proj, 0.0)
+            sky = perez_sky(dhi, f1, f2, proj, cz, cos_t, sin_t, am)
+            ground = ghi * site.albedo * (1.0 - cos_t) * 0.5
+            poa = direct + sky + ground
+            if math.isnan(sky):
+                sky, poa = 0.0, 0.0
+            poa = max(poa, 0.0)
+            ground = max(ground, 0.0)
+            shaded = 0.0
+            if plane.shade:
+                shaded = shaded_fraction(sxp, szp, cos_r, sin_r, plane.gcr)
+            beam = direct * (1.0 - shaded)
+            st_shading = beam + sky + ground
+            st_iam = (beam * martin_ruiz(proj, site.a_r, site.iam_norm)
+                      + sky * iam_sky + ground * iam_gnd)
+            st_soiling = st_iam * soil
+            effective = st_soiling
+            if site.bifaciality > 0.0:
+                if site.tracker:
+                    vf_gs = _table_value(tables, site.table, 0, 180.0 - tilt)
+                    vf_rg = _table_value(tables, site.table, 1, 180.0 - tilt)
+                else:
+                    vf_gs, vf_rg = plane.vf_ground_sky, plane.vf_row_ground
+                rear = rear_irradiance(ghi, dhi, dni, dni_extra[t], cz, sz, saz, caz, cos_t,
+                                       sin_t, az_sin, az_cos, proj, plane.gcr, site.albedo,
+                                       vf_gs, vf_rg, shade_factor)
+                effective = st_soiling + site.bifaciality * rear
+            temp_cell = temp_air + poa * site.heat_factor / loss_factor
+            dc = max(effective * 0.001 * site.pdc0_w * plane.share
+                     * (1.0 + site.gamma_pdc * (temp_cell - 25.0)), 0.0)
+            share = plane.share
+            sums[1] += share * poa
+            sums[2] += share * st_shading
+            sums[3] += share * st_iam
+            sums[4] += share * st_soiling
+            sums[5] += share * effective
+            sums[6] += dc
+            poa_w += share * poa
+            eff_w += share * effective
+            temp_w += share * temp_cell
+            p_dc += dc
+        p_dc_net = p_dc * site.dc_factor
+        p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
+                                         site.eta_scale)
+        p_ac = p_clip * site.ac_factor * site.availability
+        sums[7] += p_inv
+        sums[8] += p_clip
+        sums[9] += p_ac
+        if keep:
+            series[0, t], series[1, t], series[2, t] = poa_w, eff_w, temp_w
+            series[3, t], series[4, t] = p_dc_net, p_ac
 
 
 @_jit
