@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pvyield import __version__
 from pvyield.errors import PvyieldError
-from pvyield.estimate import estimate
+from pvyield.estimate import ENGINES, estimate
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
 from pvyield.site import read_mapping
@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
+    est.add_argument("--engine", choices=tuple(ENGINES), default="reference",
+                     help="model chain implementation: the per-site pvlib reference "
+                     "(default) or the compiled batch engine; both give the same figures")
     est.set_defaults(handler=_estimate)
 
     batch = commands.add_parser("batch", help="run a scenario file: many sites x designs")
@@ -73,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="also print the spread across weather sources and unstable ranks")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar (default: when stderr is a terminal)")
+    batch.add_argument("--engine", choices=tuple(ENGINES), default="batch",
+                       help="model chain implementation (default: the compiled engine)")
     batch.set_defaults(handler=_batch)
     weather = commands.add_parser("weather", help="weather files: inspect")
     weather_commands = weather.add_subparsers(dest="weather_command", required=True)
@@ -97,8 +102,10 @@ def _estimate(args: argparse.Namespace) -> int:
     for skipped in sorted(set(args.sites) - set(paths)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
-    results = [estimate(path) for path in paths]  # all or nothing: errors come first
-    reconciled = [reconcile(r) if args.reconcile else None for r in results]
+    # all or nothing: errors come first
+    results = [estimate(path, engine=args.engine) for path in paths]
+    reconciled = [reconcile(r, engine=args.engine) if args.reconcile else None
+                  for r in results]
     for result, rec in zip(results, reconciled, strict=True):
         print(summary_text(result) if args.quiet else full_text(result, rec))
     if args.out is not None:
@@ -128,7 +135,8 @@ def _batch(args: argparse.Namespace) -> int:
     cache_dir = args.out.with_name(args.out.name + ".parts")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     results = run_batch(args.scenario, workers=args.workers, scheduler=args.scheduler,
-                        cache_dir=cache_dir, resume=args.resume, progress=progress)
+                        cache_dir=cache_dir, resume=args.resume, progress=progress,
+                        engine=args.engine)
     write_dataset(results, args.out)
     write_atomic(csv_path, summary_frame(results).to_csv(index=False))
     clear_cache(cache_dir)

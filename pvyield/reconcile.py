@@ -101,11 +101,15 @@ class Reconciliation:
         return dataclasses.asdict(self)
 
 
-def reconcile(result: Result) -> Reconciliation:
-    """Run the one-at-a-time sensitivities and reconcile every reported figure."""
+def reconcile(result: Result, engine: str = "reference") -> Reconciliation:
+    """Run the one-at-a-time sensitivities and reconcile every reported figure.
+
+    ``engine`` names the model chain implementation of the sensitivity runs (see
+    :data:`pvyield.estimate.ENGINES`).
+    """
     site = result.site
     weather = weather_for_site(site)
-    sensitivities = tuple(_sensitivity(site, r, weather) for r in RANGES
+    sensitivities = tuple(_sensitivity(site, r, weather, engine) for r in RANGES
                           if _applies(site, r))
     claims = tuple(_claim(result, r, sensitivities) for r in site.reported
                    if r.metric in ENERGY_METRICS)
@@ -120,10 +124,10 @@ def _value(site: Site, spec: Any) -> Any:
     return spec(site) if callable(spec) else spec
 
 
-def _sensitivity(site: Site, spec: Range, weather) -> Sensitivity:
+def _sensitivity(site: Site, spec: Range, weather, engine: str) -> Sensitivity:
     low, high = _value(site, spec.low), _value(site, spec.high)
-    energies = [estimate(_with(site, spec.parameter, v), weather=weather).annual_energy_gwh
-                for v in (low, high)]
+    energies = [estimate(_with(site, spec.parameter, v), weather=weather,
+                         engine=engine).annual_energy_gwh for v in (low, high)]
     return Sensitivity(spec.parameter, _get(site, spec.parameter), low, high, *energies,
                        spec.why)
 

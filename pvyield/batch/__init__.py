@@ -35,6 +35,7 @@ def run_batch(
     resume: bool = False,
     progress: bool = False,
     client: Any = None,
+    engine: str = "batch",
 ) -> xr.Dataset:
     """Run a scenario file and return its results Dataset.
 
@@ -55,6 +56,9 @@ def run_batch(
         Show a progress bar on stderr (and the dashboard link when a cluster runs).
     client : dask.distributed.Client, optional
         An existing client to use (takes precedence over ``workers`` and ``scheduler``).
+    engine : str
+        Model chain implementation: ``"batch"`` (the compiled engine, default) or
+        ``"reference"`` (pvlib, site by site); both give the same figures.
 
     Returns
     -------
@@ -67,7 +71,7 @@ def run_batch(
     total = sum(len(chunk) for chunk in run_specs(study))
     with _client(client, workers, scheduler, progress) as active, _progress(total, progress) as bar:
         records, reused = execute(study, client=active, cache=cache, resume=resume,
-                                  on_chunk=bar)
+                                  on_chunk=bar, engine=engine)
     if reused:
         log.info("reused %d finished chunk(s) from %s", reused, cache_dir)
     return to_dataset(study, records)

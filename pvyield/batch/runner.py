@@ -73,10 +73,11 @@ def _spec(study: Study, site: SiteEntry, design) -> RunSpec:
     return RunSpec(site.label, design.name, site.path, mapping)
 
 
-def run_chunk(specs: list[RunSpec]) -> list[dict[str, Any]]:
+def run_chunk(specs: list[RunSpec], engine: str = "batch") -> list[dict[str, Any]]:
     """Run every spec of a chunk; a failing run becomes a record with its error.
 
-    Weather is read or synthesised once per site and weather section within the chunk.
+    Weather is read or synthesised once per site and weather section within the chunk;
+    ``engine`` names the model chain implementation (:data:`pvyield.estimate.ENGINES`).
     """
     weather_cache: dict[str, Any] = {}
     # weather warnings are kept in each record; logging them too would flood a large batch
@@ -84,12 +85,12 @@ def run_chunk(specs: list[RunSpec]) -> list[dict[str, Any]]:
     level = weather_log.level
     weather_log.setLevel(logging.ERROR)
     try:
-        return [_run_one(spec, weather_cache) for spec in specs]
+        return [_run_one(spec, weather_cache, engine) for spec in specs]
     finally:
         weather_log.setLevel(level)
 
 
-def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
+def _run_one(spec: RunSpec, weather_cache: dict[str, Any], engine: str) -> dict[str, Any]:
     record: dict[str, Any] = {"site": spec.site, "scenario": spec.scenario}
     if spec.mapping is None:
         return {**record, "status": "invalid", "error": spec.error}
@@ -102,7 +103,7 @@ def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
                           site.elevation_m, site.timezone], sort_keys=True, default=str)
         if key not in weather_cache:
             weather_cache[key] = weather_for_site(site)
-        result = estimate(site, weather=weather_cache[key])
+        result = estimate(site, weather=weather_cache[key], engine=engine)
     except PvyieldError as exc:
         return {**record, "status": "failed", "error": str(exc)}
     except Exception as exc:  # one broken run must not stop a batch of thousands
@@ -124,10 +125,10 @@ def _run_one(spec: RunSpec, weather_cache: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def chunk_key(specs: list[RunSpec], digests: dict[str, str]) -> str:
+def chunk_key(specs: list[RunSpec], digests: dict[str, str], engine: str) -> str:
     """Hash of everything that determines a chunk's records."""
     files = sorted({f for spec in specs for f in _weather_files(spec)})
-    payload = {"version": __version__, "runs": [s.payload() for s in specs],
+    payload = {"version": __version__, "engine": engine, "runs": [s.payload() for s in specs],
                "files": {f: _digest(f, digests) for f in files}}
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -175,6 +176,7 @@ def execute(
     cache: ChunkCache | None = None,
     resume: bool = False,
     on_chunk: Callable[[int], None] | None = None,
+    engine: str = "batch",
 ) -> tuple[list[dict[str, Any]], int]:
     """Run every chunk of a study; return all records (in study order) and how many chunks
     came from the cache.
@@ -190,10 +192,12 @@ def execute(
         Reuse chunks already in the cache instead of computing them again.
     on_chunk : callable, optional
         Called with the number of runs in each chunk as it finishes (progress).
+    engine : str
+        Model chain implementation of every run (:data:`pvyield.estimate.ENGINES`).
     """
     chunks = run_specs(study)
     digests: dict[str, str] = {}
-    keys = [chunk_key(chunk, digests) for chunk in chunks]
+    keys = [chunk_key(chunk, digests, engine) for chunk in chunks]
     results: dict[str, list[dict[str, Any]]] = {}
     if resume and cache is not None:
         for key in keys:
@@ -202,7 +206,7 @@ def execute(
                 results[key] = cached
     reused = len(results)
     todo = [(key, chunk) for key, chunk in zip(keys, chunks, strict=True) if key not in results]
-    for key, records in _compute(todo, client):
+    for key, records in _compute(todo, client, engine):
         results[key] = records
         if cache is not None:
             cache.put(key, records)
@@ -211,14 +215,14 @@ def execute(
     return [record for key in keys for record in results[key]], reused
 
 
-def _compute(todo, client):
+def _compute(todo, client, engine: str):
     if client is None:
         for key, chunk in todo:
-            yield key, run_chunk(chunk)
+            yield key, run_chunk(chunk, engine)
         return
     from dask.distributed import as_completed
 
-    futures = {client.submit(run_chunk, chunk, key=f"pvyield-chunk-{key}", retries=3,
+    futures = {client.submit(run_chunk, chunk, engine, key=f"pvyield-chunk-{key}", retries=3,
                              pure=False): key for key, chunk in todo}
     for future in as_completed(futures):
         yield futures[future], future.result()

@@ -80,6 +80,7 @@ class Plane:
     surface_tilt: pd.Series
     surface_azimuth: pd.Series
     shading_axis_azimuth: float | None  # None: no row shading modelled
+    shading_axis_tilt: float
     shading_rotation: pd.Series | None
     gcr: float | None
     height_m: float
@@ -130,6 +131,7 @@ def planes(site: Site, solpos: pd.DataFrame) -> list[Plane]:
             # a fixed row is a tracker frozen at rotation = tilt about an axis 90° left of
             # the surface azimuth (pvlib's right-handed rotation convention)
             shading_axis_azimuth=(o.azimuth_deg - 90.0) % 360 if mount.gcr else None,
+            shading_axis_tilt=0.0,
             shading_rotation=pd.Series(o.tilt_deg, index=index) if mount.gcr else None,
             gcr=mount.gcr,
             height_m=mount.height_m,
@@ -152,6 +154,8 @@ def _tracker_plane(mount: SingleAxisMount, solpos: pd.DataFrame) -> Plane:
         surface_tilt=angles["surface_tilt"].fillna(0.0),
         surface_azimuth=angles["surface_azimuth"].fillna(stow_azimuth),
         shading_axis_azimuth=mount.axis_azimuth_deg,
+        # the shadow is cast across the tilted axis the rows turn about (and backtrack for)
+        shading_axis_tilt=mount.axis_tilt_deg,
         shading_rotation=angles["tracker_theta"].fillna(0.0),
         gcr=mount.gcr,
         height_m=mount.height_m,
@@ -184,6 +188,7 @@ def beam_shaded_fraction(plane: Plane, solpos: pd.DataFrame) -> pd.Series:
     fraction = pvlib.shading.shaded_fraction1d(
         solpos["apparent_zenith"], solpos["azimuth"], plane.shading_axis_azimuth,
         plane.shading_rotation, collector_width=1.0, pitch=1.0 / plane.gcr,
+        axis_tilt=plane.shading_axis_tilt,
     )
     return pd.Series(fraction, index=solpos.index).fillna(0.0).clip(0.0, 1.0)
 
@@ -199,7 +204,10 @@ def rear_irradiance(
         weather["ghi"], weather["dhi"], weather["dni"], albedo, model="haydavies",
         dni_extra=dni_extra, shade_factor=REAR_SHADE_FACTOR,
     )
-    return result["poa_back"].fillna(0.0).clip(lower=0.0)
+    # poa_back is before rear shading: the shade factor only enters infinite_sheds' own
+    # poa_global, so it is applied here
+    rear = result["poa_back"] * (1.0 + REAR_SHADE_FACTOR)
+    return rear.fillna(0.0).clip(lower=0.0)
 
 
 def pvwatts_inverter_unclipped(pdc: np.ndarray, pdc0: float, eta_inv_nom: float) -> np.ndarray:

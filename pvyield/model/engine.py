@@ -1,0 +1,473 @@
+"""The batch engine: the reference chain for many sites at once, as an xarray Dataset.
+
+The engine computes the chain of :mod:`pvyield.model.chain` (same stages, same models,
+same constants) over arrays shaped (site, time) instead of one site at a time:
+
+1. sites are taken in blocks of ``chunk_sites``, which bounds memory (five weather columns
+   and, when asked for, six time series per site of a block) and reads each weather frame
+   once;
+2. within a block, sites are grouped by their weather's time stamps; the site-independent
+   terms of a set of time stamps (the Sun's ephemeris,
+   :func:`pvyield.model.solar.sun_terms`; extraterrestrial irradiance; local months per
+   time zone) are computed once and kept for the next blocks;
+3. a compiled kernel (:func:`pvyield.model.kernels.chain_kernel`) runs the chain for a
+   block, element by element, skipping intervals without irradiance, and accumulates the
+   energy after every stage.
+
+What depends on the site but not on time is prepared here with pvlib itself: the diffuse
+IAM and rear view factors of fixed planes, and for single-axis trackers a table of the rear
+view factors by tilt (0.25 degree steps, linear interpolation; its error is below 1e-5 of
+the view factor, checked in ``tests/test_engine.py``).
+
+The reference chain stays the definition of truth; ``tests/test_engine.py`` checks the
+engine against it on random plants.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import functools
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pvlib
+import xarray as xr
+from pvlib.bifacial import utils as bifacial_utils
+
+from pvyield.errors import ModelError
+from pvyield.model import kernels
+from pvyield.model.chain import (
+    CELL_ABSORPTANCE,
+    INVERTER_ETA_REF,
+    REAR_SHADE_FACTOR,
+    STAGES,
+    ChainOutput,
+)
+from pvyield.model.solar import observer, sun_terms
+from pvyield.site.schema import FixedMount, SingleAxisMount, Site
+from pvyield.weather.frame import REQUIRED_COLUMNS, time_step_minutes
+
+logger = logging.getLogger(__name__)
+
+#: Sites per kernel call: five weather columns of a year are 350 kB per site.
+DEFAULT_CHUNK_SITES = 64
+#: Distinct sets of time stamps whose sun terms are kept while a batch runs.
+TIME_BASES_KEPT = 16
+#: Names of the energy stages in the output, in chain order.
+STAGE_NAMES = ("ghi", *STAGES)
+# pvlib's table for its default Perez model (pvlib has no public accessor for it)
+_PEREZ_F1, _PEREZ_F2 = pvlib.irradiance._get_perez_coefficients("allsitescomposite1990")
+
+
+@dataclasses.dataclass(frozen=True)
+class _TimeBase:
+    """What a group of sites with the same time stamps shares."""
+
+    index: pd.DatetimeIndex
+    terms: np.ndarray
+    dni_extra: np.ndarray
+    dt_h: float
+    _months: dict[str | None, np.ndarray] = dataclasses.field(default_factory=dict)
+
+    @property
+    def years(self) -> float:
+        return len(self.index) * self.dt_h / 8760.0
+
+    def months(self, timezone: str | None) -> np.ndarray:
+        """Month 0-11 of every stamp in a time zone, as the chain reads soiling."""
+        if timezone not in self._months:
+            local = self.index.tz_convert(timezone)
+            self._months[timezone] = (local.month.to_numpy() - 1).astype(np.int64)
+        return self._months[timezone]
+
+
+def _time_base(index: pd.DatetimeIndex) -> _TimeBase:
+    return _TimeBase(
+        index=index,
+        terms=sun_terms(index).stacked(),
+        dni_extra=np.asarray(pvlib.irradiance.get_extra_radiation(index), dtype=float),
+        dt_h=time_step_minutes(index) / 60.0,
+    )
+
+
+def run_sites(
+    sites: Sequence[Site],
+    weather: Sequence[pd.DataFrame],
+    *,
+    timeseries: bool = False,
+    chunk_sites: int = DEFAULT_CHUNK_SITES,
+) -> xr.Dataset:
+    """Run the model chain for many sites at once.
+
+    Parameters
+    ----------
+    sites : sequence of Site
+        Validated sites.
+    weather : sequence of DataFrame
+        One weather frame per site under the weather contract
+        (:mod:`pvyield.weather.frame`). Sites may share a frame (the same object is read,
+        not copied); any sequence works, so frames can also be read lazily.
+    timeseries : bool, default False
+        Also return the chain's time series (dimension ``time``); all sites must then have
+        the same time stamps.
+    chunk_sites : int, default 64
+        Sites computed together; bounds the memory the engine uses beyond its inputs.
+
+    Returns
+    -------
+    Dataset
+        Dimensions ``site`` and ``stage`` (``"ghi"`` then :data:`pvyield.model.chain.STAGES`)
+        and, with ``timeseries``, ``time`` (UTC). Variables: ``annual_energy`` (AC energy at
+        the grid) [kWh/yr], ``stage_energy`` (energy after each stage, the ``ghi`` stage
+        being GHI at STC efficiency) [kWh/yr], ``loss_pct`` (loss of each stage relative to
+        the one before; negative is a gain) [%], ``years`` [yr]; with ``timeseries`` also
+        ``ghi``, ``poa_global``, ``effective_irradiance`` [W/m^2], ``temp_cell`` [°C],
+        ``p_dc``, ``p_ac`` [W], as in :class:`pvyield.model.chain.ChainOutput`.
+
+    Raises
+    ------
+    ModelError
+        When the numbers of sites and frames differ, a frame lacks a required column, or
+        time series are asked for sites with different time stamps.
+    """
+    if len(sites) != len(weather):
+        raise ModelError(f"run_sites: {len(sites)} sites but {len(weather)} weather frames")
+    if chunk_sites < 1:
+        raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
+    n_sites = len(sites)
+    sums = np.zeros((n_sites, kernels.N_SUMS))
+    dt_h = np.zeros(n_sites)
+    years = np.zeros(n_sites)
+    series = None
+    bases: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+    first_key = None
+    for start in range(0, n_sites, chunk_sites):
+        # each frame is read once, so that a lazy sequence is read once
+        frames = {i: weather[i] for i in range(start, min(start + chunk_sites, n_sites))}
+        for key, members in _groups(sites, frames).items():
+            first_key = key if first_key is None else first_key
+            if timeseries and key != first_key:
+                raise ModelError("run_sites: time series need every site's weather on the "
+                                 f"same time stamps; site {members[0]} "
+                                 f"({sites[members[0]].name}) has other ones")
+            base = _cached_time_base(bases, key, frames[members[0]].index)
+            out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
+                             keep_series=timeseries)
+            sums[members] = out[0]
+            if timeseries:
+                if series is None:
+                    series = np.zeros((n_sites, len(kernels.SERIES) + 1, len(base.index)))
+                    index = base.index
+                series[members] = out[1]
+            dt_h[members] = base.dt_h
+            years[members] = base.years
+    ds = _dataset(sites, sums, dt_h, years)
+    if series is not None:
+        ds = ds.merge(_series_dataset(index, series))
+    return ds
+
+
+def _cached_time_base(bases: collections.OrderedDict, key: bytes,
+                      index: pd.DatetimeIndex) -> _TimeBase:
+    """The time terms of an index, kept for the last few distinct indexes."""
+    if key in bases:
+        bases.move_to_end(key)
+    else:
+        bases[key] = _time_base(index)
+        if len(bases) > TIME_BASES_KEPT:
+            bases.popitem(last=False)
+    return bases[key]
+
+
+def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
+    """Sites by the time stamps of their weather (as instants, with the time zone)."""
+    groups: dict[bytes, list[int]] = {}
+    keys: dict[int, bytes] = {}  # frames often share one index object: its key once
+    for i, frame in frames.items():
+        missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ModelError(f"run_sites: weather of site {i} ({sites[i].name}) lacks "
+                             f"column(s) {missing}")
+        index = frame.index
+        if id(index) not in keys:
+            if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+                raise ModelError(f"run_sites: weather of site {i} ({sites[i].name}) needs a "
+                                 "time-zone-aware DatetimeIndex")
+            keys[id(index)] = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
+        groups.setdefault(keys[id(index)], []).append(i)
+    return groups
+
+
+def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
+               keep_series: bool) -> tuple[np.ndarray, np.ndarray]:
+    n_time = len(base.index)
+    zones = sorted({str(s.timezone) for s in sites})
+    months = np.stack([base.months(None if z == "None" else z) for z in zones])
+    site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
+    weather = np.empty((len(sites), len(REQUIRED_COLUMNS), n_time))
+    for k, frame in enumerate(frames):
+        if tuple(frame.columns[:len(REQUIRED_COLUMNS)]) == REQUIRED_COLUMNS:
+            # the readers' column order: one copy of the frame's block, no column lookups
+            weather[k] = frame.to_numpy(dtype=float)[:, :len(REQUIRED_COLUMNS)].T
+        else:
+            for c, column in enumerate(REQUIRED_COLUMNS):
+                weather[k, c] = frame[column].to_numpy(dtype=float)
+    sums = np.zeros((len(sites), kernels.N_SUMS))
+    series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
+    kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
+                         soiling, tables, _PEREZ_F1, _PEREZ_F2, REAR_SHADE_FACTOR, sums,
+                         series[:, 1:])
+    if keep_series:
+        series[:, 0] = weather[:, 0]
+    return sums, series
+
+
+def _site_records(sites: list[Site], zones: list[str]):
+    """Kernel inputs describing the sites: records, planes, soiling and rear tables."""
+    n_planes = max(_plane_count(s) for s in sites)
+    site_rec = np.zeros(len(sites), dtype=kernels.SITE_DTYPE)
+    plane_rec = np.zeros((len(sites), n_planes), dtype=kernels.PLANE_DTYPE)
+    place = observer([s.latitude for s in sites], [s.longitude for s in sites],
+                     [s.elevation_m for s in sites])
+    for name, values in {**dataclasses.asdict(place), **_plant_columns(sites)}.items():
+        site_rec[name] = values
+    site_rec["month_row"] = [zones.index(str(s.timezone)) for s in sites]
+    soiling = 1.0 - np.array([s.losses.soiling_monthly_pct() for s in sites]) / 100.0
+    table_keys: dict[tuple[float, float, float], int] = {}
+    for k, site in enumerate(sites):
+        mount = site.plant.mounting
+        if isinstance(mount, SingleAxisMount):
+            _tracker_fields(site_rec[k], plane_rec[k, 0], mount, site.plant.iam_a_r)
+            if site.plant.bifaciality > 0:
+                key = (mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
+                site_rec[k]["table"] = table_keys.setdefault(key, len(table_keys))
+        else:
+            _fixed_fields(site_rec[k], plane_rec[k], mount, site)
+    tables = np.zeros((max(len(table_keys), 1), kernels.TABLE_SIZE, 2))
+    for key, row in table_keys.items():
+        tables[row] = rear_view_factor_table(*key)
+    return site_rec, plane_rec, soiling, tables
+
+
+def _plane_count(site: Site) -> int:
+    mount = site.plant.mounting
+    return len(mount.orientations) if isinstance(mount, FixedMount) else 1
+
+
+def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
+    """Plant and loss constants of the kernel, one array per record field."""
+    def column(get) -> np.ndarray:
+        return np.array([get(s) for s in sites], dtype=float)
+
+    eta_nom = column(lambda s: s.losses.inverter_efficiency_pct) / 100.0
+    inv_pdc0 = column(lambda s: s.plant.ac_capacity_mwac) * 1e6 / eta_nom
+    a_r = column(lambda s: s.plant.iam_a_r)
+    dc_factor = np.array([np.prod([1 - s.losses.mismatch_pct / 100,
+                                   1 - s.losses.dc_wiring_pct / 100,
+                                   1 - s.losses.lid_pct / 100]) for s in sites])
+    return {
+        "albedo": column(lambda s: s.plant.albedo),
+        "a_r": a_r,
+        "iam_norm": 1.0 - np.exp(-1.0 / a_r),
+        "bifaciality": column(lambda s: s.plant.bifaciality),
+        "heat_factor": CELL_ABSORPTANCE * (
+            1.0 - column(lambda s: s.plant.module_efficiency_pct) / 100.0),
+        "u_c": column(lambda s: s.plant.thermal.u_c),
+        "u_v": column(lambda s: s.plant.thermal.u_v),
+        "pdc0_w": column(lambda s: s.plant.dc_capacity_mwp) * 1e6,
+        "gamma_pdc": column(lambda s: s.plant.gamma_pdc_pct_per_c) / 100.0,
+        "dc_factor": dc_factor,
+        "inv_pdc0_w": inv_pdc0,
+        "inv_pac0_w": eta_nom * inv_pdc0,  # as pvlib.inverter.pvwatts forms pac0
+        "eta_scale": eta_nom / INVERTER_ETA_REF,
+        "ac_factor": 1 - column(lambda s: s.losses.ac_losses_pct) / 100,
+        "availability": column(lambda s: s.losses.availability_pct) / 100,
+    }
+
+
+def _tracker_fields(rec, plane, mount: SingleAxisMount, a_r: float) -> None:
+    rec["tracker"] = 1
+    rec["n_planes"] = 1
+    rec["share_total"] = 1.0
+    rec["backtrack"] = int(mount.backtrack)
+    rec["gcr"] = mount.gcr
+    rec["cos_max"], rec["sin_max"] = _cos_sin(mount.max_angle_deg)
+    rec["cos_axis_az"], rec["sin_axis_az"] = _cos_sin(mount.axis_azimuth_deg)
+    rec["cos_axis_tilt"], rec["sin_axis_tilt"] = _cos_sin(mount.axis_tilt_deg)
+    # azimuth of a flat table: the chain's night stow, and pvlib's convention at tilt 0
+    rec["stow_cos"], rec["stow_sin"] = _cos_sin((mount.axis_azimuth_deg + 90.0) % 360)
+    rec["flat_cos"], rec["flat_sin"] = _cos_sin(mount.axis_azimuth_deg - 90.0)
+    plane["share"] = 1.0
+    plane["shade"] = 1
+    plane["gcr"] = mount.gcr
+    plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(0.0, a_r)
+    max_tilt = math.degrees(math.acos(math.cos(math.radians(mount.max_angle_deg))
+                                      * math.cos(math.radians(mount.axis_tilt_deg))))
+    if mount.height_m <= 0.5 * mount.collector_width_m * math.sin(math.radians(max_tilt)):
+        logger.warning("tracker tables %.2f m wide on a %.2f m axis reach the ground at "
+                       "%.0f degrees tilt; the rear view factors are not meaningful there",
+                       mount.collector_width_m, mount.height_m, max_tilt)
+
+
+def _fixed_fields(rec, planes, mount: FixedMount, site: Site) -> None:
+    rec["n_planes"] = len(mount.orientations)
+    rec["share_total"] = sum(o.share for o in mount.orientations)
+    for plane, o in zip(planes, mount.orientations, strict=False):
+        plane["share"] = o.share
+        plane["tilt"] = o.tilt_deg
+        plane["cos_tilt"], plane["sin_tilt"] = _cos_sin(o.tilt_deg)
+        plane["az_cos"], plane["az_sin"] = _cos_sin(o.azimuth_deg)
+        plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(o.tilt_deg, site.plant.iam_a_r)
+        if mount.gcr is None:
+            continue
+        plane["shade"] = 1
+        plane["gcr"] = mount.gcr
+        plane["shade_axis_cos"], plane["shade_axis_sin"] = _cos_sin(
+            (o.azimuth_deg - 90.0) % 360)
+        if site.plant.bifaciality > 0:
+            plane["vf_ground_sky"], plane["vf_row_ground"] = _fixed_rear_view_factors(
+                180.0 - o.tilt_deg, mount.gcr, mount.height_m,
+                mount.collector_width_m / mount.gcr)
+
+
+def _cos_sin(angle_deg: float) -> tuple[float, float]:
+    rad = math.radians(angle_deg)
+    return math.cos(rad), math.sin(rad)
+
+
+@functools.lru_cache(maxsize=4096)
+def _diffuse_iam(surface_tilt: float, a_r: float) -> tuple[float, float]:
+    """pvlib's Martin-Ruiz sky and ground IAM of a fixed tilt."""
+    iam = pvlib.iam.martin_ruiz_diffuse(surface_tilt, a_r)
+    return float(iam["sky"]), float(iam["ground"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed_rear_view_factors(back_tilt: float, gcr: float, height_m: float,
+                             pitch_m: float) -> tuple[float, float]:
+    ground_sky, row_ground = rear_view_factors(back_tilt, gcr, height_m, pitch_m)
+    return float(ground_sky), float(row_ground)
+
+
+def rear_view_factors(back_tilt, gcr: float, height_m: float, pitch_m: float) -> np.ndarray:
+    """Integrated view factors of the infinite-sheds model at given back-side tilts.
+
+    The two that pvlib's ``infinite_sheds.get_irradiance_poa`` computes for the back of a
+    row: ground to sky (integrated between rows) and the row to the ground.
+
+    Parameters
+    ----------
+    back_tilt : float or ndarray
+        Tilt of the back side, 180 minus the surface tilt [degrees].
+    gcr : float
+        Ground coverage ratio [-].
+    height_m, pitch_m : float
+        Height of the row centre and row pitch [m].
+
+    Returns
+    -------
+    ndarray of shape (2,) + shape of ``back_tilt``
+        Ground-to-sky and row-to-ground view factors [-].
+    """
+    max_rows = np.ceil(height_m / (pitch_m * np.tan(np.radians(5))))
+    ground_sky = bifacial_utils.vf_ground_sky_2d_integ(
+        back_tilt, gcr, height_m, pitch_m, g0=0, g1=1, max_rows=max_rows)
+    row_ground = bifacial_utils.vf_row_ground_2d_integ(
+        back_tilt, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
+    return np.array([ground_sky, row_ground], dtype=float)
+
+
+@functools.lru_cache(maxsize=512)
+def rear_view_factor_table(gcr: float, height_m: float, pitch_m: float) -> np.ndarray:
+    """:func:`rear_view_factors` of a tracker on the kernel's grid of back-side tilts.
+
+    Returns
+    -------
+    ndarray of shape (TABLE_SIZE, 2)
+    """
+    back = kernels.TABLE_START_DEG + kernels.TABLE_STEP_DEG * np.arange(kernels.TABLE_SIZE)
+    table = rear_view_factors(back, gcr, height_m, pitch_m).T.copy()
+    table.flags.writeable = False
+    return table
+
+
+def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
+    """Stage energies (per year) and losses from the kernel's sums, as the chain forms them."""
+    idx = {name: i for i, name in enumerate(kernels.SUMS)}
+    pdc0_w = np.array([s.plant.dc_capacity_mwp * 1e6 for s in sites])
+    losses = [s.losses for s in sites]
+    stc_kwh = dt_h / 1000.0 * pdc0_w / 1e3
+    to_kwh = dt_h / 1e3
+    energy = {"ghi": sums[:, idx["ghi"]] * stc_kwh}
+    for stage, key in (("transposition", "poa"), ("shading", "shading"), ("iam", "iam"),
+                       ("soiling", "soiling"), ("bifacial", "bifacial")):
+        energy[stage] = sums[:, idx[key]] * stc_kwh
+    energy["temperature"] = sums[:, idx["dc"]] * to_kwh
+    running = sums[:, idx["dc"]]
+    for stage, attr in (("mismatch", "mismatch_pct"), ("dc_wiring", "dc_wiring_pct"),
+                        ("lid", "lid_pct")):
+        running = running * np.array([1 - getattr(x, attr) / 100 for x in losses])
+        energy[stage] = running * to_kwh
+    energy["inverter"] = sums[:, idx["inverter"]] * to_kwh
+    energy["clipping"] = sums[:, idx["clipping"]] * to_kwh
+    energy["ac_losses"] = energy["clipping"] * np.array([1 - x.ac_losses_pct / 100
+                                                         for x in losses])
+    energy["availability"] = sums[:, idx["ac"]] * to_kwh
+    stage_energy = np.stack([energy[name] for name in STAGE_NAMES], axis=1) / years[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = (1.0 - stage_energy[:, 1:] / stage_energy[:, :-1]) * 100.0
+    loss_pct = np.concatenate([np.full((len(sites), 1), np.nan), loss], axis=1)
+    ds = xr.Dataset(
+        {
+            "annual_energy": ("site", stage_energy[:, -1], {
+                "units": "kWh/yr", "long_name": "AC energy at the grid per year"}),
+            "stage_energy": (("site", "stage"), stage_energy, {
+                "units": "kWh/yr", "long_name": "energy after each stage per year "
+                "(ghi: GHI at STC efficiency)"}),
+            "loss_pct": (("site", "stage"), loss_pct, {
+                "units": "%", "long_name": "loss relative to the stage before "
+                "(negative: a gain)"}),
+            "years": ("site", years, {"units": "yr",
+                                      "long_name": "length of the weather in 8760 h"}),
+        },
+        coords={
+            "site": np.arange(len(sites)),
+            "stage": list(STAGE_NAMES),
+            "name": ("site", [s.name for s in sites]),
+            "latitude": ("site", [s.latitude for s in sites], {"units": "degrees_north"}),
+            "longitude": ("site", [s.longitude for s in sites], {"units": "degrees_east"}),
+        },
+        attrs={"model": "pvyield reference chain (pvyield.model.chain), batch engine"},
+    )
+    return ds
+
+
+_SERIES_UNITS = {"ghi": "W/m^2", "poa_global": "W/m^2", "effective_irradiance": "W/m^2",
+                 "temp_cell": "degC", "p_dc": "W", "p_ac": "W"}
+
+
+def _series_dataset(index: pd.DatetimeIndex, series: np.ndarray) -> xr.Dataset:
+    names = ("ghi", *kernels.SERIES)
+    return xr.Dataset(
+        {name: (("time", "site"), series[:, k].T, {"units": _SERIES_UNITS[name]})
+         for k, name in enumerate(names)},
+        coords={"time": ("time", index.tz_convert("UTC").tz_localize(None),
+                         {"time_zone": "UTC", "label": "center"})},
+    )
+
+
+def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
+    """The engine for one site, in the form of :func:`pvyield.model.chain.run_chain`."""
+    ds = run_sites([site], [weather], timeseries=True).isel(site=0)
+    years = float(ds["years"])
+    stage_energy = {name: float(ds["stage_energy"].sel(stage=name)) * years
+                    for name in STAGE_NAMES}
+    timeseries = pd.DataFrame(
+        {name: ds[name].to_numpy() for name in ("ghi", *kernels.SERIES)},
+        index=weather.index,
+    )
+    return ChainOutput(timeseries, stage_energy, years=years)
