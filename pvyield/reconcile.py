@@ -101,7 +101,7 @@ class Reconciliation:
         return dataclasses.asdict(self)
 
 
-def reconcile(result: Result, engine: str = "reference") -> Reconciliation:
+def reconcile(result: Result, engine: str = "batch") -> Reconciliation:
     """Run the one-at-a-time sensitivities and reconcile every reported figure.
 
     ``engine`` names the model chain implementation of the sensitivity runs (see
