@@ -285,6 +285,7 @@ def reconciliation_lines(rec: Reconciliation, years: int) -> list[str]:
     for c in rec.claims:
         lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = {c.implied_energy_gwh:7,.1f} "
                      f"GWh/yr  P(exceed) {c.exceedance_pct:3.0f} %  -> {c.verdict}")
+        lines += [f"      {'' if i == 0 else 'or '}{need}" for i, need in enumerate(c.needs)]
     lines.append("  sensitivities, one at a time (annual energy, base "
                  f"{rec.base_energy_gwh:,.1f} GWh):")
     for s in rec.sensitivities:

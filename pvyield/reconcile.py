@@ -9,9 +9,10 @@ between stated low and high values (:data:`RANGES`), so they double as a tornado
 Verdicts:
 
 - ``plausible``: the claim lies between P90 and P10 of the multi-year average;
-- ``needs <assumption>``: outside that band, but reachable by moving one named assumption
+- ``needs one named assumption``: outside that band, but reachable by moving one assumption
   within its stated range, or by reading the claim on another basis (first-year energy,
-  capacity stated in AC, a P90 figure, another household consumption);
+  capacity stated in AC, a P90 figure, another household consumption); ``needs`` lists
+  each of them;
 - ``implausible``: no single assumption or basis within its range reaches it.
 """
 
@@ -178,7 +179,7 @@ def _claim(result: Result, reported, sensitivities: tuple[Sensitivity, ...]) -> 
                           "plausible within P10-P90", (), reported.source)
     needs = [_needed(s, result.annual_energy_gwh, claim, avg) for s in sensitivities]
     needs = [n for n in needs if n] + _other_bases(result, reported.metric, claim)
-    verdict = ("needs " + "; or ".join(needs)) if needs else "implausible"
+    verdict = "needs one named assumption" if needs else "implausible"
     return ClaimCheck(reported.metric, reported.value, claim, exceed, verdict,
                       tuple(needs), reported.source)
 

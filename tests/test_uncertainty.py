@@ -99,8 +99,8 @@ def test_claims_get_verdicts(ceme1_result, ceme1_reconciled):
         return _claim(ceme1_result, reported, sens)
 
     trackers = claim(1340.0)  # only single-axis tracking yields this much
-    assert trackers.verdict.startswith("needs") and "plant.mounting = single_axis" in (
-        trackers.verdict)
+    assert trackers.verdict == "needs one named assumption"
+    assert "plant.mounting = single_axis" in trackers.needs
     assert claim(2500.0).verdict == "implausible"
     assert claim(2500.0).exceedance_pct < 0.1
     assert claim(ceme1_result.uncertainty.average.p50_gwh).exceedance_pct == pytest.approx(50.0)
