@@ -1,5 +1,5 @@
 """Command line: ``pvyield estimate SITE_FILE... [--out FILE.json]``, ``pvyield weather inspect
-FILE [--json]`` and ``pvyield schema``.
+FILE [--json]``, ``pvyield report SITE_FILE... --out DIR`` and ``pvyield schema``.
 
 Thin by design: parse, call the API, print, exit. A user mistake (:class:`PvyieldError`)
 prints one clear message and exits with code 2; nothing is written half-way.
@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
                          help="where stamps sit in their interval (needed for SAM CSV)")
     inspect.set_defaults(handler=_weather_inspect)
 
+    rep = commands.add_parser(
+        "report", help="write an HTML and a Markdown report with figures for each site"
+    )
+    rep.add_argument("sites", nargs="+", type=Path, help="site files (.yaml, .yml, .toml)")
+    rep.add_argument("--out", type=Path, required=True,
+                     help="folder for <site>.html, <site>.md and figures/ (created if missing)")
+    rep.set_defaults(handler=_report)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
     schema.set_defaults(handler=_schema)
@@ -161,6 +169,24 @@ def _weather_inspect(args: argparse.Namespace) -> int:
     print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
     for flag in flags:
         print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pvyield.report.write import report_files, report_name, write_files  # matplotlib
+
+    results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
+    names = [report_name(r) for r in results]
+    if len(set(names)) < len(names):
+        raise PvyieldError(f"site files with the same name would overwrite each other's "
+                           f"reports: {', '.join(str(p) for p in args.sites)}")
+    files = {}
+    for result, name in zip(results, names, strict=True):
+        files.update(report_files(result, name))
+    write_files(files, args.out)
+    for result, name in zip(results, names, strict=True):
+        print(f"{summary_text(result)}\n  wrote {args.out / (name + '.html')} and "
+              f"{args.out / (name + '.md')}")
     return 0
 
 
