@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="also print the spread across weather sources and unstable ranks")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="progress bar (default: when stderr is a terminal)")
+    batch.add_argument("--report", type=Path,
+                       help="also write an HTML and a Markdown report with figures here")
     batch.set_defaults(handler=_batch)
     weather = commands.add_parser("weather", help="weather files: inspect")
     weather_commands = weather.add_subparsers(dest="weather_command", required=True)
@@ -148,6 +150,12 @@ def _batch(args: argparse.Namespace) -> int:
     for (site, scenario), status in failed.items():
         error = str(results["error"].sel(site=site, scenario=scenario).item())
         print(f"{status.upper()}: {site} / {scenario}: {error}", file=sys.stderr)
+    if args.report is not None:
+        from pvyield.report.batch import batch_report_files
+        from pvyield.report.write import write_files
+
+        written = write_files(batch_report_files(results, comparison=comparison), args.report)
+        print(f"wrote the report {written[0]}")
     print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
           f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
     return EXIT_SOME_RUNS_FAILED if len(failed) else 0

@@ -167,29 +167,41 @@ _PROBE = """<script>window.addEventListener("load", () => {
 });</script>"""
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(),
-                    reason="/usr/bin/chromium is absent (Debian package 'chromium': "
-                           "apt-get install -y chromium)")
-@pytest.mark.parametrize("name", ["mauriti", "ceme1"])
-def test_every_figure_loads_in_headless_chromium(written, tmp_path, name):
-    """Open the page offline in Chromium and read back every image's decoded size."""
-    page = (written / f"{name}.html").read_text(encoding="utf-8")
-    probe = tmp_path / f"{name}.html"  # alone in an empty folder: nothing else to load
-    probe.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="/usr/bin/chromium is absent (Debian package 'chromium': apt-get install -y chromium)")
+
+
+def images_in_chromium(page: Path, work: Path) -> list[list]:
+    """Open a page offline in headless Chromium; each image's [complete, naturalWidth,
+    naturalHeight, laid-out width] once the page has loaded."""
+    probe = work / page.name  # alone in an empty folder: nothing else to load
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
+                     encoding="utf-8")
     run = subprocess.run(
         [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-extensions", f"--user-data-dir={tmp_path / 'profile'}",
+         "--disable-extensions", f"--user-data-dir={work / 'profile'}",
          "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )
+    shutil.rmtree(work / "profile", ignore_errors=True)
     assert run.returncode == 0, run.stderr[-2000:]
     match = re.search(r'data-images="([^"]*)"', run.stdout)
     assert match, "the page's load event never fired"
-    images = json.loads(html.unescape(match.group(1)))
-    assert len(images) == 5
-    sizes = [Image.open(written / "figures" / f"{name}-{key}.png").size
-             for key in ("weather", "monthly", "heatmap", "losses", "checks")]
-    for (complete, width, height, shown), size in zip(images, sizes, strict=True):
-        assert complete and (width, height) == size
+    return json.loads(html.unescape(match.group(1)))
+
+
+def assert_figures_loaded(images: list[list], pngs: list[Path]) -> None:
+    """Every image decoded at its PNG's size and laid out at a readable width."""
+    assert len(images) == len(pngs)
+    for (complete, width, height, shown), png in zip(images, pngs, strict=True):
+        assert complete and (width, height) == Image.open(png).size
         assert shown > 300  # laid out on the page, not collapsed
-    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+@needs_chromium
+@pytest.mark.parametrize("name", ["mauriti", "ceme1"])
+def test_every_figure_loads_in_headless_chromium(written, tmp_path, name):
+    images = images_in_chromium(written / f"{name}.html", tmp_path)
+    assert_figures_loaded(images, [written / "figures" / f"{name}-{key}.png" for key in
+                                   ("weather", "monthly", "heatmap", "losses", "checks")])

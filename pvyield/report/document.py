@@ -14,6 +14,8 @@ import html
 import math
 from typing import Any
 
+from matplotlib.figure import Figure as MplFigure
+
 from pvyield.report.figures import FIGURES, figure_png, figure_svg
 from pvyield.report.labels import (
     MONTHS,
@@ -46,6 +48,11 @@ class Figure:
     caption: str
     png: bytes
     svg: str
+
+    @classmethod
+    def render(cls, key: str, caption: str, fig: MplFigure) -> Figure:
+        """Render a matplotlib figure as PNG and SVG."""
+        return cls(key, caption, figure_png(fig), figure_svg(fig))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,8 +102,7 @@ def build_report(result: Result, name: str) -> Report:
 
     figures = {}
     for key, (make, caption) in FIGURES.items():
-        fig = make(result)
-        figures[key] = Figure(key, caption, figure_png(fig), figure_svg(fig))
+        figures[key] = Figure.render(key, caption, make(result))
     site = result.site
     where = f"site file {site.path}" if site.path else "site given in code"
     return Report(

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pvyield.errors import PvyieldError
-from pvyield.report.document import build_report, to_html, to_markdown
+from pvyield.report.document import Report, build_report, to_html, to_markdown
 from pvyield.results import Result
 
-__all__ = ["FIGURE_DIR", "report_files", "report_name", "write_files", "write_report"]
+__all__ = ["FIGURE_DIR", "document_files", "report_files", "report_name", "write_files",
+           "write_report"]
 
 FIGURE_DIR = "figures"
 logger = logging.getLogger(__name__)
@@ -40,8 +41,12 @@ def report_files(result: Result, name: str | None = None) -> dict[str, bytes]:
         ``<name>.html`` (self-contained), ``<name>.md`` and, per figure,
         ``figures/<name>-<key>.png`` and ``.svg``.
     """
-    name = name or report_name(result)
-    report = build_report(result, name)
+    return document_files(build_report(result, name or report_name(result)))
+
+
+def document_files(report: Report) -> dict[str, bytes]:
+    """The files of a rendered report: HTML, Markdown, and each figure as PNG and SVG."""
+    name = report.name
     files = {f"{name}.html": to_html(report).encode("utf-8"),
              f"{name}.md": to_markdown(report, FIGURE_DIR).encode("utf-8")}
     for fig in report.figures:
