@@ -239,3 +239,22 @@ def test_figures_leave_no_pyplot_state(mauriti_result):
     before = plt.get_fignums()
     monthly_energy_figure(mauriti_result)
     assert plt.get_fignums() == before
+
+
+def test_a_site_without_reported_figures_or_household_data(ceme1_path):
+    """Nothing reported and a country without consumption figures: every figure and the
+    report still render, and say what is missing."""
+    import pvyield
+    from pvyield.batch.scenario import apply_overrides
+    from pvyield.report.document import build_report, to_markdown
+    from pvyield.site.load import read_mapping, site_from_mapping
+
+    mapping = apply_overrides(read_mapping(ceme1_path), {"reported": [], "country": "US"})
+    result = pvyield.estimate(site_from_mapping(mapping, source=ceme1_path))
+    assert result.checks == []
+    assert "no reported figure to check" in _texts(checks_figure(result))
+    lines = monthly_energy_figure(result).axes[0].get_lines()
+    assert len(lines) == 1  # the estimate's own mean only
+    markdown = to_markdown(build_report(result, "bare"))
+    assert "no household consumption figure for country US" in markdown
+    assert "| Households served | n/a |" in markdown
