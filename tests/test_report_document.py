@@ -110,13 +110,30 @@ def test_report_tables_carry_the_results(mauriti_report, mauriti_result):
     checks = next(b for b in sections["Checks against reported figures"].blocks
                   if isinstance(b, Table))
     assert [r[4] for r in checks.rows] == [c.verdict for c in mauriti_result.checks]
+    exceedance = [b for b in sections["Results"].blocks if isinstance(b, Table)][1]
+    u = mauriti_result.uncertainty
+    assert exceedance.rows[0][:4] == ("one year", *(f"{u.one_year.at(p):,.1f}"
+                                                    for p in (50, 75, 90)))
+    assert exceedance.rows[0][1] == f"{mauriti_result.annual_energy_gwh:,.1f}"  # P50
     assumptions = [b for b in sections["Site"].blocks if isinstance(b, Table)][-1]
     assert len(assumptions.rows) == len(mauriti_result.assumptions)
     weather = next(b for b in sections["Weather"].blocks if isinstance(b, Table))
     assert ("Source", mauriti_result.weather.source) in weather.rows
     households = "\n".join(str(b) for b in sections["Households served"].blocks)
     assert "2,124 kWh/yr" in households  # EPE 2024, 177 kWh/month x 12
-    assert "implies 2,706 kWh per household" in households  # 947.1 GWh / 350,000
+    per_household = mauriti_result.annual_energy_gwh * 1e6 / 350_000
+    assert f"implies {per_household:,.0f} kWh per household" in households
+
+
+def test_weather_section_carries_provenance_and_warnings(ceme1_result):
+    report = build_report(ceme1_result, "ceme1")
+    weather = next(s for s in report.sections if s.title == "Weather")
+    table = dict(next(b for b in weather.blocks if isinstance(b, Table)).rows)
+    assert table["Distance from the site"] == f"{ceme1_result.weather.distance_km:,.1f} km"
+    assert table["Elevation difference"].startswith("+435 m")  # 1,635 m file, 1,200 m plant
+    bullets = [i for b in weather.blocks if isinstance(b, Bullets) for i in b.items]
+    assert set(ceme1_result.weather.corrections) <= set(bullets)
+    assert ceme1_result.weather.warnings and set(ceme1_result.weather.warnings) <= set(bullets)
 
 
 def test_command_writes_both_plants(written):

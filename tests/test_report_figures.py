@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from matplotlib.collections import PolyCollection
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -174,7 +173,7 @@ def test_weather_figure_names_its_source(mauriti_result, ceme1_result):
 # --- checks --------------------------------------------------------------------------------
 
 
-def test_checks_figure_places_each_claim_and_the_band(mauriti_result):
+def test_checks_figure_places_each_claim_and_the_bands(mauriti_result):
     fig = checks_figure(mauriti_result)
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
     titles = [ax.get_title(loc="left") for ax in panels]
@@ -185,16 +184,23 @@ def test_checks_figure_places_each_claim_and_the_band(mauriti_result):
                      if isinstance(line, Line2D) and line.get_marker() == "D")
     np.testing.assert_allclose(markers, sorted([980.0, 1000.0, 0.2917 * 343.77 * 8.76]),
                                rtol=1e-9)
-    band = next(p for p in energy.get_children() if isinstance(p, (PolyCollection, Rectangle))
-                and p.get_alpha() == pytest.approx(0.18))
-    xs = band.get_paths()[0].vertices[:, 0] if hasattr(band, "get_paths") else [
-        band.get_x(), band.get_x() + band.get_width()]
+    # shaded: P90-P10 of one year and of the multi-year average, from the Result
+    u = mauriti_result.uncertainty
+    spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in energy.patches
+                   if isinstance(p, Rectangle))
+    expected = sorted([(u.one_year.at(90), u.one_year.p10_gwh),
+                       (u.average.at(90), u.average.p10_gwh)])
+    np.testing.assert_allclose(spans, expected, rtol=1e-9)
+    # dashed: the 'consistent' threshold, +-10 % around the estimate
     estimate = mauriti_result.annual_energy_gwh
-    assert min(xs) == pytest.approx(0.9 * estimate) and max(xs) == pytest.approx(1.1 * estimate)
+    dashed = sorted(line.get_xdata()[0] for line in energy.get_lines()
+                    if line.get_linestyle() == "--")
+    np.testing.assert_allclose(dashed, [0.9 * estimate, 1.1 * estimate], rtol=1e-12)
     text = _texts(fig)
-    assert "'consistent' threshold" in text and "P10–P90" in text
+    assert "'consistent'" in text and "P90–P10, 10-year average" in text
     assert "implies specific yield 2,306 kWh/kWp" in text  # 980 GWh / 425 MWp
-    assert "use per household 2,706 kWh/yr" in text  # 947 GWh / 350,000
+    per_household = estimate * 1e6 / 350_000  # the estimate shared by the claimed 350,000
+    assert f"use per household {per_household:,.0f} kWh/yr" in text
     assert "land area 760 ha" in text and "not modelled" in text
 
 

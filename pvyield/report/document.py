@@ -26,6 +26,7 @@ from pvyield.report.labels import (
     stage_label,
 )
 from pvyield.results import Result
+from pvyield.results.uncertainty import LEVELS
 from pvyield.site.schema import FixedMount, Site
 
 __all__ = ["Figure", "Report", "Section", "Table", "build_report", "to_html", "to_markdown"]
@@ -210,7 +211,11 @@ def _weather_section(result: Result, figure: Figure) -> Section:
          else f"{w.distance_km:,.1f} km"),
         ("Elevation difference", "n/a" if w.elevation_difference_m is None
          else f"{w.elevation_difference_m:+,.0f} m (series minus site)"),
-        ("Time step", f"{w.time_step_minutes:g} min, stamps at the {w.label} of the interval"),
+        ("Time step", f"{w.time_step_minutes:g} min; " + (
+            f"stamps at the {w.label} of each interval" if w.source_label == w.label else
+            f"stamps at the {w.source_label} of each interval in the source, moved to the "
+            f"{w.label}")),
+        ("Years of the data", _years_text(w.years)),
         ("Licence / attribution", w.licence or "not stated"),
     ]
     blocks: list[Block] = [Table(("", ""), tuple(rows))]
@@ -219,8 +224,19 @@ def _weather_section(result: Result, figure: Figure) -> Section:
                       "only its monthly means come from the source.")
     blocks.append("Corrections applied after reading:")
     blocks.append(Bullets(tuple(w.corrections) or ("none",)))
+    if w.warnings:
+        blocks.append("**Warnings** about the series:")
+        blocks.append(Bullets(tuple(w.warnings)))
     blocks.append(figure)
     return Section("Weather", tuple(blocks))
+
+
+def _years_text(years: tuple[int, ...]) -> str:
+    if not years:
+        return "not stated"
+    if len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(str(y) for y in years)
 
 
 def _results_section(result: Result) -> Section:
@@ -236,7 +252,22 @@ def _results_section(result: Result) -> Section:
         ("Front plane-of-array irradiation", f"{result.annual_poa_kwh_m2:,.0f} kWh/m²"),
         ("Households served", quantity("households", h.households)),
     )
-    return Section("Results", (Table(("quantity", "value"), rows, (False, True)),))
+    u = result.uncertainty
+    exceedance = Table(
+        ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
+        tuple((label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
+               f"{e.sigma_pct:.1f} %")
+              for label, e in (("one year", u.one_year),
+                               (f"{u.average.years}-year average", u.average))),
+        (False, *[True] * 6))
+    lifetime = (f"Lifetime: {len(u.lifetime_gwh)} years at "
+                f"{result.site.losses.degradation_pct_per_year:g} %/yr degradation, "
+                f"{u.lifetime_average_gwh:,.1f} GWh/yr on average. Model and data "
+                f"uncertainty {u.model_sigma_pct:.1f} %, inter-annual variability "
+                f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}).")
+    return Section("Results", (Table(("quantity", "value"), rows, (False, True)),
+                               "**Exceedance** (P90: the energy exceeded with 90 % "
+                               "probability):", exceedance, lifetime))
 
 
 def _monthly_section(result: Result, monthly: Figure, heatmap: Figure) -> Section:
@@ -292,7 +323,8 @@ def _checks_section(result: Result, figure: Figure) -> Section:
     blocks: list[Block] = [
         "Deviation = reported / estimate − 1. *consistent*: within ±10 % (households: inside "
         "the range the published consumption figures give); *questionable*: within ±20 %; "
-        "*inconsistent*: further away; *not modelled*: shown with what it implies.",
+        "*inconsistent*: further away; *not modelled*: shown with what it implies. The "
+        "figure also shades the P90–P10 range of the energy (see Results).",
         table,
     ]
     if notes:

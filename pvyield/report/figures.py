@@ -7,6 +7,7 @@ before showing or saving it. No function computes energy: they draw what the Res
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import textwrap
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
@@ -51,6 +53,8 @@ FLOW, LOSS, GAIN, REFERENCE = "#4c72b0", "#c44e52", "#55a868", "#333333"
 VERDICT_COLOURS = {"consistent": "#2e7d32", "questionable": "#ef6c00",
                    "inconsistent": "#c62828"}
 DPI = 150
+#: Opacity of the one-year band and of the multi-year band drawn over it.
+BAND_ALPHA = (0.15, 0.2)
 #: Colour and threshold (fraction of the peak) of hours shown as at the AC limit.
 CLIPPED, AT_LIMIT = "#00e5ff", 0.995
 
@@ -258,9 +262,10 @@ def checks_figure(result: Result) -> Figure:
     """Each reported figure beside the estimate of the same quantity, with what it implies.
 
     One panel per quantity (every energy claim is shown as the annual energy it implies;
-    households; other counted figures). The shaded band is ±10 %, the threshold within
-    which a check is called ``consistent``; it stands in for an uncertainty band until
-    pvyield computes P10-P90. Figures that are not modelled (land area) are named below.
+    households; other counted figures). Energy panels shade the P90-P10 range of one year
+    and of the multi-year average (:attr:`Result.uncertainty`); dashed lines mark ±10 %
+    around the estimate, within which a check is called ``consistent``. Figures that are not
+    modelled (land area) are named below the panels.
 
     Returns
     -------
@@ -269,8 +274,8 @@ def checks_figure(result: Result) -> Figure:
         sources, the right ones what each figure implies and its verdict.
     """
     panels = _check_panels(result)
-    rows = [len(p[2]) for p in panels] or [1]
-    fig = _figure(11.0, 1.3 + sum(0.75 * r + 0.75 for r in rows))
+    rows = [len(p.checks) for p in panels] or [1]
+    fig = _figure(11.0, 1.5 + sum(0.75 * r + 0.75 for r in rows))
     if not panels:
         ax = fig.add_subplot()
         ax.set_axis_off()
@@ -279,55 +284,81 @@ def checks_figure(result: Result) -> Figure:
         return fig
     axes = fig.subplots(len(panels), 1, gridspec_kw={"height_ratios": [r + 1 for r in rows]},
                         squeeze=False)[:, 0]
-    for ax, (title, estimate, checks, key, extra) in zip(axes, panels, strict=True):
-        _check_panel(ax, title, estimate, checks, key, extra)
-    band = Patch(color=FLOW, alpha=0.18, label=f"±{CONSISTENT_PCT:g} % around the estimate: "
-                 "the checks' 'consistent' threshold (stands in for P10–P90, not yet computed)")
-    handles = [band, *[Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()]]
+    for ax, panel in zip(axes, panels, strict=True):
+        _check_panel(ax, panel)
+    average = result.uncertainty.average.years
+    handles = [
+        Patch(color=FLOW, alpha=BAND_ALPHA[0], label="P90–P10, one year"),
+        Patch(color=FLOW, alpha=BAND_ALPHA[0] + BAND_ALPHA[1],
+              label=f"P90–P10, {average}-year average"),
+        Line2D([], [], color=REFERENCE, linestyle="--", linewidth=1,
+               label=f"±{CONSISTENT_PCT:g} % around the estimate: 'consistent'"),
+        *[Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()],
+    ]
     skipped = [c for c in result.checks if c.estimate is None]
     note = None if not skipped else "not modelled (see the table of checks): " + "; ".join(
         f"{metric_label(c.metric).lower()} {quantity(c.metric, c.reported)}" for c in skipped)
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, title=note,
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, title=note,
                title_fontsize=8)
     _title(fig, result, "estimate beside the reported figures")
     return fig
 
 
-def _check_panels(result: Result) -> list[tuple[str, float, list[Check], str, tuple]]:
-    """(title, estimate, checks, quantity key, (low, high) range or ()) per panel."""
+@dataclasses.dataclass(frozen=True)
+class _Panel:
+    """One quantity of the check figure."""
+
+    title: str
+    estimate: float
+    checks: list[Check]
+    key: str  # the quantity every claim of the panel is shown as
+    bands: tuple[tuple[float, float], ...] = ()  # (low, high), drawn on top of each other
+    span: tuple[float, float] | None = None  # households: the consumption-figure range
+
+
+def _check_panels(result: Result) -> list[_Panel]:
     panels = []
     energy = _energy_checks(result)
     if energy:
-        panels.append(("Annual energy [GWh/yr] (each claim converted to the energy it implies)",
-                       result.annual_energy_gwh, energy, "annual_energy_gwh", ()))
+        u = result.uncertainty
+        panels.append(_Panel(
+            "Annual energy [GWh/yr] (each claim converted to the energy it implies)",
+            result.annual_energy_gwh, energy, "annual_energy_gwh",
+            bands=((u.one_year.at(90), u.one_year.p10_gwh),
+                   (u.average.at(90), u.average.p10_gwh))))
     used = {id(c) for c in energy}
     others = [c for c in result.checks if id(c) not in used and c.estimate is not None]
     for metric in dict.fromkeys(c.metric for c in others):
         group = [c for c in others if c.metric == metric]
-        extra: tuple = ()
-        title = metric_label(metric)
         if metric == "households":
             h = result.households
-            extra = (h.households_low, h.households_high)
-            title += (" (a household claim is judged 'consistent' inside the range that the "
-                      "published consumption figures give)")
-        panels.append((title, float(group[0].estimate), group, metric, extra))
+            panels.append(_Panel(
+                "Households (a household claim is judged 'consistent' inside the range that "
+                "the published consumption figures give)", float(group[0].estimate), group,
+                metric, span=(h.households_low, h.households_high)))
+        else:
+            panels.append(_Panel(metric_label(metric), float(group[0].estimate), group,
+                                 metric))
     return panels
 
 
-def _check_panel(ax: Axes, title: str, estimate: float, checks: list[Check], key: str,
-                 extra: tuple) -> None:
-    """One quantity: the estimate, its ±10 % band and each reported figure on its row."""
+def _check_panel(ax: Axes, panel: _Panel) -> None:
+    """One quantity: the estimate, its bands and thresholds, each reported figure on a row."""
+    estimate, checks, key = panel.estimate, panel.checks, panel.key
     y = np.arange(len(checks))
     values = [c.implied.get(key, c.reported) for c in checks]
-    band = estimate * CONSISTENT_PCT / 100.0
-    ax.axvspan(estimate - band, estimate + band, color=FLOW, alpha=0.18)
+    for (low, high), alpha in zip(panel.bands, BAND_ALPHA, strict=False):
+        ax.axvspan(low, high, color=FLOW, alpha=alpha, linewidth=0)
+    threshold = estimate * CONSISTENT_PCT / 100.0
+    for x in (estimate - threshold, estimate + threshold):
+        ax.axvline(x, color=REFERENCE, linestyle="--", linewidth=1)
     ax.axvline(estimate, color=FLOW, linewidth=2)
     ax.text(estimate, len(checks) - 0.35, f"estimate {quantity(key, estimate)}", color=FLOW,
             fontsize=8, va="bottom", ha="center",
             bbox={"facecolor": "white", "edgecolor": FLOW, "boxstyle": "round,pad=0.2"})
-    if extra:
-        ax.errorbar([estimate], [-0.6], xerr=[[estimate - extra[0]], [extra[1] - estimate]],
+    if panel.span:
+        low, high = panel.span
+        ax.errorbar([estimate], [-0.6], xerr=[[estimate - low], [high - estimate]],
                     color="#555555", capsize=4, linewidth=1)
         ax.text(estimate, -0.75, "range from published household consumption figures",
                 fontsize=7.5, ha="center", va="bottom", color="#555555")
@@ -336,14 +367,15 @@ def _check_panel(ax: Axes, title: str, estimate: float, checks: list[Check], key
                 color=VERDICT_COLOURS.get(check.verdict, REFERENCE))
     ax.set_yticks(y, [short_source(c.source, lines=3) + (f" ({c.date})" if c.date else "")
                       for c in checks], fontsize=8)
-    ax.set_ylim(-1.0 if extra else -0.6, len(checks) - 0.1)
+    ax.set_ylim(-1.0 if panel.span else -0.6, len(checks) - 0.1)
     ax.invert_yaxis()
     right = ax.secondary_yaxis("right")
     right.set_yticks(y, [_implied_text(c, key) for c in checks], fontsize=8)
-    span = [*values, estimate - band, estimate + band, *extra]
+    span = [*values, estimate - threshold, estimate + threshold, *(panel.span or ()),
+            *(v for band in panel.bands for v in band)]
     pad = (max(span) - min(span)) * 0.08 or estimate * 0.05
     ax.set_xlim(min(span) - pad, max(span) + pad)
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(panel.title, fontsize=10, loc="left")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100
                                                else f"{v:.3g}"))
     ax.grid(axis="x", alpha=0.3)
