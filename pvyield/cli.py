@@ -1,5 +1,5 @@
 """Command line: ``pvyield estimate SITE_FILE... [--out FILE.json]``, ``pvyield weather inspect
-FILE [--json]`` and ``pvyield schema``.
+FILE [--json]``, ``pvyield report SITE_FILE... --out DIR`` and ``pvyield schema``.
 
 Thin by design: parse, call the API, print, exit. A user mistake (:class:`PvyieldError`)
 prints one clear message and exits with code 2; nothing is written half-way.
@@ -37,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="pvyield: %(message)s")
+    # Dask's cluster start-up and shut-down chatter is not for the terminal
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     try:
         return args.handler(args)
     except PvyieldError as exc:
@@ -78,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="progress bar (default: when stderr is a terminal)")
     batch.add_argument("--engine", choices=tuple(ENGINES), default="batch",
                        help="model chain implementation (default: the compiled engine)")
+    batch.add_argument("--report", type=Path,
+                       help="also write an HTML and a Markdown report with figures here")
     batch.set_defaults(handler=_batch)
     weather = commands.add_parser("weather", help="weather files: inspect")
     weather_commands = weather.add_subparsers(dest="weather_command", required=True)
@@ -88,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--label", choices=["start", "center", "end"],
                          help="where stamps sit in their interval (needed for SAM CSV)")
     inspect.set_defaults(handler=_weather_inspect)
+
+    rep = commands.add_parser(
+        "report", help="write an HTML and a Markdown report with figures for each site"
+    )
+    rep.add_argument("sites", nargs="+", type=Path, help="site files (.yaml, .yml, .toml)")
+    rep.add_argument("--out", type=Path, required=True,
+                     help="folder for <site>.html, <site>.md and figures/ (created if missing)")
+    rep.set_defaults(handler=_report)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
@@ -148,6 +160,12 @@ def _batch(args: argparse.Namespace) -> int:
     for (site, scenario), status in failed.items():
         error = str(results["error"].sel(site=site, scenario=scenario).item())
         print(f"{status.upper()}: {site} / {scenario}: {error}", file=sys.stderr)
+    if args.report is not None:
+        from pvyield.report.batch import batch_report_files
+        from pvyield.report.write import write_files
+
+        written = write_files(batch_report_files(results, comparison=comparison), args.report)
+        print(f"wrote the report {written[0]}")
     print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
           f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
     return EXIT_SOME_RUNS_FAILED if len(failed) else 0
@@ -169,6 +187,24 @@ def _weather_inspect(args: argparse.Namespace) -> int:
     print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
     for flag in flags:
         print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pvyield.report.write import report_files, report_name, write_files  # matplotlib
+
+    results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
+    names = [report_name(r) for r in results]
+    if len(set(names)) < len(names):
+        raise PvyieldError(f"site files with the same name would overwrite each other's "
+                           f"reports: {', '.join(str(p) for p in args.sites)}")
+    files = {}
+    for result, name in zip(results, names, strict=True):
+        files.update(report_files(result, name))
+    write_files(files, args.out)
+    for result, name in zip(results, names, strict=True):
+        print(f"{summary_text(result)}\n  wrote {args.out / (name + '.html')} and "
+              f"{args.out / (name + '.md')}")
     return 0
 
 

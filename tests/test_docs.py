@@ -17,3 +17,13 @@ def test_readme_commands_are_what_ci_runs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert ci in readme
+
+
+def test_readme_figures_match_the_current_estimates(mauriti_result, ceme1_result):
+    """The reference-plant table and the worked P90 example quote today's numbers."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"{mauriti_result.annual_energy_gwh:,.0f} GWh/yr" in text
+    assert f"{ceme1_result.annual_energy_gwh:,.0f} GWh/yr" in text
+    u = mauriti_result.uncertainty
+    assert f"= {u.one_year.at(90):,.1f} GWh" in text
+    assert f"`s1` = {u.one_year.sigma_pct:.2f} %" in text

@@ -96,7 +96,8 @@ class ChainOutput:
     timeseries : DataFrame
         Per interval, capacity-weighted over planes: ``ghi``, ``poa_global`` (front, before
         shading) and ``effective_irradiance`` (after soiling and rear gain) [W/m^2],
-        ``temp_cell`` [°C], ``p_dc`` (after DC losses) and ``p_ac`` (at the grid) [W].
+        ``temp_air`` (the weather's, as the chain used it) and ``temp_cell`` [°C], ``p_dc``
+        (after DC losses) and ``p_ac`` (at the grid) [W].
     stage_energy_kwh : dict
         ``"ghi"`` (GHI x STC power), then the energy after each of :data:`STAGES` [kWh].
     years : float
@@ -319,7 +320,8 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
 
     timeseries = pd.DataFrame(
         {"ghi": weather["ghi"].to_numpy(), "poa_global": poa_w, "effective_irradiance": eff_w,
-         "temp_cell": temp_w, "p_dc": p_dc_net, "p_ac": p_ac},
+         "temp_air": weather["temp_air"].to_numpy(), "temp_cell": temp_w, "p_dc": p_dc_net,
+         "p_ac": p_ac},
         index=times,
     )
     return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0)

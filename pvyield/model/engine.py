@@ -470,4 +470,7 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
         {name: ds[name].to_numpy() for name in ("ghi", *kernels.SERIES)},
         index=weather.index,
     )
+    # the same columns in the same order as the reference chain's time series
+    timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
+                      weather["temp_air"].to_numpy())
     return ChainOutput(timeseries, stage_energy, years=years)

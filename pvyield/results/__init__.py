@@ -62,7 +62,8 @@ class Result:
         Households supplied, with the consumption figure used and the range.
     monthly : DataFrame
         Months 1..12 (site local time): ``energy_gwh``, ``ghi_kwh_m2``, ``poa_kwh_m2``,
-        ``specific_yield_kwh_per_kwp``, ``performance_ratio``.
+        ``specific_yield_kwh_per_kwp``, ``performance_ratio``, ``temp_air_c`` (mean air
+        temperature the chain used [°C]).
     losses : DataFrame
         One row per stage in chain order: ``energy_gwh`` after the stage and ``loss_pct``
         relative to the stage before (negative: a gain).
@@ -92,6 +93,25 @@ class Result:
     uncertainty: Uncertainty
     assumptions: list[Assumption]
     timeseries: pd.DataFrame
+
+    @property
+    def annual_ghi_kwh_m2(self) -> float:
+        """Global horizontal irradiation of the weather year [kWh/m^2/yr]."""
+        return float(self.monthly["ghi_kwh_m2"].sum())
+
+    @property
+    def annual_poa_kwh_m2(self) -> float:
+        """Front plane-of-array irradiation before shading [kWh/m^2/yr]."""
+        return float(self.monthly["poa_kwh_m2"].sum())
+
+    @property
+    def ghi_energy_gwh(self) -> float:
+        """Start of the loss chain: horizontal irradiation as energy at STC efficiency.
+
+        Annual GHI [kWh/m^2] times DC capacity [kWp] over 1 kW/m^2 [GWh/yr]; the first row
+        of :attr:`losses` is relative to it.
+        """
+        return self.annual_ghi_kwh_m2 * self.site.plant.dc_capacity_mwp * 1e3 / 1e6
 
     @property
     def households_served(self) -> float:
@@ -225,6 +245,7 @@ def monthly_table(ts: pd.DataFrame, dt_h: float, years: float, dc_kw: float) -> 
     )
     table["specific_yield_kwh_per_kwp"] = table["energy_gwh"] * 1e6 / dc_kw
     table["performance_ratio"] = table["specific_yield_kwh_per_kwp"] / table["poa_kwh_m2"]
+    table["temp_air_c"] = ts["temp_air"].groupby(month).mean()
     table.index.name = "month"
     return table.reindex(range(1, 13), fill_value=0.0)
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pvyield.errors import WeatherError
+from pvyield.weather.frame import haversine_km
 
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -186,7 +187,7 @@ def labren_nearest(latitude: float, longitude: float,
         not in Brazil).
     """
     table = read_labren(path)
-    distance = _haversine_km(latitude, longitude, table["latitude"].to_numpy(),
+    distance = haversine_km(latitude, longitude, table["latitude"].to_numpy(),
                              table["longitude"].to_numpy())
     i = int(np.argmin(distance))
     if distance[i] > LABREN_MAX_DISTANCE_KM:
@@ -275,7 +276,7 @@ def _merra2_cell(values, cell_lat, cell_lon, latitude, longitude, origin) -> Mon
         f"({origin})",
         latitude=cell_lat,
         longitude=cell_lon,
-        distance_km=float(_haversine_km(latitude, longitude, cell_lat, cell_lon)),
+        distance_km=float(haversine_km(latitude, longitude, cell_lat, cell_lon)),
         licence="Gelaro et al. (2017), MERRA-2, doi:10.1175/JCLI-D-16-0758.1; "
         "Pfenninger & Staffell (2016), doi:10.1016/j.energy.2016.08.060",
         warning=MERRA2_BIAS_NOTE,
@@ -286,11 +287,3 @@ def _fold(text: str) -> str:
     """Lower case without accents, for matching names typed without them."""
     decomposed = unicodedata.normalize("NFKD", str(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
-
-
-def _haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance on a sphere of radius 6371 km, vectorised [km]."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - lon1)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(a))

@@ -15,7 +15,6 @@ It travels with a :class:`WeatherMeta` that says where it came from.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Literal
 
 import numpy as np
@@ -152,12 +151,12 @@ def coerce_year(index: pd.DatetimeIndex, year: int = TYPICAL_YEAR) -> pd.Datetim
     return pd.DatetimeIndex(shifted).tz_localize(index.tz)
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance on a sphere of radius 6371 km [km]."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(a))
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance on a sphere of radius 6371 km [km]; numpy-vectorised."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
 def fixed_offset_zone(hours: float, where: str) -> str:

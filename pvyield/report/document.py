@@ -1,0 +1,457 @@
+"""The report of one estimate: one content, rendered as self-contained HTML and as Markdown.
+
+:func:`build_report` turns a :class:`~pvyield.results.Result` into sections of paragraphs,
+tables, lists and figures; :func:`to_html` and :func:`to_markdown` render the same sections,
+so the two documents cannot drift apart. The HTML embeds its figures as PNG data URIs and
+needs no network; the Markdown links the PNG and SVG files written beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import html
+import math
+from typing import Any
+
+from matplotlib.figure import Figure as MplFigure
+
+from pvyield.report.figures import FIGURES, figure_png, figure_svg
+from pvyield.report.labels import (
+    MONTHS,
+    metric_label,
+    quantity,
+    quantity_name,
+    signed_pct,
+    stage_label,
+)
+from pvyield.results import Result
+from pvyield.results.uncertainty import LEVELS
+from pvyield.site.schema import FixedMount, Site
+
+__all__ = ["Figure", "Report", "Section", "Table", "build_report", "to_html", "to_markdown"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A table of text cells; ``numeric`` marks right-aligned columns."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """A rendered figure: PNG bytes, SVG text and its caption."""
+
+    key: str
+    caption: str
+    png: bytes
+    svg: str
+
+    @classmethod
+    def render(cls, key: str, caption: str, fig: MplFigure) -> Figure:
+        """Render a matplotlib figure as PNG and SVG."""
+        return cls(key, caption, figure_png(fig), figure_svg(fig))
+
+
+@dataclasses.dataclass(frozen=True)
+class Bullets:
+    """A list of short lines."""
+
+    items: tuple[str, ...]
+
+
+Block = str | Table | Figure | Bullets
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """A titled part of the report."""
+
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """Everything the documents say about one estimate."""
+
+    name: str
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every figure, in order of appearance."""
+        return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
+
+
+def build_report(result: Result, name: str) -> Report:
+    """The content of the report of one estimate.
+
+    Parameters
+    ----------
+    result : Result
+        The estimate.
+    name : str
+        Short name used for the figure files (``mauriti`` -> ``figures/mauriti-losses.png``).
+    """
+    from pvyield import __version__  # the package's own version, resolved at call time
+
+    figures = {}
+    for key, (make, caption) in FIGURES.items():
+        figures[key] = Figure.render(key, caption, make(result))
+    site = result.site
+    where = f"site file {site.path}" if site.path else "site given in code"
+    return Report(
+        name=name,
+        title=f"{site.name}: yield estimate",
+        subtitle=f"pvyield {__version__}; {where}",
+        sections=(
+            _site_section(result),
+            _weather_section(result, figures["weather"]),
+            _results_section(result),
+            _monthly_section(result, figures["monthly"], figures["heatmap"]),
+            _losses_section(result, figures["losses"]),
+            _checks_section(result, figures["checks"]),
+            _households_section(result),
+        ),
+    )
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f} %"
+
+
+def _site_section(result: Result) -> Section:
+    site, plant = result.site, result.site.plant
+    losses = site.losses
+    soiling = losses.soiling_pct
+    rows = [
+        ("Location", f"{site.latitude:.4f}, {site.longitude:.4f}, {site.elevation_m:,.0f} m"
+                     f" ({site.region + ', ' if site.region else ''}{site.country})"),
+        ("Time zone", site.timezone or "n/a"),
+        ("DC capacity", f"{plant.dc_capacity_mwp:,.2f} MWp"),
+        ("AC capacity", f"{plant.ac_capacity_mwac:,.2f} MWac (DC/AC {plant.dc_ac_ratio:.2f})"),
+        ("Modules", _modules(site)),
+        ("Mounting", mounting_text(site)),
+        ("Bifaciality", f"{plant.bifaciality:g}" + (" (monofacial)" if not plant.bifaciality
+                                                    else "")),
+        ("Temperature coefficient", f"{plant.gamma_pdc_pct_per_c:g} %/°C"),
+        ("Albedo", f"{plant.albedo:g}"),
+        ("Soiling", _pct(soiling) if not isinstance(soiling, list)
+         else "monthly " + ", ".join(f"{v:g}" for v in soiling) + " %"),
+        ("DC losses", f"mismatch {_pct(losses.mismatch_pct)}, wiring "
+                      f"{_pct(losses.dc_wiring_pct)}, LID {_pct(losses.lid_pct)}"),
+        ("Inverter, AC", f"efficiency {_pct(losses.inverter_efficiency_pct)}, AC losses "
+                         f"{_pct(losses.ac_losses_pct)}, availability "
+                         f"{_pct(losses.availability_pct)}"),
+    ]
+    sources = Table(("field", "source"), tuple(site.sources.items()))
+    assumptions = Table(
+        ("parameter", "value", "kind", "why"),
+        tuple((a.parameter, "" if a.value is None else _value_text(a.value), a.kind, a.reason)
+              for a in result.assumptions),
+    )
+    return Section("Site", (
+        Table(("", ""), tuple(rows)),
+        "**Sources** of the site file's values:",
+        sources,
+        f"**Assumptions**: every value the estimate rests on without a source "
+        f"({len(result.assumptions)}); kinds: *assumption* (stated with a reason), *derived*, "
+        "*default* (a documented pvyield default), *unsourced*, *weather*, *model*.",
+        assumptions,
+    ))
+
+
+def _modules(site: Site) -> str:
+    plant = site.plant
+    parts = []
+    if plant.module_count:
+        parts.append(f"{plant.module_count:,} modules")
+    if plant.module_power_wp:
+        parts.append(f"{plant.module_power_wp:g} Wp")
+    parts.append(f"efficiency {plant.module_efficiency_pct:g} %")
+    return ", ".join(parts)
+
+
+def mounting_text(site: Site) -> str:
+    """The mounting in one line (orientation, row spacing, tracking limits)."""
+    mount = site.plant.mounting
+    if isinstance(mount, FixedMount):
+        faces = "; ".join(f"tilt {o.tilt_deg:g}°, azimuth {o.azimuth_deg:g}° "
+                          f"({o.share:.0%} of DC)" for o in mount.orientations)
+        gcr = f", GCR {mount.gcr:g}" if mount.gcr else ", no row shading modelled"
+        return f"fixed: {faces}{gcr}"
+    return (f"single-axis tracker: axis tilt {mount.axis_tilt_deg:g}°, axis azimuth "
+            f"{mount.axis_azimuth_deg:g}°, ±{mount.max_angle_deg:g}°, GCR {mount.gcr:g}, "
+            f"{'with' if mount.backtrack else 'without'} backtracking")
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _weather_section(result: Result, figure: Figure) -> Section:
+    w = result.weather
+    kind = ("synthetic (generated from monthly means)" if w.synthetic
+            else "typical year" if w.typical_year else "measured or modelled series")
+    rows = [
+        ("Source", w.source),
+        ("Kind", kind),
+        ("Format", w.format),
+        ("Location of the series", f"{w.latitude:.4f}, {w.longitude:.4f}, "
+                                   f"{w.elevation_m:,.0f} m"),
+        ("Distance from the site", "n/a" if w.distance_km is None
+         else f"{w.distance_km:,.1f} km"),
+        ("Elevation difference", "n/a" if w.elevation_difference_m is None
+         else f"{w.elevation_difference_m:+,.0f} m (series minus site)"),
+        ("Time step", f"{w.time_step_minutes:g} min; " + (
+            f"stamps at the {w.label} of each interval" if w.source_label == w.label else
+            f"stamps at the {w.source_label} of each interval in the source, moved to the "
+            f"{w.label}")),
+        ("Years of the data", _years_text(w.years)),
+        ("Licence / attribution", w.licence or "not stated"),
+    ]
+    blocks: list[Block] = [Table(("", ""), tuple(rows))]
+    if w.synthetic:
+        blocks.append("**This series is synthetic**: its hourly variability is generated, "
+                      "only its monthly means come from the source.")
+    blocks.append("Corrections applied after reading:")
+    blocks.append(Bullets(tuple(w.corrections) or ("none",)))
+    if w.warnings:
+        blocks.append("**Warnings** about the series:")
+        blocks.append(Bullets(tuple(w.warnings)))
+    blocks.append(figure)
+    return Section("Weather", tuple(blocks))
+
+
+def _years_text(years: tuple[int, ...]) -> str:
+    if not years:
+        return "not stated"
+    if len(years) > 2 and list(years) == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+def _results_section(result: Result) -> Section:
+    h = result.households
+    rows = (
+        ("Annual energy at the grid (first year)", f"{result.annual_energy_gwh:,.1f} GWh/yr"),
+        ("Daily energy (annual / 365)", f"{result.annual_energy_gwh * 1e3 / 365:,.0f} MWh/day"),
+        ("Specific yield", f"{result.specific_yield_kwh_per_kwp:,.0f} kWh/kWp"),
+        ("Capacity factor, AC", f"{result.capacity_factor_ac:.1%}"),
+        ("Capacity factor, DC", f"{result.capacity_factor_dc:.1%}"),
+        ("Performance ratio (IEC 61724)", f"{result.performance_ratio:.1%}"),
+        ("Global horizontal irradiation", f"{result.annual_ghi_kwh_m2:,.0f} kWh/m²"),
+        ("Front plane-of-array irradiation", f"{result.annual_poa_kwh_m2:,.0f} kWh/m²"),
+        ("Households served", quantity("households", h.households)),
+    )
+    u = result.uncertainty
+    exceedance = Table(
+        ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
+        tuple((label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
+               f"{e.sigma_pct:.1f} %")
+              for label, e in (("one year", u.one_year),
+                               (f"{u.average.years}-year average", u.average))),
+        (False, *[True] * 6))
+    lifetime = (f"Lifetime: {len(u.lifetime_gwh)} years at "
+                f"{result.site.losses.degradation_pct_per_year:g} %/yr degradation, "
+                f"{u.lifetime_average_gwh:,.1f} GWh/yr on average. Model and data "
+                f"uncertainty {u.model_sigma_pct:.1f} %, inter-annual variability "
+                f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}).")
+    return Section("Results", (Table(("quantity", "value"), rows, (False, True)),
+                               "**Exceedance** (P90: the energy exceeded with 90 % "
+                               "probability):", exceedance, lifetime))
+
+
+def _monthly_section(result: Result, monthly: Figure, heatmap: Figure) -> Section:
+    m = result.monthly
+    rows = [
+        (MONTHS[i], f"{r.energy_gwh:,.1f}", f"{r.ghi_kwh_m2:,.0f}", f"{r.poa_kwh_m2:,.0f}",
+         f"{r.temp_air_c:.1f}", f"{r.specific_yield_kwh_per_kwp:,.0f}",
+         f"{r.performance_ratio:.1%}")
+        for i, r in enumerate(m.itertuples())
+    ]
+    rows.append(("Year", f"{m['energy_gwh'].sum():,.1f}", f"{m['ghi_kwh_m2'].sum():,.0f}",
+                 f"{m['poa_kwh_m2'].sum():,.0f}", f"{result.timeseries['temp_air'].mean():.1f}",
+                 f"{m['specific_yield_kwh_per_kwp'].sum():,.0f}",
+                 f"{result.performance_ratio:.1%}"))
+    table = Table(("month", "energy [GWh]", "GHI [kWh/m²]", "POA [kWh/m²]", "T air [°C]",
+                   "yield [kWh/kWp]", "PR"), tuple(rows), (False, *[True] * 6))
+    return Section("Monthly", (table, monthly, heatmap))
+
+
+def _losses_section(result: Result, figure: Figure) -> Section:
+    rows = [("Horizontal irradiation (at STC efficiency)", "",
+             f"{result.ghi_energy_gwh:,.1f}")]
+    rows += [(stage_label(stage), signed_pct(-row.loss_pct, 2), f"{row.energy_gwh:,.1f}")
+             for stage, row in result.losses.iterrows()]
+    table = Table(("stage", "change", "energy after [GWh/yr]"), tuple(rows),
+                  (False, True, True))
+    return Section("Losses", (
+        figure,
+        "Each change is relative to the energy before the stage (negative: a loss). "
+        "Irradiance stages are counted as energy at STC efficiency.",
+        table,
+    ))
+
+
+def _checks_section(result: Result, figure: Figure) -> Section:
+    rows, notes = [], []
+    for c in result.checks:
+        implied = ", ".join(f"{quantity_name(k)} {quantity(k, v)}"
+                            for k, v in c.implied.items() if k != c.metric)
+        rows.append((
+            metric_label(c.metric), quantity(c.metric, c.reported),
+            "" if c.estimate is None else quantity(c.metric, c.estimate),
+            "" if c.deviation_pct is None else signed_pct(c.deviation_pct),
+            c.verdict, implied, c.source + (f" ({c.date})" if c.date else " (undated)"),
+        ))
+        if c.note or c.drivers:
+            text = f"{metric_label(c.metric)} {quantity(c.metric, c.reported)}: {c.note}"
+            if c.drivers:
+                text += ("; " if c.note else "") + "depends most on " + ", ".join(c.drivers)
+            notes.append(text)
+    table = Table(("figure", "reported", "estimate", "deviation", "verdict", "implies",
+                   "source"), tuple(rows), (False, True, True, True, False, False, False))
+    blocks: list[Block] = [
+        "Deviation = reported / estimate − 1. *consistent*: within ±10 % (households: inside "
+        "the range the published consumption figures give); *questionable*: within ±20 %; "
+        "*inconsistent*: further away; *not modelled*: shown with what it implies. The "
+        "figure also shades the P90–P10 range of the energy (see Results).",
+        table,
+    ]
+    if notes:
+        blocks += ["Notes:", Bullets(tuple(notes))]
+    blocks.append(figure)
+    return Section("Checks against reported figures", tuple(blocks))
+
+
+def _households_section(result: Result) -> Section:
+    h = result.households
+    if math.isnan(h.households):
+        return Section("Households served", (h.source,))
+    rows = (
+        ("Households served", quantity("households", h.households)),
+        ("Consumption per household", f"{h.kwh_per_household_year:,.0f} kWh/yr"),
+        ("Source of that figure", h.source),
+        ("Range", f"{h.households_low:,.0f} to {h.households_high:,.0f} households "
+                  f"({h.range_note})"),
+    )
+    claims = [c for c in result.checks if c.metric == "households"]
+    blocks: list[Block] = [
+        "Households served = annual energy / electricity used by one household in a year. "
+        "The consumption figure moves the result by up to a third, so it is named here.",
+        Table(("", ""), rows),
+    ]
+    if claims:
+        blocks.append(Bullets(tuple(
+            f"The claim of {c.reported:,.0f} households implies "
+            f"{c.implied['kwh_per_household_year']:,.0f} kWh per household per year "
+            f"({c.source})." for c in claims)))
+    return Section("Households served", tuple(blocks))
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{margin-bottom:.1em}.subtitle{color:#666;margin-top:0}
+h2{border-bottom:2px solid #4c72b0;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:.8em 0;font-size:.9em}
+th,td{border:1px solid #ccc;padding:.25em .6em;vertical-align:top;text-align:left}
+th{background:#eef2f8}td.num{text-align:right;white-space:nowrap}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{color:#555;font-size:.9em}
+.consistent{color:#2e7d32;font-weight:bold}.questionable{color:#ef6c00;font-weight:bold}
+.inconsistent{color:#c62828;font-weight:bold}
+"""
+
+
+def to_html(report: Report) -> str:
+    """The report as one self-contained HTML page (figures as PNG data URIs)."""
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f"<title>{html.escape(report.title)}</title>", f"<style>{_CSS}</style>", "</head>",
+        "<body>", f"<h1>{html.escape(report.title)}</h1>",
+        f'<p class="subtitle">{html.escape(report.subtitle)}</p>',
+    ]
+    for section in report.sections:
+        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts += [_html_block(block) for block in section.blocks]
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _html_inline(text: str) -> str:
+    """Escape text and turn the Markdown emphasis used in paragraphs into tags."""
+    out = html.escape(text)
+    for mark, tag in (("**", "strong"), ("*", "em")):
+        pieces = out.split(mark)
+        if len(pieces) % 2 == 1:  # balanced marks only
+            out = "".join(p if i % 2 == 0 else f"<{tag}>{p}</{tag}>"
+                          for i, p in enumerate(pieces))
+    return out
+
+
+def _html_block(block: Block) -> str:
+    if isinstance(block, str):
+        return f"<p>{_html_inline(block)}</p>"
+    if isinstance(block, Bullets):
+        return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, Figure):
+        data = base64.b64encode(block.png).decode("ascii")
+        return (f'<figure id="fig-{block.key}"><img src="data:image/png;base64,{data}" '
+                f'alt="{html.escape(block.caption)}"><figcaption>'
+                f"{html.escape(block.caption)}</figcaption></figure>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in block.header)
+    rows = []
+    for row in block.rows:
+        cells = []
+        for i, cell in enumerate(row):
+            numeric = i < len(block.numeric) and block.numeric[i]
+            verdict = cell if cell in ("consistent", "questionable", "inconsistent") else ""
+            cls = "num" if numeric else verdict
+            cells.append(f'<td class="{cls}">{html.escape(cell)}</td>' if cls
+                         else f"<td>{html.escape(cell)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    thead = f"<thead><tr>{head}</tr></thead>" if any(block.header) else ""
+    return f"<table>{thead}<tbody>{''.join(rows)}</tbody></table>"
+
+
+def to_markdown(report: Report, figure_dir: str = "figures") -> str:
+    """The report as Markdown; figures link ``figure_dir/<name>-<key>.png`` and ``.svg``."""
+    lines = [f"# {report.title}", "", f"*{report.subtitle}*", ""]
+    for section in report.sections:
+        lines += [f"## {section.title}", ""]
+        for block in section.blocks:
+            lines += [*_markdown_block(block, report.name, figure_dir), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown_block(block: Block, name: str, figure_dir: str) -> list[str]:
+    if isinstance(block, str):
+        return [block]
+    if isinstance(block, Bullets):
+        return [f"- {item}" for item in block.items]
+    if isinstance(block, Figure):
+        stem = f"{figure_dir}/{name}-{block.key}"
+        return [f"![{block.caption}]({stem}.png)", "",
+                f"*{block.caption}* ([SVG]({stem}.svg))"]
+    header = [_md_cell(h) or " " for h in block.header]
+    align = ["---:" if i < len(block.numeric) and block.numeric[i] else "---"
+             for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
+    return lines

@@ -1,0 +1,108 @@
+"""Words and number formats shared by the figures and the documents.
+
+Only presentation lives here: names of stages and metrics as people read them, and how each
+quantity is printed with its unit.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+import textwrap
+
+MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]
+
+#: Loss-chain stages as a reader names them (PVsyst's vocabulary where it has one).
+STAGE_LABELS = {
+    "transposition": "Irradiance on the plane (transposition)",
+    "shading": "Row-to-row beam shading",
+    "iam": "Angle of incidence (IAM)",
+    "soiling": "Soiling",
+    "bifacial": "Rear-side gain (bifacial)",
+    "temperature": "Module temperature",
+    "mismatch": "Module mismatch",
+    "dc_wiring": "DC wiring",
+    "lid": "Light-induced degradation (LID)",
+    "inverter": "Inverter efficiency",
+    "clipping": "Inverter clipping (AC limit)",
+    "ac_losses": "AC losses up to the grid",
+    "availability": "Availability",
+}
+
+#: Reported metrics: a reader's name and the unit of the reported value.
+METRIC_LABELS = {
+    "annual_energy_gwh": ("Annual energy", "GWh/yr"),
+    "daily_energy_mwh": ("Daily energy", "MWh/day"),
+    "capacity_factor_ac": ("AC capacity factor", ""),
+    "households": ("Households", ""),
+    "module_count": ("Module count", ""),
+    "land_area_ha": ("Land area", "ha"),
+}
+
+#: Quantities that checks imply: a short name and how to print the value.
+QUANTITY_FORMATS = {
+    "annual_energy_gwh": ("annual energy", "{:,.0f} GWh/yr"),
+    "daily_energy_mwh": ("daily energy", "{:,.0f} MWh/day"),
+    "specific_yield_kwh_per_kwp": ("specific yield", "{:,.0f} kWh/kWp"),
+    "capacity_factor_ac": ("CF(AC)", "{:.1%}"),
+    "capacity_factor_dc": ("CF(DC)", "{:.1%}"),
+    "kwh_per_household_year": ("use per household", "{:,.0f} kWh/yr"),
+    "dc_density_mwp_per_ha": ("DC density", "{:.2f} MWp/ha"),
+    "dc_capacity_mwp": ("DC capacity", "{:,.1f} MWp"),
+    "households": ("households", "{:,.0f}"),
+    "module_count": ("modules", "{:,.0f}"),
+    "land_area_ha": ("land area", "{:,.0f} ha"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """Reader's name of a loss-chain stage (the stage key itself when unknown)."""
+    return STAGE_LABELS.get(stage, stage.replace("_", " "))
+
+
+def metric_label(metric: str) -> str:
+    """Reader's name of a reported metric."""
+    return METRIC_LABELS.get(metric, (metric.replace("_", " "), ""))[0]
+
+
+def quantity(key: str, value: float | None) -> str:
+    """A value printed with its unit, by its key (``capacity_factor_ac`` -> ``31.1%``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    fmt = QUANTITY_FORMATS.get(key, (key, ""))[1]
+    return fmt.format(value) if fmt else number(value)
+
+
+def quantity_name(key: str) -> str:
+    """Short name of a quantity by its key (``capacity_factor_ac`` -> ``CF(AC)``)."""
+    return QUANTITY_FORMATS.get(key, (key.replace("_", " "), ""))[0]
+
+
+def number(value: float) -> str:
+    """Numbers for people: thousands separators for large values, 4 digits for small."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+
+
+def signed_pct(value: float, digits: int = 1) -> str:
+    """A change in percent with its sign, using a true minus (``−1.9 %``)."""
+    text = f"{value:+.{digits}f} %"
+    if float(text[1:-2]) == 0.0:  # no "-0.00 %" for a stage that changes nothing
+        return f"{0.0:.{digits}f} %"
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+def short_source(source: str, width: int = 34, lines: int = 2) -> str:
+    """A source shortened to a few wrapped lines for a figure label.
+
+    Long sources keep what precedes their first ``": "`` (the site files name who said it
+    there), without parenthetical remarks; words (web addresses) are never split.
+    """
+    head = source
+    if len(head) > width * lines:
+        head = re.sub(r"\s*\([^)]*\)", "", head.split(": ", 1)[0]) or head
+    wrapped = textwrap.wrap(head, width, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) > lines:
+        wrapped = [*wrapped[: lines - 1], textwrap.shorten(
+            " ".join(wrapped[lines - 1:]), width, placeholder=" …")]
+    return "\n".join(wrapped)

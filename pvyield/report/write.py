@@ -1,0 +1,100 @@
+"""Write reports to a folder: ``<name>.html``, ``<name>.md`` and ``figures/<name>-<key>.*``.
+
+Every file is rendered in memory first and written through a staging folder inside the
+target, then moved into place, so a failure leaves no half-written report behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from pvyield.errors import PvyieldError
+from pvyield.report.document import Report, build_report, to_html, to_markdown
+from pvyield.results import Result
+
+__all__ = ["FIGURE_DIR", "document_files", "report_files", "report_name", "write_files",
+           "write_report"]
+
+FIGURE_DIR = "figures"
+logger = logging.getLogger(__name__)
+
+
+def report_name(result: Result) -> str:
+    """File name stem of a result's report: the site file's stem, else the site's name."""
+    if result.site.path:
+        return Path(result.site.path).stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", result.site.name).strip("-").lower() or "site"
+
+
+def report_files(result: Result, name: str | None = None) -> dict[str, bytes]:
+    """Every file of one report, as relative path -> content.
+
+    Returns
+    -------
+    dict
+        ``<name>.html`` (self-contained), ``<name>.md`` and, per figure,
+        ``figures/<name>-<key>.png`` and ``.svg``.
+    """
+    return document_files(build_report(result, name or report_name(result)))
+
+
+def document_files(report: Report) -> dict[str, bytes]:
+    """The files of a rendered report: HTML, Markdown, and each figure as PNG and SVG."""
+    name = report.name
+    files = {f"{name}.html": to_html(report).encode("utf-8"),
+             f"{name}.md": to_markdown(report, FIGURE_DIR).encode("utf-8")}
+    for fig in report.figures:
+        files[f"{FIGURE_DIR}/{name}-{fig.key}.png"] = fig.png
+        files[f"{FIGURE_DIR}/{name}-{fig.key}.svg"] = fig.svg.encode("utf-8")
+    return files
+
+
+def write_report(result: Result, out_dir: str | Path, name: str | None = None) -> list[Path]:
+    """Render and write the report of one estimate; returns the paths written."""
+    return write_files(report_files(result, name), out_dir)
+
+
+def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
+    """Write files (relative path -> bytes) under ``out_dir``, creating it if needed.
+
+    Raises
+    ------
+    PvyieldError
+        When ``out_dir`` is a file or cannot be created or written.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise PvyieldError(f"{out}: exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out, prefix=".pvyield-report-"))
+    except OSError as exc:
+        raise PvyieldError(f"{out}: cannot create the report folder ({exc.strerror})") from None
+    try:
+        for relative, content in files.items():
+            path = stage / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        written = _move_into(stage, out, files)
+    except OSError as exc:
+        raise PvyieldError(f"{out}: cannot write the report ({exc.strerror})") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    logger.info("wrote %d file(s) to %s", len(written), out)
+    return written
+
+
+def _move_into(stage: Path, out: Path, relatives: Iterable[str]) -> list[Path]:
+    written = []
+    for relative in relatives:
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage / relative, target)
+        written.append(target)
+    return written
