@@ -22,8 +22,9 @@ from pvyield.errors import PvyieldError
 from pvyield.estimate import ENGINES, estimate
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
-from pvyield.site import read_mapping
+from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import Site
+from pvyield.weather import weather_for_site
 from pvyield.weather.inspect import inspect_weather
 
 EXIT_USER_ERROR = 2
@@ -114,10 +115,12 @@ def _estimate(args: argparse.Namespace) -> int:
     for skipped in sorted(set(args.sites) - set(paths)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
-    # all or nothing: errors come first
-    results = [estimate(path, engine=args.engine) for path in paths]
-    reconciled = [reconcile(r, engine=args.engine) if args.reconcile else None
-                  for r in results]
+    sites = [load_site(path) for path in paths]  # all or nothing: errors come first
+    weathers = [weather_for_site(site) for site in sites]
+    results = [estimate(site, weather, engine=args.engine)
+               for site, weather in zip(sites, weathers, strict=True)]
+    reconciled = [reconcile(r, engine=args.engine, weather=w) if args.reconcile else None
+                  for r, w in zip(results, weathers, strict=True)]
     for result, rec in zip(results, reconciled, strict=True):
         print(summary_text(result) if args.quiet else full_text(result, rec))
     if args.out is not None:

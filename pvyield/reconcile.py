@@ -22,6 +22,7 @@ import dataclasses
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from pvyield.estimate import estimate
 from pvyield.results import Result
@@ -29,7 +30,7 @@ from pvyield.results.households import CONSUMPTION
 from pvyield.results.uncertainty import z_score
 from pvyield.site.overrides import site_variant
 from pvyield.site.schema import Site
-from pvyield.weather import weather_for_site
+from pvyield.weather import WeatherMeta, weather_for_site
 
 ENERGY_METRICS = ("annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac", "households")
 
@@ -102,14 +103,20 @@ class Reconciliation:
         return dataclasses.asdict(self)
 
 
-def reconcile(result: Result, engine: str = "batch") -> Reconciliation:
+def reconcile(
+    result: Result,
+    engine: str = "batch",
+    weather: tuple[pd.DataFrame, WeatherMeta] | None = None,
+) -> Reconciliation:
     """Run the one-at-a-time sensitivities and reconcile every reported figure.
 
     ``engine`` names the model chain implementation of the sensitivity runs (see
-    :data:`pvyield.estimate.ENGINES`).
+    :data:`pvyield.estimate.ENGINES`); ``weather`` is the site's weather as
+    :func:`pvyield.weather.weather_for_site` returned it for the estimate (read again
+    when omitted).
     """
     site = result.site
-    weather = weather_for_site(site)
+    weather = weather if weather is not None else weather_for_site(site)
     sensitivities = tuple(_sensitivity(site, r, weather, engine) for r in RANGES
                           if _applies(site, r))
     claims = tuple(_claim(result, r, sensitivities) for r in site.reported
