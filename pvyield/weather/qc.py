@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from pvyield.weather.frame import WeatherMeta
+from pvyield.weather.frame import WeatherMeta, time_step_minutes
 
 #: A day counts as clear when its GHI is at least this fraction of the clear-sky GHI.
 CLEAR_DAY_INDEX = 0.75
@@ -40,12 +40,15 @@ def time_shift_minutes(
 ) -> float:
     """How much later the measured GHI peaks than clear-sky GHI at the same stamps [min].
 
-    For every clear day, the irradiance-weighted mean time (the centroid) of measured GHI
-    is compared with that of the clear-sky model evaluated at the same stamps; the median
-    difference over clear days is returned. About 0 for a correctly stamped series; +60
-    when the stamps are one hour too late for their values (a value stamped 13:00 belongs
-    to 12:00); +30 when end-of-interval stamps are read as interval centres. Subtract the
-    shift from the stamps to repair them.
+    Two steps. First the whole-interval lag that best lines measured GHI up with the
+    clear-sky model (cross-correlation over up to 13 hours each way), so that shifts of
+    several hours (a wrong time zone) are seen whole. Then, on the series moved by that lag,
+    for every clear day the irradiance-weighted mean time (the centroid) of measured GHI is
+    compared with that of the clear-sky model; the median difference is added. About 0 for
+    a correctly stamped series; +60 when the stamps are one hour too late for their values
+    (a value stamped 13:00 belongs to 12:00); +30 when end-of-interval stamps are read as
+    interval centres; -480 for local time UTC-8 labelled UTC. Subtract the shift from the
+    stamps to repair them.
 
     Returns
     -------
@@ -54,17 +57,32 @@ def time_shift_minutes(
         clear days.
     """
     clear = clear_sky_ghi(frame.index, latitude, longitude, elevation_m).to_numpy()
-    ghi = frame["ghi"].to_numpy(dtype=float)
+    ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
+    step_min = time_step_minutes(frame.index)
+    lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
+    aligned = np.roll(ghi, -lag)  # value at i + lag belongs to stamp i
+    residual = _centroid_shift_minutes(frame.index, aligned, clear, longitude)
+    return float(lag * step_min + residual)
+
+
+def _best_lag(ghi: np.ndarray, clear: np.ndarray, max_lag: int) -> int:
+    """Lag [intervals] maximising the overlap of measured and clear-sky GHI."""
+    scores = [np.dot(ghi[max(lag, 0):len(ghi) + min(lag, 0)],
+                     clear[max(-lag, 0):len(clear) + min(-lag, 0)])
+              for lag in range(-max_lag, max_lag + 1)]
+    return int(np.argmax(scores)) - max_lag
+
+
+def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.ndarray,
+                            longitude: float) -> float:
+    """Median over clear days of the measured minus the clear-sky centroid time [min]."""
     # hours since the first stamp: continuous across midnight and time zones
-    hours = (frame.index - frame.index[0]).total_seconds().to_numpy() / 3600.0
-    # days from solar midnight to solar midnight, so that a bump shifted by hours (a wrong
-    # time zone) is not cut in two by a calendar midnight
+    hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
+    # days from solar midnight to solar midnight: a day's bump is not cut in two
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    solar_hours = (frame.index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    day = pd.Index(np.floor(solar_hours / 24.0))
-    table = pd.DataFrame({"day": day, "t": hours, "ghi": ghi, "clear": clear})
-    table["t_ghi"] = table["t"] * table["ghi"]
-    table["t_clear"] = table["t"] * table["clear"]
+    solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
+    table = pd.DataFrame({"day": np.floor(solar_hours / 24.0), "ghi": ghi, "clear": clear,
+                          "t_ghi": hours * ghi, "t_clear": hours * clear})
     daily = table.groupby("day")[["ghi", "clear", "t_ghi", "t_clear"]].sum()
     clear_days = daily[(daily["clear"] > 0) & (daily["ghi"] >= CLEAR_DAY_INDEX * daily["clear"])]
     if len(clear_days) < MIN_CLEAR_DAYS:
