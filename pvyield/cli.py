@@ -100,6 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("sites", nargs="+", type=Path, help="site files (.yaml, .yml, .toml)")
     rep.add_argument("--out", type=Path, required=True,
                      help="folder for <site>.html, <site>.md and figures/ (created if missing)")
+    rep.add_argument("--reconcile", action="store_true",
+                     help="add the reconciliation of reported figures and its tornado chart")
     rep.set_defaults(handler=_report)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
@@ -197,13 +199,14 @@ def _report(args: argparse.Namespace) -> int:
     from pvyield.report.write import report_files, report_name, write_files  # matplotlib
 
     results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
+    reconciled = [reconcile(r) if args.reconcile else None for r in results]
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "
                            f"reports: {', '.join(str(p) for p in args.sites)}")
     files = {}
-    for result, name in zip(results, names, strict=True):
-        files.update(report_files(result, name))
+    for result, name, rec in zip(results, names, reconciled, strict=True):
+        files.update(report_files(result, name, rec))
     write_files(files, args.out)
     for result, name in zip(results, names, strict=True):
         print(f"{summary_text(result)}\n  wrote {args.out / (name + '.html')} and "

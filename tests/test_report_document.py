@@ -56,7 +56,7 @@ def _parse(page: str) -> list[tuple[str, dict]]:
 def test_report_has_every_section_and_figure(mauriti_report):
     assert [s.title for s in mauriti_report.sections] == SECTIONS
     assert [f.key for f in mauriti_report.figures] == ["weather", "monthly", "heatmap",
-                                                       "losses", "checks"]
+                                                       "losses", "checks", "exceedance"]
 
 
 def test_html_is_self_contained(mauriti_report):
@@ -64,7 +64,7 @@ def test_html_is_self_contained(mauriti_report):
     tags = _parse(page)
     assert not [t for t, _ in tags if t in ("script", "link", "iframe")]
     images = [a for t, a in tags if t == "img"]
-    assert len(images) == len(mauriti_report.figures) == 5
+    assert len(images) == len(mauriti_report.figures) == 6
     for attrs in images:
         prefix = "data:image/png;base64,"
         assert attrs["src"].startswith(prefix)
@@ -140,9 +140,9 @@ def test_command_writes_both_plants(written):
     for name in ("mauriti", "ceme1"):
         page = (written / f"{name}.html").read_text(encoding="utf-8")
         markdown = (written / f"{name}.md").read_text(encoding="utf-8")
-        assert page.count("<img ") == 5
+        assert page.count("<img ") == 6
         links = re.findall(r"\]\((figures/[^)]+)\)", markdown)
-        assert len(links) == 10  # PNG and SVG of each figure
+        assert len(links) == 12  # PNG and SVG of each figure
         for link in links:
             assert (written / link).stat().st_size > 10_000
     assert not list(written.glob(".pvyield-report-*"))  # staging folder removed
@@ -221,4 +221,5 @@ def assert_figures_loaded(images: list[list], pngs: list[Path]) -> None:
 def test_every_figure_loads_in_headless_chromium(written, tmp_path, name):
     images = images_in_chromium(written / f"{name}.html", tmp_path)
     assert_figures_loaded(images, [written / "figures" / f"{name}-{key}.png" for key in
-                                   ("weather", "monthly", "heatmap", "losses", "checks")])
+                                   ("weather", "monthly", "heatmap", "losses", "checks",
+                                    "exceedance")])

@@ -216,7 +216,8 @@ def test_checks_figure_for_ceme1_converts_daily_energy(ceme1_result):
 
 def test_every_figure_saves_as_png_and_svg(tmp_path, ceme1_result):
     figures = all_figures(ceme1_result)
-    assert set(figures) == {"weather", "monthly", "losses", "heatmap", "checks"}
+    assert set(figures) == {"weather", "monthly", "losses", "heatmap", "checks",
+                            "exceedance"}
     for key, fig in figures.items():
         png, svg = save_figure(fig, tmp_path / key)
         image = Image.open(png)

@@ -4,12 +4,14 @@ from pvyield.report.figures import (
     FIGURES,
     all_figures,
     checks_figure,
+    exceedance_figure,
     figure_png,
     figure_svg,
     loss_diagram,
     monthly_energy_figure,
     power_heatmap,
     save_figure,
+    tornado_figure,
     weather_figure,
 )
 from pvyield.report.write import report_files, write_report
@@ -18,6 +20,7 @@ __all__ = [
     "FIGURES",
     "all_figures",
     "checks_figure",
+    "exceedance_figure",
     "figure_png",
     "figure_svg",
     "loss_diagram",
@@ -25,6 +28,7 @@ __all__ = [
     "power_heatmap",
     "report_files",
     "save_figure",
+    "tornado_figure",
     "weather_figure",
     "write_report",
 ]

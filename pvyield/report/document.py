@@ -89,7 +89,7 @@ class Report:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Figure)]
 
 
-def build_report(result: Result, name: str) -> Report:
+def build_report(result: Result, name: str, reconciliation=None) -> Report:
     """The content of the report of one estimate.
 
     Parameters
@@ -98,6 +98,8 @@ def build_report(result: Result, name: str) -> Report:
         The estimate.
     name : str
         Short name used for the figure files (``mauriti`` -> ``figures/mauriti-losses.png``).
+    reconciliation : Reconciliation, optional
+        :func:`pvyield.reconcile.reconcile` of ``result``: adds its table and tornado chart.
     """
     from pvyield import __version__  # the package's own version, resolved at call time
 
@@ -116,10 +118,39 @@ def build_report(result: Result, name: str) -> Report:
             _results_section(result),
             _monthly_section(result, figures["monthly"], figures["heatmap"]),
             _losses_section(result, figures["losses"]),
-            _checks_section(result, figures["checks"]),
+            _checks_section(result, figures["checks"], figures["exceedance"]),
             _households_section(result),
+            *((_reconciliation_section(result, reconciliation),) if reconciliation else ()),
         ),
     )
+
+
+def _reconciliation_section(result: Result, rec) -> Section:
+    from pvyield.report.figures import tornado_figure
+
+    years = result.uncertainty.average.years
+    claims = Table(
+        ("figure", "reported", "implied energy", f"P({years}-year average > claim)",
+         "verdict", "what would meet it"),
+        tuple((metric_label(c.metric), quantity(c.metric, c.reported),
+               f"{c.implied_energy_gwh:,.1f} GWh/yr", f"{c.exceedance_pct:.0f} %", c.verdict,
+               "; ".join(c.needs)) for c in rec.claims),
+        (False, True, True, True, False, False))
+    sensitivities = Table(
+        ("assumption", "now", "low", "energy at low", "high", "energy at high", "why"),
+        tuple((s.parameter, _value_text(s.base), _value_text(s.low),
+               f"{s.energy_low_gwh:,.1f}", _value_text(s.high), f"{s.energy_high_gwh:,.1f}",
+               s.why) for s in rec.sensitivities),
+        (False, True, True, True, True, True, False))
+    tornado = Figure.render("tornado", "One-at-a-time sensitivities of the annual energy, "
+                            "widest first; dotted lines: the energy each claim implies.",
+                            tornado_figure(result, rec))
+    return Section("Reconciliation of the reported figures", (
+        f"Each claim as the yearly energy it implies, against the {years}-year average's "
+        "distribution. *plausible* inside P10-P90; *needs one named assumption* when moving "
+        "one assumption within its stated range (or reading the claim on another basis) "
+        "brings it inside; *implausible* otherwise.",
+        claims, sensitivities, tornado))
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -302,7 +333,7 @@ def _losses_section(result: Result, figure: Figure) -> Section:
     ))
 
 
-def _checks_section(result: Result, figure: Figure) -> Section:
+def _checks_section(result: Result, figure: Figure, exceedance: Figure) -> Section:
     rows, notes = [], []
     for c in result.checks:
         implied = ", ".join(f"{quantity_name(k)} {quantity(k, v)}"
@@ -329,7 +360,7 @@ def _checks_section(result: Result, figure: Figure) -> Section:
     ]
     if notes:
         blocks += ["Notes:", Bullets(tuple(notes))]
-    blocks.append(figure)
+    blocks += [figure, exceedance]
     return Section("Checks against reported figures", tuple(blocks))
 
 

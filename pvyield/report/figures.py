@@ -39,12 +39,14 @@ __all__ = [
     "FIGURES",
     "all_figures",
     "checks_figure",
+    "exceedance_figure",
     "figure_png",
     "figure_svg",
     "loss_diagram",
     "monthly_energy_figure",
     "power_heatmap",
     "save_figure",
+    "tornado_figure",
     "weather_figure",
 ]
 
@@ -393,6 +395,82 @@ def _implied_text(check: Check, key: str) -> str:
     return "\n".join(lines)
 
 
+def exceedance_figure(result: Result) -> Figure:
+    """Exceedance curves of one year and of the multi-year average, with P-values and claims.
+
+    The curves are the normal distributions the Result's uncertainty states (no new
+    physics): probability that the energy exceeds x against x [GWh/yr].
+    """
+    from scipy import stats
+
+    u = result.uncertainty
+    fig = _figure(9.0, 5.0)
+    ax = fig.add_subplot()
+    low = min(u.one_year.at(99), u.average.at(99)) * 0.97
+    high = max(u.one_year.p10_gwh, u.average.p10_gwh) * 1.06
+    energy = np.linspace(low, high, 400)
+    for ex, style, label in ((u.one_year, "-", "one year"),
+                             (u.average, "--", f"{u.average.years}-year average")):
+        sigma = ex.sigma_pct / 100.0 * ex.p50_gwh
+        ax.plot(energy, 100.0 * stats.norm.sf(energy, ex.p50_gwh, sigma), style, color=FLOW,
+                label=f"{label} (σ {ex.sigma_pct:.1f} %)")
+        for level in (50, 90, 99):
+            ax.plot(ex.at(level), level, "o", color=FLOW, ms=4)
+            ax.annotate(f"P{level} {ex.at(level):,.0f}", (ex.at(level), level),
+                        textcoords="offset points", xytext=(6, 2 if style == "-" else -10),
+                        fontsize=8, color=FLOW)
+    for check in _energy_checks(result):
+        claim = check.implied.get("annual_energy_gwh", check.reported)
+        ax.axvline(claim, color=VERDICT_COLOURS.get(check.verdict, REFERENCE), lw=1.2,
+                   ls=":", label=f"reported {metric_label(check.metric).lower()}: "
+                   f"{claim:,.0f} GWh/yr ({short_source(check.source)})")
+    ax.set_xlabel("annual AC energy at the grid [GWh/yr]")
+    ax.set_ylabel("probability of exceedance [%]")
+    ax.set_ylim(0, 100)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=8)
+    _title(fig, result, "exceedance probability of the annual energy")
+    return fig
+
+
+def tornado_figure(result: Result, reconciliation) -> Figure:
+    """One-at-a-time sensitivities as a tornado: energy at each assumption's low and high
+    value [GWh/yr], widest first, with the reported annual figures marked.
+
+    ``reconciliation`` is :func:`pvyield.reconcile.reconcile`'s result for ``result``.
+    """
+    rows = sorted(reconciliation.sensitivities,
+                  key=lambda s: abs(s.energy_high_gwh - s.energy_low_gwh))
+    base = reconciliation.base_energy_gwh
+    fig = _figure(9.5, 0.55 * len(rows) + 2.2)
+    ax = fig.add_subplot()
+    for i, s in enumerate(rows):
+        for value, energy in ((s.low, s.energy_low_gwh), (s.high, s.energy_high_gwh)):
+            colour = LOSS if energy < base else GAIN
+            ax.barh(i, energy - base, left=base, color=colour, height=0.6)
+            text = value if isinstance(value, str) else f"{value:.3g}"
+            ax.annotate(f"{text}: {energy:,.0f}", (energy, i), fontsize=8, va="center",
+                        ha="left" if energy >= base else "right",
+                        xytext=(4 if energy >= base else -4, 0), textcoords="offset points")
+    ax.axvline(base, color=REFERENCE, lw=1)
+    # claims are labelled in a band above the bars, clear of the bar labels
+    ax.set_ylim(-0.6, len(rows) + 1.6)
+    for claim in reconciliation.claims:
+        ax.axvline(claim.implied_energy_gwh, color=REFERENCE, ls=":", lw=1)
+        ax.annotate(f"{metric_label(claim.metric).lower()}\nclaim", (claim.implied_energy_gwh,
+                    len(rows) + 1.5), rotation=90, fontsize=7, va="top", ha="right")
+    ax.set_yticks(range(len(rows)), [s.parameter for s in rows])
+    ax.set_xlabel(f"annual AC energy [GWh/yr]; estimate {base:,.1f} (vertical line)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(handles=[Patch(color=LOSS, label="less energy than the estimate"),
+                       Patch(color=GAIN, label="more energy than the estimate")],
+              loc="lower right", fontsize=8)
+    _title(fig, result, "one-at-a-time sensitivities (tornado)")
+    return fig
+
+
 #: Every figure of a report: key -> (function, caption).
 FIGURES: dict[str, tuple[Callable[[Result], Figure], str]] = {
     "weather": (weather_figure, "Monthly irradiation and air temperature of the weather "
@@ -405,6 +483,8 @@ FIGURES: dict[str, tuple[Callable[[Result], Figure], str]] = {
                                "cloudy seasons."),
     "checks": (checks_figure, "Estimate beside each reported figure, with what the figure "
                               "implies."),
+    "exceedance": (exceedance_figure, "Probability that one year, or the multi-year average, "
+                                      "exceeds an energy; reported figures as dotted lines."),
 }
 
 

@@ -32,7 +32,8 @@ def report_name(result: Result) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", result.site.name).strip("-").lower() or "site"
 
 
-def report_files(result: Result, name: str | None = None) -> dict[str, bytes]:
+def report_files(result: Result, name: str | None = None,
+                 reconciliation=None) -> dict[str, bytes]:
     """Every file of one report, as relative path -> content.
 
     Returns
@@ -41,7 +42,7 @@ def report_files(result: Result, name: str | None = None) -> dict[str, bytes]:
         ``<name>.html`` (self-contained), ``<name>.md`` and, per figure,
         ``figures/<name>-<key>.png`` and ``.svg``.
     """
-    return document_files(build_report(result, name or report_name(result)))
+    return document_files(build_report(result, name or report_name(result), reconciliation))
 
 
 def document_files(report: Report) -> dict[str, bytes]:

@@ -1,0 +1,54 @@
+"""The exceedance curve and the tornado chart draw what the Result and reconciliation hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pvyield.reconcile import reconcile
+from pvyield.report import exceedance_figure, save_figure, tornado_figure
+
+
+def test_exceedance_curve_passes_through_the_p_values(mauriti_result):
+    fig = exceedance_figure(mauriti_result)
+    ax = fig.axes[0]
+    assert "probability of exceedance" in ax.get_ylabel()
+    one_year = ax.get_lines()[0]
+    x, y = one_year.get_data()
+    u = mauriti_result.uncertainty.one_year
+    for level in (50, 90, 99):
+        assert np.interp(u.at(level), x, y[::-1][::-1]) == pytest.approx(level, abs=0.5)
+    claims = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    energy_claims = [c for c in mauriti_result.checks
+                     if c.metric in ("annual_energy_gwh", "daily_energy_mwh",
+                                     "capacity_factor_ac")]
+    assert len(claims) == len(energy_claims)
+
+
+def test_tornado_has_two_bars_per_assumption_in_order(ceme1_result, tmp_path):
+    rec = reconcile(ceme1_result)
+    fig = tornado_figure(ceme1_result, rec)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(labels) == sorted(s.parameter for s in rec.sensitivities)
+    assert labels[-1] == "plant.mounting"  # widest range on top
+    widths = sorted(abs(p.get_width()) for p in ax.patches)
+    ranges = sorted(abs(e - rec.base_energy_gwh) for s in rec.sensitivities
+                    for e in (s.energy_low_gwh, s.energy_high_gwh))
+    np.testing.assert_allclose(widths, ranges, rtol=1e-9, atol=1e-9)
+    png, svg = save_figure(fig, tmp_path / "tornado")
+    assert png.stat().st_size > 10_000 and svg.read_text().startswith("<?xml")
+
+
+def test_report_with_reconciliation_has_its_section_and_tornado(tmp_path, capsys):
+    from pvyield.cli import main
+
+    from .conftest import SITES
+
+    assert main(["report", str(SITES / "ceme1.yaml"), "--out", str(tmp_path),
+                 "--reconcile"]) == 0
+    markdown = (tmp_path / "ceme1.md").read_text(encoding="utf-8")
+    assert "## Reconciliation of the reported figures" in markdown
+    assert "plausible" in markdown and "plant.mounting" in markdown
+    assert (tmp_path / "figures" / "ceme1-tornado.png").stat().st_size > 10_000
+    assert (tmp_path / "ceme1.html").read_text(encoding="utf-8").count("<img ") == 7
