@@ -163,3 +163,41 @@ def test_inspect_bad_file_exits_2(tmp_path, capsys):
     bad.write_text("x\n")
     assert main(["weather", "inspect", str(bad)]) == 2
     assert "bad.csv" in capsys.readouterr().err
+
+
+class _Recorded:
+    """A recorded HTTP response (what requests.get returns, as far as fetch reads it)."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content, self.ok, self.status_code, self.text = content, True, 200, ""
+
+
+def test_nsrdb_download_sends_the_key_then_runs_from_the_cache(tmp_path, monkeypatch):
+    """The NSRDB request carries the API key from the environment (never the cache name);
+    the recorded response (an NSRDB TMY CSV) is cached and read; a second run is offline."""
+    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
+    monkeypatch.setenv("NSRDB_API_KEY", "test-key")
+    monkeypatch.setenv("NSRDB_EMAIL", "someone@example.org")
+    recorded = (ROOT / "weather" / "CHL_NSRDB_PSM3_TMY_-20.63_-69.90_922m_UTC.csv").read_bytes()
+    calls = []
+
+    def answer(url, params, timeout):
+        calls.append((url, params))
+        return _Recorded(recorded)
+
+    monkeypatch.setattr(requests, "get", answer)
+    path = online.fetch("nsrdb", -20.63, -69.90)
+    assert calls and calls[0][1]["api_key"] == "test-key"
+    assert calls[0][1]["wkt"] == "POINT(-69.9000 -20.6300)"
+    assert "test-key" not in path.name and path.read_bytes() == recorded
+    monkeypatch.setattr(requests, "get", _no_network)
+    assert online.fetch("nsrdb", -20.63, -69.90) == path
+    frame, meta = read_weather_file(path)
+    assert meta.format == "nsrdb_csv" and len(frame) == 8760
+
+
+def test_nsrdb_without_a_key_says_which_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
+    monkeypatch.delenv("NSRDB_API_KEY", raising=False)
+    with pytest.raises(pvyield.WeatherError, match="NSRDB_API_KEY"):
+        online.fetch("nsrdb", -20.63, -69.90)
