@@ -38,8 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="pvyield: %(message)s")
-    # Dask's cluster start-up and shut-down chatter is not for the terminal
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    # Dask's cluster start-up and shut-down chatter is not for the terminal (read by dask's
+    # configuration when distributed is first imported, which is later)
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     try:
         return args.handler(args)
     except PvyieldError as exc:
