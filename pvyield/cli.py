@@ -111,6 +111,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _estimates(paths: Sequence[Path], engine: str, reconciled: bool
+               ) -> tuple[list[Result], list[Reconciliation | None]]:
+    """Estimate every site (all before any output: errors come first), and reconcile each
+    on the same weather when asked."""
+    sites = [load_site(path) for path in paths]
+    weathers = [weather_for_site(site) for site in sites]
+    results = [estimate(site, weather, engine=engine)
+               for site, weather in zip(sites, weathers, strict=True)]
+    recs = [reconcile(r, engine=engine, weather=w) if reconciled else None
+            for r, w in zip(results, weathers, strict=True)]
+    return results, recs
+
+
 def _estimate(args: argparse.Namespace) -> int:
     if args.out is not None:
         _check_folder(args.out)
@@ -118,12 +131,7 @@ def _estimate(args: argparse.Namespace) -> int:
     for skipped in sorted(set(args.sites) - set(paths)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
-    sites = [load_site(path) for path in paths]  # all or nothing: errors come first
-    weathers = [weather_for_site(site) for site in sites]
-    results = [estimate(site, weather, engine=args.engine)
-               for site, weather in zip(sites, weathers, strict=True)]
-    reconciled = [reconcile(r, engine=args.engine, weather=w) if args.reconcile else None
-                  for r, w in zip(results, weathers, strict=True)]
+    results, reconciled = _estimates(paths, args.engine, args.reconcile)
     for result, rec in zip(results, reconciled, strict=True):
         print(summary_text(result) if args.quiet else full_text(result, rec))
     if args.out is not None:
@@ -199,8 +207,7 @@ def _weather_inspect(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from pvyield.report.write import report_files, report_name, write_files  # matplotlib
 
-    results = [estimate(path) for path in args.sites]  # all or nothing: errors come first
-    reconciled = [reconcile(r) if args.reconcile else None for r in results]
+    results, reconciled = _estimates(args.sites, "reference", args.reconcile)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "

@@ -179,8 +179,7 @@ def _implied_energy(result: Result, metric: str, value: float) -> float:
 def _claim(result: Result, reported, sensitivities: tuple[Sensitivity, ...]) -> ClaimCheck:
     avg = result.uncertainty.average
     claim = _implied_energy(result, reported.metric, reported.value)
-    sigma = avg.sigma_pct / 100.0 * avg.p50_gwh
-    exceed = float(100.0 * (1.0 - _normal_cdf((claim - avg.p50_gwh) / sigma)))
+    exceed = float(avg.exceedance_pct(claim))
     if avg.at(90) <= claim <= avg.p10_gwh:
         return ClaimCheck(reported.metric, reported.value, claim, exceed,
                           "plausible within P10-P90", (), reported.source)
@@ -189,12 +188,6 @@ def _claim(result: Result, reported, sensitivities: tuple[Sensitivity, ...]) -> 
     verdict = "needs one named assumption" if needs else "implausible"
     return ClaimCheck(reported.metric, reported.value, claim, exceed, verdict,
                       tuple(needs), reported.source)
-
-
-def _normal_cdf(x: float) -> float:
-    from scipy import stats
-
-    return float(stats.norm.cdf(x))
 
 
 def _needed(s: Sensitivity, base_gwh: float, claim: float, avg) -> str:

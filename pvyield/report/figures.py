@@ -401,8 +401,6 @@ def exceedance_figure(result: Result) -> Figure:
     The curves are the normal distributions the Result's uncertainty states (no new
     physics): probability that the energy exceeds x against x [GWh/yr].
     """
-    from scipy import stats
-
     u = result.uncertainty
     fig = _figure(9.0, 5.0)
     ax = fig.add_subplot()
@@ -411,8 +409,7 @@ def exceedance_figure(result: Result) -> Figure:
     energy = np.linspace(low, high, 400)
     for ex, style, label in ((u.one_year, "-", "one year"),
                              (u.average, "--", f"{u.average.years}-year average")):
-        sigma = ex.sigma_pct / 100.0 * ex.p50_gwh
-        ax.plot(energy, 100.0 * stats.norm.sf(energy, ex.p50_gwh, sigma), style, color=FLOW,
+        ax.plot(energy, ex.exceedance_pct(energy), style, color=FLOW,
                 label=f"{label} (σ {ex.sigma_pct:.1f} %)")
         for level in (50, 90, 99):
             ax.plot(ex.at(level), level, "o", color=FLOW, ms=4)

@@ -88,6 +88,12 @@ class Exceedance:
         """Energy exceeded with probability ``level`` % [GWh/yr]."""
         return self.values_gwh[level]
 
+    def exceedance_pct(self, energy_gwh):
+        """Probability that the energy exceeds ``energy_gwh`` [%] (the inverse of :meth:`at`);
+        scalars or arrays."""
+        return 100.0 * stats.norm.sf(energy_gwh, self.p50_gwh, self.sigma_pct / 100.0
+                                     * self.p50_gwh)
+
 
 @dataclasses.dataclass(frozen=True)
 class Uncertainty:
