@@ -252,6 +252,10 @@ def _check_folder(path: Path) -> None:
 
 def summary_text(r: Result) -> str:
     """One line per site."""
+    if r.partial_period:
+        return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh per 8,760 h scaled from "
+                f"{r.qc.coverage.describe()}, NOT annual; "
+                f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp per 8,760 h")
     return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh/yr, "
             f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp, CF(AC) {r.capacity_factor_ac:.1%}, "
             f"PR {r.performance_ratio:.1%}, {r.households_served:,.0f} households")
@@ -272,7 +276,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",
         *(f"         warning: {text}" for text in w.warnings),
         "-" * 78,
-        f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)",
+        *_energy_lines(r),
         f"specific yield       {r.specific_yield_kwh_per_kwp:10,.0f} kWh/kWp",
         f"capacity factor      {r.capacity_factor_ac:10.1%} AC   {r.capacity_factor_dc:.1%} DC",
         f"performance ratio    {r.performance_ratio:10.1%}",
@@ -308,6 +312,15 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     lines += ["", f"assumptions ({len(r.assumptions)}):"]
     lines += [f"  - {a}" for a in r.assumptions]
     return "\n".join(lines)
+
+
+def _energy_lines(r: Result) -> list[str]:
+    """The headline energy: annual, or scaled to a year from a partial period (stated)."""
+    if not r.partial_period:
+        return [f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)"]
+    return [f"energy x 8760 h/{r.qc.coverage.present_hours:,.0f} h {r.annual_energy_gwh:,.1f} "
+            "GWh per 8,760 h, NOT an annual figure (first year)",
+            f"                     scaled from {r.qc.coverage.describe()}"]
 
 
 def uncertainty_lines(r: Result) -> list[str]:
