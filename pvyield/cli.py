@@ -201,6 +201,9 @@ def _weather_inspect(args: argparse.Namespace) -> int:
     print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
     for flag in flags:
         print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
+    if any(flag["severity"] == "error" for flag in flags):
+        print("  an estimate refuses this weather unless the site file accepts each error "
+              "(weather.accept; see 'What the weather gate refuses' in the README)")
     return 0
 
 
