@@ -321,9 +321,12 @@ def _energy_lines(r: Result) -> list[str]:
     """The headline energy: annual, or scaled to a year from a partial period (stated)."""
     if not r.partial_period:
         return [f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)"]
-    return [f"energy x 8760 h/{r.qc.coverage.present_hours:,.0f} h {r.annual_energy_gwh:,.1f} "
-            "GWh per 8,760 h, NOT an annual figure (first year)",
-            f"                     scaled from {r.qc.coverage.describe()}"]
+    c = r.qc.coverage
+    return [f"energy, scaled       {r.annual_energy_gwh:10,.1f} GWh per 8,760 h (first year): "
+            "NOT an annual figure",
+            f"                     = energy of {c.describe()} x 8,760 h / "
+            f"{c.present_hours:,.0f} h; the seasons missing are not in it; figures per year "
+            "below are scaled the same way"]
 
 
 def uncertainty_lines(r: Result) -> list[str]:

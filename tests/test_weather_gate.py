@@ -362,3 +362,13 @@ def test_validation_corpus_passes(name):
     frame, meta = weather_for_site(site)
     _, decided = gate.check(frame, meta, site.weather.accept, name)
     assert decided.refused == ()
+
+
+def test_report_of_an_accepted_partial_year_says_so(sam, tmp_path, capsys):
+    weather = write_sam(tmp_path, sam, january_to_june(sam[1]))
+    site = write_site(tmp_path, weather, accept=[
+        {"finding": "coverage", "reason": "six months measured on site"}])
+    assert main(["report", str(site), "--out", str(tmp_path / "reports")]) == 0
+    markdown = next((tmp_path / "reports").glob("*.md")).read_text(encoding="utf-8")
+    assert "Not an annual estimate" in markdown and "Annual energy at the grid" not in markdown
+    assert "six months measured on site" in markdown

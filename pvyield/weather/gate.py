@@ -22,6 +22,7 @@ import collections
 import dataclasses
 import hashlib
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "unit
 CACHE_SIZE = 16
 
 _CACHE: collections.OrderedDict[str, QcReport] = collections.OrderedDict()
+_CACHE_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
 
 
 class WeatherRefusedError(WeatherError):
@@ -110,13 +112,15 @@ def qc_for(frame: pd.DataFrame, meta: WeatherMeta) -> QcReport:
     """The quality report of a series at its own location, computed once per series."""
     elevation = 0.0 if math.isnan(meta.elevation_m) else meta.elevation_m
     key = f"{fingerprint(frame)}/{meta.latitude}/{meta.longitude}/{elevation}"
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     report = qc_report(frame, meta.latitude, meta.longitude, elevation)
-    _CACHE[key] = report
-    while len(_CACHE) > CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = report
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return report
 
 
