@@ -323,6 +323,8 @@ def test_fill_values_are_refused_and_only_named_findings_accepted(explorador):
                       meta.elevation_m)
     other = [AcceptedFinding(finding="time_shift", reason="a horizon east of the station")]
     assert [f.code for f in gate.verdict(holed, other).refused] == ["gap"]
+    assert gate.verdict(holed, other).warnings == (
+        "weather.accept names 'time_shift', but the checks do not find it",)
     named = [AcceptedFinding(finding="gap", reason="outage filled by nothing, on purpose")]
     decided = gate.verdict(holed, named)
     assert decided.refused == () and "on purpose" in decided.warnings[0]

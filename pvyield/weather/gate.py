@@ -138,6 +138,10 @@ def verdict(report: QcReport, accept: list[AcceptedFinding]) -> Verdict:
             warnings.append(f"weather check {flag.code}: {flag.message}")
     warnings += [f"weather check {flag.code} ({flag.severity}), accepted in weather.accept: "
                  f"{flag.message}; reason: {reason}" for flag, reason in accepted]
+    found = {flag.code for flag in report.flags}
+    # a stale acceptance (the file was repaired, or another file named) should be removed
+    warnings += [f"weather.accept names {code!r}, but the checks do not find it"
+                 for code in reasons if code not in found]
     refused.sort(key=lambda f: PRIORITY.index(f.code) if f.code in PRIORITY else len(PRIORITY))
     return Verdict(report, tuple(refused), tuple(accepted), tuple(warnings))
 
