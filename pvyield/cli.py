@@ -201,6 +201,9 @@ def _weather_inspect(args: argparse.Namespace) -> int:
     print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
     for flag in flags:
         print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
+    if any(flag["severity"] == "error" for flag in flags):
+        print("  an estimate refuses this weather unless the site file accepts each error "
+              "(weather.accept; see 'What the weather gate refuses' in the README)")
     return 0
 
 
@@ -252,6 +255,10 @@ def _check_folder(path: Path) -> None:
 
 def summary_text(r: Result) -> str:
     """One line per site."""
+    if r.partial_period:
+        return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh per 8,760 h scaled from "
+                f"{r.qc.coverage.describe()}, NOT annual; "
+                f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp per 8,760 h")
     return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh/yr, "
             f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp, CF(AC) {r.capacity_factor_ac:.1%}, "
             f"PR {r.performance_ratio:.1%}, {r.households_served:,.0f} households")
@@ -272,7 +279,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",
         *(f"         warning: {text}" for text in w.warnings),
         "-" * 78,
-        f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)",
+        *_energy_lines(r),
         f"specific yield       {r.specific_yield_kwh_per_kwp:10,.0f} kWh/kWp",
         f"capacity factor      {r.capacity_factor_ac:10.1%} AC   {r.capacity_factor_dc:.1%} DC",
         f"performance ratio    {r.performance_ratio:10.1%}",
@@ -308,6 +315,18 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     lines += ["", f"assumptions ({len(r.assumptions)}):"]
     lines += [f"  - {a}" for a in r.assumptions]
     return "\n".join(lines)
+
+
+def _energy_lines(r: Result) -> list[str]:
+    """The headline energy: annual, or scaled to a year from a partial period (stated)."""
+    if not r.partial_period:
+        return [f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)"]
+    c = r.qc.coverage
+    return [f"energy, scaled       {r.annual_energy_gwh:10,.1f} GWh per 8,760 h (first year): "
+            "NOT an annual figure",
+            f"                     = energy of {c.describe()} x 8,760 h / "
+            f"{c.present_hours:,.0f} h; the seasons missing are not in it; figures per year "
+            "below are scaled the same way"]
 
 
 def uncertainty_lines(r: Result) -> list[str]:

@@ -26,6 +26,7 @@ from pvyield.estimate import estimate
 from pvyield.model.chain import STAGES
 from pvyield.site import site_from_mapping
 from pvyield.weather import weather_for_site
+from pvyield.weather.gate import WeatherRefusedError
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ def _run_one(spec: RunSpec, weather_cache: dict[str, Any], engine: str) -> dict[
         if key not in weather_cache:
             weather_cache[key] = weather_for_site(site)
         result = estimate(site, weather=weather_cache[key], engine=engine)
+    except WeatherRefusedError as exc:  # the weather gate: the input is wrong, not the run
+        return {**record, "status": "invalid", "error": str(exc)}
     except PvyieldError as exc:
         return {**record, "status": "failed", "error": str(exc)}
     except Exception as exc:  # one broken run must not stop a batch of thousands

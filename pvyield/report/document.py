@@ -296,6 +296,13 @@ def _results_section(result: Result) -> Section:
                 f"{u.lifetime_average_gwh:,.1f} GWh/yr on average. Model and data "
                 f"uncertainty {u.model_sigma_pct:.1f} %, inter-annual variability "
                 f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}).")
+    if result.partial_period:  # not whole years: the per-year figures are scaled
+        rows = (("Energy x 8,760 h / hours covered (first year), NOT annual",
+                 f"{result.annual_energy_gwh:,.1f} GWh per 8,760 h"), *rows[2:])
+        return Section("Results", (f"**Not an annual estimate**: {result.period['scaling']}.",
+                                   Table(("quantity", "value"), rows, (False, True)),
+                                   "**Exceedance** (P90: the energy exceeded with 90 % "
+                                   "probability):", exceedance, lifetime))
     return Section("Results", (Table(("quantity", "value"), rows, (False, True)),
                                "**Exceedance** (P90: the energy exceeded with 90 % "
                                "probability):", exceedance, lifetime))

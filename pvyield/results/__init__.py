@@ -29,13 +29,14 @@ from pvyield.results.uncertainty import (
 )
 from pvyield.site.load import defaults_used
 from pvyield.site.schema import Site, field_description
-from pvyield.weather.frame import WeatherMeta
+from pvyield.weather.frame import WeatherMeta, time_step_minutes
+from pvyield.weather.qc import QcReport, period_text
 
 __all__ = ["Assumption", "Check", "HouseholdsServed", "Result", "Uncertainty", "summarise"]
 
 #: Fields that are not model parameters and need no source.
 _NOT_PARAMETERS = ("name", "country", "region", "reported", "sources", "assumptions",
-                   "weather.file", "weather.format", "weather.attribution",
+                   "weather.file", "weather.format", "weather.attribution", "weather.accept",
                    "weather.synthetic.source",
                    "weather.synthetic.seed", "households.source")
 
@@ -77,6 +78,11 @@ class Result:
         derived value, every weather correction and the model's fixed constants.
     timeseries : DataFrame
         The chain's time series in the site's local time.
+    qc : QcReport or None
+        The weather's quality checks (time shift, period covered, findings); None for a
+        result not made by :func:`pvyield.estimate`.
+    accepted_findings : tuple of (code, reason)
+        Findings of the checks the site file accepted (``weather.accept``).
     """
 
     site: Site
@@ -93,6 +99,25 @@ class Result:
     uncertainty: Uncertainty
     assumptions: list[Assumption]
     timeseries: pd.DataFrame
+    qc: QcReport | None = None
+    accepted_findings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def partial_period(self) -> bool:
+        """True when the weather is not whole years (accepted): the per-year figures are
+        the period's energy scaled to 8,760 h, not annual figures."""
+        return any(code == "coverage" for code, _ in self.accepted_findings)
+
+    @property
+    def period(self) -> dict[str, Any] | None:
+        """The period the weather covers and how per-year figures were scaled (JSON-ready)."""
+        if self.qc is None or self.qc.coverage is None:
+            return None
+        c = self.qc.coverage
+        return {"start": str(c.start), "end": str(c.end), "span_hours": c.span_hours,
+                "hours_present": c.present_hours, "whole_years": c.whole_years,
+                "partial": self.partial_period,
+                "scaling": period_text(c) if self.partial_period else None}
 
     @property
     def annual_ghi_kwh_m2(self) -> float:
@@ -148,6 +173,7 @@ class Result:
             "lifetime_average_gwh": self.uncertainty.lifetime_average_gwh,
             "uncertainty": self.uncertainty.to_dict(),
             "assumptions": [dataclasses.asdict(a) for a in self.assumptions],
+            "period": self.period,
             "weather": {
                 "source": w.source,
                 "format": w.format,
@@ -162,6 +188,8 @@ class Result:
                 "corrections": list(w.corrections),
                 "warnings": list(w.warnings),
                 "licence": w.licence,
+                "qc": None if self.qc is None else {
+                    **self.qc.to_dict(), "accepted": dict(self.accepted_findings)},
             },
         }
 
@@ -170,11 +198,21 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
-    """Turn the chain's output into a :class:`Result`."""
+def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput, *,
+              qc: QcReport | None = None,
+              accepted: tuple[tuple[str, str], ...] = ()) -> Result:
+    """Turn the chain's output into a :class:`Result`.
+
+    The time step is the chain's stamps' own, never the metadata's. ``qc`` and ``accepted``
+    are the weather gate's report and the findings the site file accepted; with an
+    accepted ``coverage`` finding (not whole years) the monthly table holds each month's
+    energy as the series has it, while per-year figures are the period's energy scaled to
+    8,760 h, and an assumption says so.
+    """
     plant = site.plant
     ts = chain.timeseries.tz_convert(site.timezone)
-    dt_h = weather.time_step_minutes / 60.0
+    dt_h = time_step_minutes(ts.index) / 60.0
+    partial = any(code == "coverage" for code, _ in accepted)
     energy_gwh = float(ts["p_ac"].sum()) * dt_h / 1e9 / chain.years
     poa_kwh_m2 = float(ts["poa_global"].sum()) * dt_h / 1e3 / chain.years
     dc_kw = plant.dc_capacity_mwp * 1e3
@@ -189,16 +227,26 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
         capacity_factor_dc=energy_gwh * 1e3 / (plant.dc_capacity_mwp * 8760.0),
         performance_ratio=energy_gwh * 1e6 / (poa_kwh_m2 * dc_kw),
         households=households,
-        monthly=monthly_table(ts, dt_h, chain.years, dc_kw),
+        # a partial year: each month's own energy, not divided by a fraction of a year
+        monthly=monthly_table(ts, dt_h, 1.0 if partial else chain.years, dc_kw),
         losses=losses,
         checks=check_all(site, energy_gwh, households, weather.synthetic),
         uncertainty=uncertainty(energy_gwh, site.losses.degradation_pct_per_year,
                                 uncertainty_items(site, weather, losses),
                                 interannual_variability(site, ts, dt_h, chain.years),
                                 site.uncertainty.average_years),
-        assumptions=list_assumptions(site, weather),
+        assumptions=list_assumptions(site, weather) + _period_assumptions(qc, partial),
         timeseries=ts,
+        qc=qc,
+        accepted_findings=accepted,
     )
+
+
+def _period_assumptions(qc: QcReport | None, partial: bool) -> list[Assumption]:
+    if not partial or qc is None or qc.coverage is None:
+        return []
+    return [Assumption("weather period", qc.coverage.describe(), "weather",
+                       period_text(qc.coverage))]
 
 
 def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) -> list[Item]:

@@ -268,6 +268,53 @@ class MonthlyClimate(StrictModel):
 WEATHER_SOURCES = ("labren", "merra2", "pvgis", "nasa_power", "nsrdb")
 
 
+#: Quality-control findings (stable codes of :mod:`pvyield.weather.qc`) that a site file may
+#: accept on purpose in ``weather.accept``, with a reason: a real outage, a measured series
+#: of part of a year, a station whose sensor reads slightly negative at night, a horizon
+#: that moves the irradiance peak. Accepted, they are listed as warnings with the reason.
+ACCEPTABLE_FINDINGS = (
+    "gap", "coverage", "time_step", "negative", "above_extraterrestrial", "time_shift",
+    "closure",
+)
+#: Findings no site file can accept, and why: no energy computed from such a series means
+#: anything, so the series must be repaired, not the finding accepted.
+UNACCEPTABLE_FINDINGS = {
+    "non_finite": "an infinite or missing value makes the model chain's sums infinite or "
+                  "NaN; fill or drop the values in the file",
+    "duplicate_stamps": "an interval counted twice counts its energy twice",
+    "non_monotonic": "stamps going back in time make the intervals' lengths meaningless",
+    "units_kw": "irradiance in kW/m^2 is 1,000 times too small for the model",
+    "units_daily_kwh": "daily irradiation is not the mean irradiance the model needs",
+    "units_kelvin": "air temperature in kelvin is 273 degrees too hot for the model",
+    "negated": "a sign-flipped irradiance series gives no energy",
+    "impossible_irradiance": "irradiance above the physically possible limits is not weather",
+    "temp_range": "air temperatures no place on Earth has seen are fill values or wrong units",
+    "wind_negative": "a negative wind speed is a fill value or a wrong sign",
+}
+
+
+class AcceptedFinding(StrictModel):
+    """A quality-control finding of the weather accepted on purpose, with the reason."""
+
+    finding: Literal[ACCEPTABLE_FINDINGS] = Field(  # type: ignore[valid-type]
+        description="Code of the finding as `pvyield weather inspect` prints it. Not "
+        "acceptable: " + ", ".join(UNACCEPTABLE_FINDINGS) + ".",
+    )
+    reason: str = Field(
+        min_length=10,
+        description="Why the finding does not make the estimate wrong, or what was done "
+        "about it (shown with every result).",
+    )
+
+    @field_validator("finding", mode="before")
+    @classmethod
+    def _acceptable(cls, value: object) -> object:
+        if isinstance(value, str) and value in UNACCEPTABLE_FINDINGS:
+            raise ValueError(f"the finding {value!r} cannot be accepted: "
+                             f"{UNACCEPTABLE_FINDINGS[value]}")
+        return value
+
+
 class Weather(StrictModel):
     """The weather series: a file, a year synthesised from monthly means, a named source,
     a Brazilian municipality, or nothing (then chosen from the site's coordinates)."""
@@ -317,6 +364,13 @@ class Weather(StrictModel):
         le=12,
         description="Lapse rate used to move air temperature from the weather's "
         "elevation to the site's [°C/km].",
+    )
+    accept: list[AcceptedFinding] = Field(
+        default_factory=list,
+        description="Quality-control findings of the weather accepted on purpose, each "
+        "with a reason (e.g. {finding: gap, reason: 'station outage in March, filled "
+        "by ...'}). A finding of severity error refuses the estimate unless accepted here; "
+        "an accepted finding is still listed as a warning with its reason.",
     )
 
     @model_validator(mode="after")

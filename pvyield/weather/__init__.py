@@ -29,7 +29,7 @@ from pvyield.weather.readers import read_weather_file
 from pvyield.weather.synthetic import synthetic_year, synthetic_years
 
 __all__ = ["QcReport", "WeatherMeta", "load", "qc_report", "read_weather_file",
-           "synthetic_year", "synthetic_years", "weather_for_site"]
+           "synthetic_year", "synthetic_years", "weather_for_site", "weather_path"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,13 @@ def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
     if spec.municipality is not None:
         return _from_climatology(site, spec.municipality)
     return _from_climatology(site, _default_climatology(site))
+
+
+def weather_path(site: Site, meta: WeatherMeta) -> str:
+    """What names a site's weather in messages: its file, else the source's description."""
+    if site.weather.file is not None:
+        return str(_resolve(site, site.weather.file))
+    return meta.source
 
 
 def place_at_site(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from pvyield.weather.frame import time_step_minutes
 from pvyield.weather.qc import qc_report
 from pvyield.weather.readers import read_weather_file
 
@@ -22,7 +23,7 @@ def inspect_weather(path: str | Path, label: str | None = None) -> dict:
         ``flags``).
     """
     frame, meta = read_weather_file(path, "auto", label)
-    step_h = meta.time_step_minutes / 60.0
+    step_h = time_step_minutes(frame.index) / 60.0  # the stamps', whatever the metadata says
     days = len(frame) * step_h / 24.0
     elevation = 0.0 if math.isnan(meta.elevation_m) else meta.elevation_m
     report = qc_report(frame, meta.latitude, meta.longitude, elevation)
@@ -34,7 +35,7 @@ def inspect_weather(path: str | Path, label: str | None = None) -> dict:
         "longitude": meta.longitude,
         "elevation_m": None if math.isnan(meta.elevation_m) else meta.elevation_m,
         "rows": len(frame),
-        "time_step_minutes": meta.time_step_minutes,
+        "time_step_minutes": step_h * 60.0,
         "start": str(frame.index[0]),
         "end": str(frame.index[-1]),
         "years": list(meta.years),

@@ -1,9 +1,13 @@
 """Quality checks of weather series, and the repairs a user may ask for.
 
-:func:`qc_report` flags gaps, duplicate or backward stamps, impossible values (negative
-irradiance, GHI above the extraterrestrial irradiance, GHI far from DNI cos(zenith) + DHI),
-unit mistakes (kW/m^2 for W/m^2, daily kWh/m^2, Kelvin) and shifted stamps. It never alters
-the data; :func:`shift_stamps` and :func:`clip_negative` repair only when called, and
+:func:`qc_report` flags gaps, a series that does not cover whole years, duplicate or
+backward stamps, non-finite values, impossible values (negative irradiance, irradiance above
+the physically possible limits, GHI above the extraterrestrial irradiance, air temperatures
+no place on Earth has seen, negative wind), GHI far from DNI cos(zenith) + DHI, unit
+mistakes (kW/m^2 for W/m^2, daily kWh/m^2, Kelvin, a negated series) and shifted stamps.
+Severity ``error`` marks what makes an energy estimate wrong (:mod:`pvyield.weather.gate`
+refuses it unless the site file accepts it), ``warning`` what a user should know. It never
+alters the data; :func:`shift_stamps` and :func:`clip_negative` repair only when called, and
 record what they did in the metadata.
 
 The time-shift check compares when the measured irradiance of clear days peaks with when
@@ -92,8 +96,12 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
 
 
-#: A time shift at least this large [min] is flagged (hourly data resolve about 10 min).
-SHIFT_FLAG_MINUTES = 20.0
+#: A time shift at least this large [min] is a warning (hourly data resolve about 10 min)...
+SHIFT_WARNING_MINUTES = 20.0
+#: ... and at least this large an error: half an hour, the smallest shift a wrong interval
+#: label makes in hourly data, moves a plant's energy by a few percent (a 3-hour shift by
+#: about 17 %).
+SHIFT_ERROR_MINUTES = 30.0
 #: Closure check: only with the sun this high [degrees], and this far off [W/m^2, -].
 CLOSURE_MIN_ELEVATION_DEG = 10.0
 CLOSURE_TOLERANCE_W_M2 = 50.0
@@ -103,16 +111,42 @@ CLOSURE_FLAG_SHARE = 0.05
 #: GHI may exceed the extraterrestrial irradiance on the horizontal by this much [W/m^2]
 #: (cloud enhancement over averaging intervals, refraction at low sun).
 EXTRA_SLACK_W_M2 = 50.0
+#: Irradiance below minus this is more than sensor noise [W/m^2]: the "physically possible"
+#: minimum of Long, C.N. and Dutton, E.G. (2002), BSRN Global Network recommended QC tests,
+#: V2.0 (thermal offsets of pyranometers at night stay above it).
+NEGATIVE_NOISE_W_M2 = 4.0
+#: Physically possible maxima of Long & Dutton (2002) with the sun at the zenith, as
+#: (multiple of the extraterrestrial irradiance E0, offset [W/m^2]): GHI <= 1.5 E0 + 100,
+#: DHI <= 0.95 E0 + 50, DNI <= E0. They hold at any sun position, so wrong time stamps
+#: cannot trip them; a value above them is not weather.
+POSSIBLE_MAXIMUM = {"ghi": (1.5, 100.0), "dhi": (0.95, 50.0), "dni": (1.0, 0.0)}
+#: Air temperatures outside this range [°C] have never been measured on Earth (extremes
+#: -89.2 °C, Vostok 1983, and 56.7 °C, Death Valley 1913: WMO World Weather and Climate
+#: Extremes Archive); values beyond it are fill values or wrong units.
+TEMP_AIR_RANGE_C = (-90.0, 70.0)
+#: Hours in a (non-leap) year [h].
+HOURS_PER_YEAR = 8760.0
+#: Missing share of a whole-year series tolerated, as a fraction of its hours (about 3.7
+#: days a year). Assumption: the chain scales the energy of the hours present to whole
+#: years, so a gap this small moves annual energy by at most about 1 %.
+GAP_ALLOWANCE = 0.01
+#: Longest time step the model chain is meant for [min]: it takes the sun's position at
+#: the centre of each interval, which over longer intervals misplaces the sun.
+MAX_STEP_MINUTES = 60.0
+#: Columns the model chain reads; a non-finite value in any of them poisons the sums.
+CHAIN_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
 
 
 @dataclasses.dataclass(frozen=True)
 class QcFlag:
     """One finding of the quality checks.
 
-    ``code`` is stable for scripts (``gap``, ``duplicate_stamps``, ``non_monotonic``,
-    ``negative``, ``above_extraterrestrial``, ``closure``, ``units_kw``,
-    ``units_daily_kwh``, ``units_kelvin``, ``time_shift``); ``count`` is the number of
-    intervals concerned.
+    ``code`` is stable for scripts and for ``weather.accept`` in site files (``gap``,
+    ``coverage``, ``time_step``, ``duplicate_stamps``, ``non_monotonic``, ``non_finite``,
+    ``negative``, ``negated``, ``impossible_irradiance``, ``above_extraterrestrial``,
+    ``temp_range``, ``wind_negative``, ``closure``, ``units_kw``, ``units_daily_kwh``,
+    ``units_kelvin``, ``time_shift``); ``severity`` is ``error`` (the energy would be
+    wrong) or ``warning``; ``count`` is the number of intervals concerned.
     """
 
     code: str
@@ -122,16 +156,90 @@ class QcFlag:
 
 
 @dataclasses.dataclass(frozen=True)
+class Coverage:
+    """The period a series covers.
+
+    Attributes
+    ----------
+    start, end : Timestamp
+        Start of the first and end of the last interval (stamps are interval centres).
+    span_hours : float
+        From ``start`` to ``end`` [h].
+    present_hours : float
+        Intervals present times the time step [h]; less than ``span_hours`` with gaps.
+    whole_years : int
+        Number of whole years the span makes within :data:`GAP_ALLOWANCE` (leap days
+        allowed); 0 when it is not a whole number of years.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    span_hours: float
+    present_hours: float
+    whole_years: int
+
+    @property
+    def years(self) -> float:
+        """Hours present over :data:`HOURS_PER_YEAR` [yr]."""
+        return self.present_hours / HOURS_PER_YEAR
+
+    def describe(self) -> str:
+        """``2019-01-01 00:00 .. 2019-07-01 00:00 (181.0 days, 0.50 of a year)``."""
+        return (f"{self.start:%Y-%m-%d %H:%M} .. {self.end:%Y-%m-%d %H:%M} "
+                f"({self.span_hours / 24:.1f} days, {self.span_hours / HOURS_PER_YEAR:.2f} "
+                "of a year)")
+
+
+def period_text(span: Coverage) -> str:
+    """How the figures of a series that is not whole years were scaled, in words."""
+    return (f"the weather covers {span.describe()}, not whole years: energies per year are "
+            f"the period's energy x 8,760 h / {span.present_hours:,.0f} h; the seasons "
+            "missing are not in them, so they are not annual figures")
+
+
+def coverage(index: pd.DatetimeIndex) -> Coverage:
+    """The period a sorted index of interval centres covers, and whether it is whole years.
+
+    A span of ``n`` years passes when it lies between ``n`` x 8,760 h and ``n`` x 8,760 h
+    plus the leap days, each end widened by :data:`GAP_ALLOWANCE` of ``n`` years; a typical
+    year (12 months from different years, given one calendar year by the readers) is one.
+    """
+    step = pd.Timedelta(minutes=time_step_minutes(index)) if len(index) > 1 else pd.Timedelta(
+        hours=1)
+    start, end = index[0] - step / 2, index[-1] + step / 2
+    span_h = (end - start).total_seconds() / 3600.0
+    present_h = len(index) * step.total_seconds() / 3600.0
+    n = round(span_h / (HOURS_PER_YEAR + 6.0))  # mean year length with leap days
+    allowance = GAP_ALLOWANCE * max(n, 1) * HOURS_PER_YEAR
+    low = n * HOURS_PER_YEAR - allowance
+    high = n * HOURS_PER_YEAR + 24.0 * -(-n // 4) + allowance
+    whole = n if n >= 1 and low <= span_h <= high else 0
+    return Coverage(start, end, span_h, present_h, whole)
+
+
+@dataclasses.dataclass(frozen=True)
 class QcReport:
-    """Result of :func:`qc_report`: the time shift [min] and every flag."""
+    """Result of :func:`qc_report`: the time shift [min], the period covered, every flag."""
 
     time_shift_minutes: float
     flags: tuple[QcFlag, ...]
+    coverage: Coverage | None = None
+
+    @property
+    def errors(self) -> tuple[QcFlag, ...]:
+        """Flags of severity ``error``."""
+        return tuple(f for f in self.flags if f.severity == "error")
 
     def to_dict(self) -> dict:
         shift = self.time_shift_minutes
-        return {"time_shift_minutes": None if np.isnan(shift) else round(shift, 1),
-                "flags": [dataclasses.asdict(f) for f in self.flags]}
+        out = {"time_shift_minutes": None if np.isnan(shift) else round(shift, 1),
+               "flags": [dataclasses.asdict(f) for f in self.flags]}
+        if self.coverage is not None:
+            c = self.coverage
+            out["coverage"] = {"start": str(c.start), "end": str(c.end),
+                               "span_hours": c.span_hours, "present_hours": c.present_hours,
+                               "whole_years": c.whole_years}
+        return out
 
 
 def qc_report(
@@ -151,24 +259,31 @@ def qc_report(
     Returns
     -------
     QcReport
-        The clear-sky time shift and the flags, each with a message naming the first
-        offending stamp.
+        The clear-sky time shift, the period covered and the flags, each with a message
+        naming the first offending stamp.
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
-    flags = [*_stamp_flags(frame.index), *_unit_flags(frame)]
+    flags = [*_stamp_flags(frame.index), *_finite_flags(frame)]
     ordered = frame[~frame.index.duplicated()].sort_index()
+    # the other checks read the finite values only: one inf must not hide the rest
+    numeric = ordered.select_dtypes("number")
+    ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
+                                for c in numeric.columns})
+    span = coverage(ordered.index)
+    flags += _coverage_flags(span, flags)
+    flags += _unit_flags(ordered)
     solpos = pvlib.solarposition.get_solarposition(
         ordered.index, latitude, longitude, elevation_m
     )
-    flags += _value_flags(ordered, solpos)
+    flags += _value_flags(ordered, solpos, "units_kelvin" in {f.code for f in flags})
     shift = time_shift_minutes(ordered, latitude, longitude, elevation_m)
-    if not np.isnan(shift) and abs(shift) >= SHIFT_FLAG_MINUTES:
+    if not np.isnan(shift) and abs(shift) >= SHIFT_WARNING_MINUTES:
         flags.append(QcFlag(
-            "time_shift", "error",
+            "time_shift", "error" if abs(shift) >= SHIFT_ERROR_MINUTES else "warning",
             f"GHI peaks {shift:+.0f} min from clear-sky noon: the stamps are shifted (wrong "
             "time zone, interval label or daylight saving); subtract the shift to repair",
         ))
-    return QcReport(shift, tuple(flags))
+    return QcReport(shift, tuple(flags), span)
 
 
 def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
@@ -178,11 +293,11 @@ def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
         flags.append(QcFlag("duplicate_stamps", "error",
                             f"{len(dup)} duplicate stamp(s), first {dup[0]}", len(dup)))
     steps = (index[1:] - index[:-1]).total_seconds().to_numpy()
-    back = np.flatnonzero(steps <= 0)
-    if (steps < 0).any():
+    back = np.flatnonzero(steps < 0)
+    if len(back):
         flags.append(QcFlag("non_monotonic", "error",
-                            f"stamps go back in time {int((steps < 0).sum())} time(s), first "
-                            f"after {index[back[0]]}", int((steps < 0).sum())))
+                            f"stamps go back in time {len(back)} time(s), first "
+                            f"after {index[back[0]]}", len(back)))
     positive = steps[steps > 0]
     if len(positive):
         step = np.median(positive)
@@ -195,10 +310,42 @@ def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
     return flags
 
 
+def _finite_flags(frame: pd.DataFrame) -> list[QcFlag]:
+    """Infinite or missing values in the columns the chain reads."""
+    flags = []
+    for column in CHAIN_COLUMNS:
+        if column in frame:
+            bad = ~np.isfinite(frame[column].to_numpy(dtype=float))
+            if bad.any():
+                flags.append(QcFlag("non_finite", "error",
+                                    f"{column} is infinite or missing in {int(bad.sum())} "
+                                    f"interval(s), first {frame.index[bad.argmax()]}",
+                                    int(bad.sum())))
+    return flags
+
+
+def _coverage_flags(span: Coverage, flags: list[QcFlag]) -> list[QcFlag]:
+    """Not whole years: an error; gaps beyond :data:`GAP_ALLOWANCE`: the gap flag an error."""
+    out = []
+    if span.whole_years == 0:
+        out.append(QcFlag(
+            "coverage", "error",
+            f"the series covers {span.describe()}, not whole years: an annual figure from "
+            "it would miss or double seasons", round(span.span_hours)))
+    missing_h = span.span_hours - span.present_hours
+    for i, flag in enumerate(flags):
+        if flag.code == "gap" and missing_h > GAP_ALLOWANCE * span.span_hours:
+            flags[i] = dataclasses.replace(
+                flag, severity="error",
+                message=f"{flag.message}: {missing_h / span.span_hours:.1%} of the hours "
+                        f"missing, more than the {GAP_ALLOWANCE:.0%} tolerated")
+    return out
+
+
 def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
     flags = []
     ghi = frame["ghi"]
-    step_min = np.median((frame.index[1:] - frame.index[:-1]).total_seconds()) / 60.0
+    step_min = time_step_minutes(frame.index) if len(frame) > 1 else 60.0
     if step_min >= 1440 and 0.5 < ghi.mean() < 12:
         flags.append(QcFlag("units_daily_kwh", "error",
                             f"daily values averaging {ghi.mean():.2f}: GHI looks like daily "
@@ -207,6 +354,16 @@ def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
         flags.append(QcFlag("units_kw", "error",
                             f"GHI never exceeds {ghi.max():.3g}: the values look like kW/m^2 "
                             "(or kWh/m^2 per hour), not W/m^2"))
+    if step_min > MAX_STEP_MINUTES:
+        flags.append(QcFlag("time_step", "error",
+                            f"time step {step_min:g} min: the model chain needs intervals of "
+                            f"at most {MAX_STEP_MINUTES:g} min (it places the sun at each "
+                            "interval's centre)"))
+    positive, negative = ghi.clip(lower=0).sum(), -ghi.clip(upper=0).sum()
+    if negative > positive:
+        flags.append(QcFlag("negated", "error",
+                            f"GHI sums to {ghi.sum():.3g} W/m^2 x intervals: the series is "
+                            "mostly negative, its sign is flipped"))
     if "temp_air" in frame and frame["temp_air"].mean() > 150:
         flags.append(QcFlag("units_kelvin", "error",
                             f"mean air temperature {frame['temp_air'].mean():.1f}: Kelvin, "
@@ -214,24 +371,54 @@ def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
     return flags
 
 
-def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame) -> list[QcFlag]:
+def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> list[QcFlag]:
     flags = []
+    extra_normal = pvlib.irradiance.get_extra_radiation(frame.index).to_numpy()
     for column in ("ghi", "dni", "dhi"):
         if column in frame:
-            negative = frame[column] < -1.0
+            values = frame[column].to_numpy(dtype=float)
+            negative = values < -NEGATIVE_NOISE_W_M2
             if negative.any():
-                flags.append(QcFlag("negative", "warning",
-                                    f"{column} negative in {int(negative.sum())} interval(s), "
-                                    f"first {frame.index[negative.argmax()]}",
+                flags.append(QcFlag("negative", "error",
+                                    f"{column} below -{NEGATIVE_NOISE_W_M2:g} W/m^2 in "
+                                    f"{int(negative.sum())} interval(s), first "
+                                    f"{frame.index[negative.argmax()]} "
+                                    f"({values[negative.argmax()]:.3g})",
                                     int(negative.sum())))
+            factor, offset = POSSIBLE_MAXIMUM[column]
+            above = values > factor * extra_normal + offset
+            if above.any():
+                flags.append(QcFlag("impossible_irradiance", "error",
+                                    f"{column} above the physically possible {factor:g} E0 + "
+                                    f"{offset:g} W/m^2 in {int(above.sum())} interval(s), "
+                                    f"first {frame.index[above.argmax()]} "
+                                    f"({values[above.argmax()]:.3g})", int(above.sum())))
     cosz = np.cos(np.radians(solpos["zenith"].to_numpy()))
-    extra = pvlib.irradiance.get_extra_radiation(frame.index).to_numpy() * np.maximum(cosz, 0)
+    extra = extra_normal * np.maximum(cosz, 0)
     above = frame["ghi"].to_numpy() > extra + EXTRA_SLACK_W_M2
     if above.any():
         flags.append(QcFlag("above_extraterrestrial", "error",
                             f"GHI above the extraterrestrial irradiance in {int(above.sum())} "
                             f"interval(s), first {frame.index[above.argmax()]}",
                             int(above.sum())))
+    if "temp_air" in frame and not kelvin:
+        low, high = TEMP_AIR_RANGE_C
+        temp = frame["temp_air"].to_numpy(dtype=float)
+        out = (temp < low) | (temp > high)
+        if out.any():
+            flags.append(QcFlag("temp_range", "error",
+                                f"air temperature outside {low:g}..{high:g} °C in "
+                                f"{int(out.sum())} interval(s), first "
+                                f"{frame.index[out.argmax()]} ({temp[out.argmax()]:.4g})",
+                                int(out.sum())))
+    if "wind_speed" in frame:
+        wind = frame["wind_speed"].to_numpy(dtype=float)
+        below = wind < 0
+        if below.any():
+            flags.append(QcFlag("wind_negative", "error",
+                                f"wind speed negative in {int(below.sum())} interval(s), first "
+                                f"{frame.index[below.argmax()]} ({wind[below.argmax()]:.3g})",
+                                int(below.sum())))
     if {"dni", "dhi"} <= set(frame.columns):
         day = (90.0 - solpos["zenith"].to_numpy()) > CLOSURE_MIN_ELEVATION_DEG
         sum_ = frame["dni"].to_numpy() * cosz + frame["dhi"].to_numpy()
