@@ -337,14 +337,16 @@ def driving_assumptions(result: Result, kind: str) -> list[str]:
 
 
 def validation_figure(validation: Validation):  # -> matplotlib Figure
-    """Modelled against measured annual energy, one marker per plant, with the 1:1 line and
-    the ±10 % band; marker shape by mounting, colour by technology."""
+    """Modelled against measured annual energy (left: one numbered marker per plant, the 1:1
+    line and the ±10 % band; marker shape by mounting, colour by technology) and each
+    plant's deviation (right)."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    table = validation.table
-    fig = Figure(figsize=(7.0, 6.2), layout="constrained")
-    ax = fig.add_subplot()
-    top = 1.12 * float(max(table["measured_gwh"].max(), table["modelled_gwh"].max()))
+    table = validation.table.reset_index(drop=True)
+    fig = Figure(figsize=(11.0, 5.6), layout="constrained")
+    ax, bars = fig.subplots(1, 2, width_ratios=(1.0, 1.05))
+    top = 1.08 * float(max(table["measured_gwh"].max(), table["modelled_gwh"].max()))
     line = [0.0, top]
     ax.plot(line, line, color="0.2", lw=1, label="modelled = measured")
     ax.fill_between(line, [0.0, 0.9 * top], [0.0, 1.1 * top], color="0.85", alpha=0.6,
@@ -353,15 +355,13 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
                        ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple"),
                        strict=False))
     markers = {"fixed": "s", "single-axis": "o"}
-    for r in table.itertuples():
+    for i, r in enumerate(table.itertuples(), start=1):
         ax.scatter(r.measured_gwh, r.modelled_gwh, s=46, zorder=3,
                    marker=markers.get(r.mounting, "^"),
                    color=colours.get(r.technology, "0.4"), edgecolor="black", lw=0.5)
-        ax.annotate(f"{r.plant.split(' (')[0]} {r.deviation_pct:+.1f} %",
-                    (r.measured_gwh, r.modelled_gwh), xytext=(5, -3),
-                    textcoords="offset points", fontsize=7)
-    from matplotlib.lines import Line2D
-
+        # alternate sides so that neighbouring plants' numbers do not overlap
+        ax.annotate(str(i), (r.measured_gwh, r.modelled_gwh), fontsize=7,
+                    xytext=(6, -2) if i % 2 else (-11, 4), textcoords="offset points")
     handles, _ = ax.get_legend_handles_labels()
     handles += [Line2D([], [], ls="", marker=m, color="0.6", markeredgecolor="black",
                        label=k) for k, m in markers.items() if k in set(table["mounting"])]
@@ -372,11 +372,29 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
     ax.set_ylim(0, top)
     ax.set_aspect("equal")
     ax.set_xlabel("measured annual energy [GWh/yr] (mean of the years stated)")
-    ax.set_ylabel("pvyield, modelled mean of the same operating years [GWh/yr]")
+    ax.set_ylabel("pvyield: modelled mean of the same operating years [GWh/yr]")
     ax.grid(True, lw=0.4, alpha=0.5)
-    ax.set_title(f"pvyield against measured output: {len(table)} plants, bias "
+
+    y = list(range(len(table)))[::-1]
+    bars.barh(y, table["deviation_pct"], color=[colours.get(t, "0.4")
+                                                for t in table["technology"]],
+              edgecolor="black", lw=0.5, height=0.6)
+    bars.set_yticks(y, [f"{i}. {r.plant} ({r.years})"
+                        for i, r in enumerate(table.itertuples(), start=1)], fontsize=7.5)
+    for value in (-10, 10):
+        bars.axvline(value, color="0.4", ls="--", lw=0.8)
+    bars.axvline(0, color="0.2", lw=0.8)
+    for yi, dev in zip(y, table["deviation_pct"], strict=True):
+        bars.annotate(f"{dev:+.1f} %", (dev, yi), xytext=(4 if dev >= 0 else -4, 0),
+                      textcoords="offset points", va="center",
+                      ha="left" if dev >= 0 else "right", fontsize=7)
+    span = max(20.0, 1.25 * float(table["deviation_pct"].abs().max()))
+    bars.set_xlim(-span, span)
+    bars.set_xlabel("deviation: modelled / measured - 1 [%]  (dashed: ±10 %)")
+    bars.grid(True, axis="x", lw=0.4, alpha=0.5)
+    fig.suptitle(f"pvyield against measured output: {len(table)} plants, bias "
                  f"{validation.bias_pct:+.1f} %, MAPE {validation.mape_pct:.1f} %, "
-                 f"RMSE {validation.rmse_pct:.1f} %", fontsize=9)
+                 f"RMSE {validation.rmse_pct:.1f} %", fontsize=10)
     return fig
 
 
