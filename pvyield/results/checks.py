@@ -66,7 +66,7 @@ def operating_years_factor(reported: Reported, degradation_pct_per_year: float) 
     Examples
     --------
     Years 2015-2017 of a plant whose operating year 1 is 2014, at 0.5 %/yr:
-    (0.995 + 0.995**2 + 0.995**3) / 3 = 0.990025.
+    (0.995 + 0.995**2 + 0.995**3) / 3 = 0.990033.
     """
     year_one = reported.operating_year_one
     if reported.years is None or year_one is None:
