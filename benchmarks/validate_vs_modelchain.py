@@ -8,8 +8,9 @@ air temperature moved to the site's elevation):
 - **ModelChain**: ``pvlib.modelchain.ModelChain.with_pvwatts`` (pvlib's PVWatts
   configuration: PVWatts DC and inverter, physical IAM, no spectral loss, SAPM cell
   temperature with pvlib's ``open_rack_glass_polymer`` parameters, Perez transposition,
-  NREL SPA sun position, Kasten-Young airmass) with the same DC and AC capacities, temperature coefficient, albedo,
-  mounting, tilt, azimuth, GCR, tracker limits and backtracking, and
+  NREL SPA sun position, Kasten-Young airmass) with the same DC and AC capacities,
+  temperature coefficient, albedo, mounting, tilt, azimuth, GCR, tracker limits and
+  backtracking, and
   ``pvlib.pvsystem.pvwatts_losses()`` at its defaults (14.08 %: soiling 2, shading 3,
   mismatch 2, wiring 2, connections 0.5, LID 1.5, nameplate 1, availability 3 %). The PVWatts
   inverter gets ``pdc0 = AC capacity / 0.96`` so that its AC limit
@@ -42,7 +43,7 @@ import pvyield
 from pvyield.results.checks import operating_years_factor, scope_factor
 from pvyield.site.schema import FixedMount as SiteFixedMount
 from pvyield.site.schema import Site
-from pvyield.validate import CORPUS_DIR, ENERGY_METRICS, deviation_stats, validate
+from pvyield.validation import CORPUS_DIR, ENERGY_METRICS, deviation_stats, validate
 from pvyield.weather import weather_for_site
 
 #: PVWatts' default nominal inverter efficiency in pvlib.inverter.pvwatts [-].

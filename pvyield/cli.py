@@ -249,7 +249,7 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from pvyield.validate import update_readme, validate, write_figure
+    from pvyield.validation import update_readme, validate, write_figure
 
     for path in (args.out, args.markdown, args.readme):
         if path is not None:

@@ -14,7 +14,7 @@ from pvyield.cli import main
 from pvyield.errors import SiteError
 from pvyield.results.checks import check_one, like_for_like, operating_years_factor
 from pvyield.site.schema import Reported
-from pvyield.validate import (
+from pvyield.validation import (
     CORPUS_DIR,
     deviation_stats,
     readme_block,
