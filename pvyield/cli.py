@@ -245,6 +245,9 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
                      help="rewrite the generated validation block of this README in place")
     val.add_argument("--engine", choices=tuple(ENGINES), default="reference",
                      help="model chain implementation, as for 'estimate'")
+    val.add_argument("--sensitivities", action="store_true",
+                     help="also list the unsourced parameters that move each plant most "
+                     "(one-at-a-time runs of the reconciliation; slower)")
     val.set_defaults(handler=_validate)
 
 
@@ -256,7 +259,8 @@ def _validate(args: argparse.Namespace) -> int:
             _check_folder(path)
     if args.figure is not None:
         _check_folder(args.figure)
-    result = validate(args.paths or None, engine=args.engine)
+    result = validate(args.paths or None, engine=args.engine,
+                      sensitivities=args.sensitivities)
     print(result.to_text())
     if result.table.empty:
         print("pvyield: no site with a measured figure was validated", file=sys.stderr)

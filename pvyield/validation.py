@@ -38,6 +38,7 @@ from pvyield.results import Result
 from pvyield.results.checks import HOURS_PER_YEAR, like_for_like, operating_years_factor
 from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import FixedMount, Reported, Site
+from pvyield.weather import weather_for_site
 
 #: The project's own validation corpus (site files, plants.csv index, README).
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "sites" / "validation"
@@ -65,7 +66,9 @@ DRIVING_FIELDS = {
 COLUMNS = ("plant", "file", "metric", "basis", "years", "measured_gwh", "first_year_gwh",
            "degradation_factor", "modelled_gwh", "deviation_pct", "mounting", "technology",
            "dc_mwp", "ac_mwac", "weather_distance_km", "weather_elevation_difference_m",
-           "assumed", "defaults")
+           "assumed", "defaults", "moves_most")
+#: Sensitivities listed per plant by ``validate(..., sensitivities=True)``.
+TOP_SENSITIVITIES = 3
 ROUND_GWH = 1
 ROUND_PCT = 1
 
@@ -162,6 +165,8 @@ class Validation:
             lines.append(f"{r.plant[:37]:<38}{r.measured_gwh:10,.1f}{r.modelled_gwh:10,.1f}"
                          f"{r.deviation_pct:+7.1f}%  {r.mounting}/{r.technology}  "
                          f"{r.assumed or 'none'}; weather {r.weather_distance_km:.0f} km")
+            if r.moves_most:
+                lines.append(f"{'':<38}moves most: {r.moves_most}")
         lines += ["", "GWh/yr; modelled = first-year estimate x mean over the measured years "
                   "of (1 - d)^(year - first operating year); dev = modelled / measured - 1", ""]
         for (group, value), row in self.summary.iterrows():
@@ -244,7 +249,7 @@ def read_index(folder: Path) -> dict[str, str]:
 
 
 def validate(paths: Iterable[str | Path] | None = None, *,
-             engine: str = "reference") -> Validation:
+             engine: str = "reference", sensitivities: bool = False) -> Validation:
     """Estimate every site with a measured figure and compare like with like.
 
     Parameters
@@ -253,6 +258,11 @@ def validate(paths: Iterable[str | Path] | None = None, *,
         Default: the project's corpus, :data:`CORPUS_DIR`.
     engine : {"reference", "batch"}
         Model-chain implementation, as for :func:`pvyield.estimate`.
+    sensitivities : bool
+        Also run the one-at-a-time sensitivities of :func:`pvyield.reconcile.reconcile`
+        (about 16 more model runs per plant) and list, in ``moves_most``, the
+        :data:`TOP_SENSITIVITIES` parameters that are not sourced in the site file and move
+        the estimate most within their stated ranges.
 
     Returns
     -------
@@ -283,12 +293,14 @@ def validate(paths: Iterable[str | Path] | None = None, *,
             if not measured:
                 skipped.append(f"{path}: no measured energy figure")
                 continue
-            result = estimate(site, engine=engine)
+            weather = weather_for_site(site)
+            result = estimate(site, weather, engine=engine)
+            moves = moves_most(result, weather, engine) if sensitivities else ""
         except PvyieldError as exc:
             failures.append(Failure(str(path), str(exc)))
             continue
         technology = read_index(path.parent).get(path.name, "unknown")
-        rows += [_row(path, result, r, technology) for r in measured]
+        rows += [{**_row(path, result, r, technology), "moves_most": moves} for r in measured]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Validation(table, summary_table(table), failures, skipped)
 
@@ -320,6 +332,27 @@ def _row(path: Path, result: Result, reported: Reported, technology: str) -> dic
         "assumed": ", ".join(driving_assumptions(result, "assumption")),
         "defaults": ", ".join(driving_assumptions(result, "default")),
     }
+
+
+def moves_most(result: Result, weather: tuple, engine: str) -> str:
+    """The unsourced parameters whose stated range moves the estimate most, largest first:
+    'plant.mounting -12.0/+0.0 %' (energy at the low and the high value against the base)."""
+    from pvyield.reconcile import reconcile  # runs the one-at-a-time sensitivities
+
+    unsourced = {a.parameter for a in result.assumptions
+                 if a.kind in ("assumption", "default", "derived", "unsourced")
+                 and not (a.parameter == "plant.bifaciality" and a.value == 0)}
+    # the mounting sensitivity swaps the mounting type: it counts only when the type is unsourced
+    if "plant.mounting.type" in unsourced:
+        unsourced.add("plant.mounting")
+    base = result.annual_energy_gwh
+    found = []
+    for s in reconcile(result, engine=engine, weather=weather).sensitivities:
+        if not any(s.parameter == p or s.parameter.startswith(p + ".") for p in unsourced):
+            continue
+        low, high = (s.energy_low_gwh / base - 1) * 100, (s.energy_high_gwh / base - 1) * 100
+        found.append((max(abs(low), abs(high)), f"{s.parameter} {low:+.1f}/{high:+.1f} %"))
+    return ", ".join(text for _, text in sorted(found, reverse=True)[:TOP_SENSITIVITIES])
 
 
 def driving_assumptions(result: Result, kind: str) -> list[str]:

@@ -221,3 +221,21 @@ def test_estimate_skips_a_folder_with_a_note(capsys):
     assert code == 0
     assert "is a folder, skipped" in captured.err
     assert captured.out.startswith("CEME1:")
+
+
+def test_sensitivities_list_only_unsourced_parameters_largest_first():
+    """Antelope Valley's mounting is assumed (modelled all fixed): it moves the estimate most;
+    Desert Sunlight's mounting type is sourced, so the mounting swap is not listed; the
+    monofacial modules (bifaciality 0) are never a driver."""
+    result = validate([CORPUS_DIR / "antelope-valley-solar-ranch-one.yaml",
+                       CORPUS_DIR / "desert-sunlight.yaml"], sensitivities=True,
+                      engine="batch")
+    moves = dict(zip(result.table["file"], result.table["moves_most"], strict=True))
+    avsr, sunlight = moves["antelope-valley-solar-ranch-one.yaml"], moves["desert-sunlight.yaml"]
+    assert avsr.startswith("plant.mounting ")
+    assert "plant.mounting " not in sunlight and "bifaciality" not in avsr + sunlight
+    for text in (avsr, sunlight):
+        items = text.split(", ")
+        assert len(items) == 3
+        sizes = [max(abs(float(v)) for v in item.split()[1].split("/")) for item in items]
+        assert sizes == sorted(sizes, reverse=True)

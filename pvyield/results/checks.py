@@ -157,7 +157,7 @@ def check_one(
     note = reported.note or ""
     if metric in ("annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac"):
         energy_gwh, how = like_for_like(site, reported, energy_gwh)
-        if reported.basis == "measured" or how:
+        if reported.basis_text() != "expected" or how:  # the basis says more than the default
             note = "; ".join(t for t in (reported.basis_text(),
                                           f"estimate {how}" if how else "", note) if t)
     if metric == "annual_energy_gwh":
