@@ -239,3 +239,14 @@ def test_sensitivities_list_only_unsourced_parameters_largest_first():
         assert len(items) == 3
         sizes = [max(abs(float(v)) for v in item.split()[1].split("/")) for item in items]
         assert sizes == sorted(sizes, reverse=True)
+
+
+def test_corpus_weather_files_match_their_checksums():
+    import hashlib
+
+    folder = ROOT / "weather" / "validation"
+    lines = (folder / "SHA256SUMS").read_text(encoding="utf-8").split("\n")
+    sums = dict(reversed(line.split("  ", 1)) for line in lines if line.strip())
+    assert sorted(sums) == sorted(p.name for p in folder.glob("*.tmy3"))
+    for name, digest in sums.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
