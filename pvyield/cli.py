@@ -262,12 +262,12 @@ def _validate(args: argparse.Namespace) -> int:
     result = validate(args.paths or None, engine=args.engine,
                       sensitivities=args.sensitivities)
     print(result.to_text())
+    if args.out is not None:  # also when nothing ran: the failures and skips are in it
+        write_atomic(args.out, result.to_json())
+        print(f"wrote {args.out}")
     if result.table.empty:
         print("pvyield: no site with a measured figure was validated", file=sys.stderr)
         return 0
-    if args.out is not None:
-        write_atomic(args.out, result.to_json())
-        print(f"wrote {args.out}")
     if args.markdown is not None:
         write_atomic(args.markdown, result.to_markdown())
         print(f"wrote {args.markdown}")

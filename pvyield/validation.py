@@ -388,22 +388,20 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
                        ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple"),
                        strict=False))
     markers = {"fixed": "s", "single-axis": "o"}
-    for i, r in enumerate(table.itertuples(), start=1):
+    for r in table.itertuples():
         ax.scatter(r.measured_gwh, r.modelled_gwh, s=46, zorder=3,
                    marker=markers.get(r.mounting, "^"),
                    color=colours.get(r.technology, "0.4"), edgecolor="black", lw=0.5)
-        # alternate sides so that neighbouring plants' numbers do not overlap
-        ax.annotate(str(i), (r.measured_gwh, r.modelled_gwh), fontsize=7,
-                    xytext=(6, -2) if i % 2 else (-11, 4), textcoords="offset points")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_aspect("equal")
+    _number_points(ax, list(zip(table["measured_gwh"], table["modelled_gwh"], strict=True)))
     handles, _ = ax.get_legend_handles_labels()
     handles += [Line2D([], [], ls="", marker=m, color="0.6", markeredgecolor="black",
                        label=k) for k, m in markers.items() if k in set(table["mounting"])]
     handles += [Line2D([], [], ls="", marker="o", color=c, markeredgecolor="black",
                        label=k) for k, c in colours.items()]
     ax.legend(handles=handles, loc="upper left", fontsize=8)
-    ax.set_xlim(0, top)
-    ax.set_ylim(0, top)
-    ax.set_aspect("equal")
     ax.set_xlabel("measured annual energy [GWh/yr] (mean of the years stated)")
     ax.set_ylabel("pvyield: modelled mean of the same operating years [GWh/yr]")
     ax.grid(True, lw=0.4, alpha=0.5)
@@ -411,6 +409,7 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
     y = list(range(len(table)))[::-1]
     bars.barh(y, table["deviation_pct"], color=[colours.get(t, "0.4")
                                                 for t in table["technology"]],
+              hatch=["///" if m == "fixed" else "" for m in table["mounting"]],
               edgecolor="black", lw=0.5, height=0.6)
     bars.set_yticks(y, [f"{i}. {r.plant} ({r.years})"
                         for i, r in enumerate(table.itertuples(), start=1)], fontsize=7.5)
@@ -421,14 +420,37 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
         bars.annotate(f"{dev:+.1f} %", (dev, yi), xytext=(4 if dev >= 0 else -4, 0),
                       textcoords="offset points", va="center",
                       ha="left" if dev >= 0 else "right", fontsize=7)
-    span = max(20.0, 1.25 * float(table["deviation_pct"].abs().max()))
+    span = max(20.0, 1.45 * float(table["deviation_pct"].abs().max()))
     bars.set_xlim(-span, span)
-    bars.set_xlabel("deviation: modelled / measured - 1 [%]  (dashed: ±10 %)")
+    bars.set_xlabel("modelled / measured - 1 [%]\n(hatched: fixed mounting; dashed: ±10 %)")
     bars.grid(True, axis="x", lw=0.4, alpha=0.5)
     fig.suptitle(f"pvyield against measured output: {len(table)} plants, bias "
                  f"{validation.bias_pct:+.1f} %, MAPE {validation.mape_pct:.1f} %, "
                  f"RMSE {validation.rmse_pct:.1f} %", fontsize=10)
     return fig
+
+
+def _number_points(ax, points: list[tuple[float, float]]) -> None:
+    """Number the points 1..n, each label placed at the first of eight positions around its
+    point that overlaps no point and no label placed before (display coordinates)."""
+    to_px = ax.transData.transform
+    centres = [tuple(to_px(p)) for p in points]
+    taken: list[tuple[float, float, float, float]] = [
+        (x - 5, y - 5, x + 5, y + 5) for x, y in centres]  # the markers themselves
+    offsets = [(7, -3), (-7, -3), (0, 7), (0, -12), (7, 5), (-7, 5), (7, -10), (-7, -10)]
+    for i, ((px, py), point) in enumerate(zip(centres, points, strict=True), start=1):
+        width, height = 5.5 * len(str(i)), 8.0
+        for dx, dy in offsets:
+            left = px + dx - (width if dx < 0 else 0) - (width / 2 if dx == 0 else 0)
+            box = (left, py + dy, left + width, py + dy + height)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in taken):
+                break
+        taken.append(box)
+        points_per_px = 72.0 / ax.figure.dpi  # offsets in points scale with the saved dpi
+        ax.annotate(str(i), point, xytext=((box[0] - px) * points_per_px,
+                                           (box[1] - py) * points_per_px),
+                    fontsize=7, textcoords="offset points")
 
 
 def write_figure(validation: Validation, stem: str | Path) -> tuple[Path, Path]:

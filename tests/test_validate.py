@@ -211,7 +211,10 @@ def test_a_failing_site_file_is_reported_not_raised(tmp_path):
     assert "latitude" in result.failures[0].message
     assert result.table.empty  # CEME1 has no measured figure: skipped
     assert any("ceme1.yaml" in s for s in result.skipped)
-    assert main(["validate", str(broken)]) == 0
+    out = tmp_path / "v.json"
+    assert main(["validate", str(broken), "--out", str(out)]) == 0
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["plants"] == [] and document["failures"][0]["file"] == str(broken)
 
 
 def test_estimate_skips_a_folder_with_a_note(capsys):
