@@ -68,6 +68,19 @@ def test_measured_check_uses_the_modelled_mean_and_says_so(mauriti_result):
     assert expected.estimate == mauriti_result.annual_energy_gwh
 
 
+def test_expected_lifetime_mean_uses_the_lifetime_mean(mauriti_result):
+    site = mauriti_result.site
+    d = site.losses.degradation_pct_per_year / 100.0
+    # mean of (1 - d)^i for i = 0..24, the geometric series in closed form
+    hand = (1.0 - (1.0 - d) ** 25) / (25 * d)
+    modelled, how = like_for_like(site, _reported(period="lifetime_mean"), 100.0)
+    assert modelled == pytest.approx(100.0 * hand, rel=1e-12)
+    assert "25-year lifetime" in how
+    # a first-year figure, or one that says nothing, is the first-year estimate
+    assert like_for_like(site, _reported(period="first_year"), 100.0) == (100.0, "")
+    assert like_for_like(site, _reported(), 100.0) == (100.0, "")
+
+
 def test_scope_scales_by_the_part_capacity(mauriti_result):
     site = mauriti_result.site
     half = site.plant.ac_capacity_mwac / 2.0

@@ -10,10 +10,11 @@ figure implies (specific yield, capacity factors, kWh per household) and a verdi
 - ``inconsistent``: further away;
 - ``not modelled``: the figure (land area) is shown with what it implies, not judged.
 
-A *measured* figure of calendar years (``basis: measured``, ``years``) is set against the
+A figure of calendar years (``years``; required for ``basis: measured``) is set against the
 modelled mean of those operating years, not the first-year estimate (see
-:func:`operating_years_factor`); a figure for a named part of the plant (``scope`` with its
-AC capacity) against the estimate scaled by that capacity.
+:func:`operating_years_factor`), an expected lifetime mean against the modelled lifetime mean,
+and a figure for a named part of the plant (``scope`` with its AC capacity) against the
+estimate scaled by that capacity (:func:`like_for_like`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import dataclasses
 from typing import Any
 
 from pvyield.results.households import HouseholdsServed
+from pvyield.results.uncertainty import LIFETIME_YEARS, lifetime_energy
 from pvyield.site.schema import Reported, Site
 
 CONSISTENT_PCT = 10.0
@@ -87,19 +89,30 @@ def scope_factor(site: Site, reported: Reported) -> float:
 def like_for_like(site: Site, reported: Reported, first_year_gwh: float) -> tuple[float, str]:
     """The modelled annual energy comparable with a reported energy figure [GWh/yr], and how.
 
-    Measured figures: first-year estimate x :func:`operating_years_factor` x
-    :func:`scope_factor`; other figures: the first-year estimate (x the scope factor).
+    - a figure of stated calendar ``years`` (measured, or expected for those years) with a
+      known first operating year: first-year estimate x :func:`operating_years_factor`;
+    - an expected ``lifetime_mean``: first-year estimate x the mean of (1 - d)^i over the
+      :data:`~pvyield.results.uncertainty.LIFETIME_YEARS` years of the lifetime energy;
+    - otherwise (``first_year`` or unstated): the first-year estimate;
+
+    each times :func:`scope_factor` for a figure about a part of the plant.
     """
+    rate_pct = site.losses.degradation_pct_per_year
     scale = scope_factor(site, reported)
     how = [] if scale == 1.0 else [f"x {scale:.4g} for {reported.scope}"]
-    if reported.basis == "measured":
-        factor = operating_years_factor(reported, site.losses.degradation_pct_per_year)
+    if reported.years is not None:
         if reported.operating_year_one is None:
             how.append("operating years unknown: first-year estimate")
         else:
-            first, last = reported.years  # type: ignore[misc]  # measured: years required
-            how.append(f"x {factor:.4f} = mean of (1 - {site.losses.degradation_pct_per_year:g}"
-                       f" %)^(year - {reported.operating_year_one}) over {first}-{last}")
+            factor = operating_years_factor(reported, rate_pct)
+            first, last = reported.years
+            how.append(f"x {factor:.4f} = mean of (1 - {rate_pct:g} %)^(year - "
+                       f"{reported.operating_year_one}) over {first}-{last}")
+            scale *= factor
+    elif reported.period == "lifetime_mean":
+        factor = sum(lifetime_energy(1.0, rate_pct)) / LIFETIME_YEARS
+        how.append(f"x {factor:.4f} = mean of (1 - {rate_pct:g} %)^i over a "
+                   f"{LIFETIME_YEARS}-year lifetime")
         scale *= factor
     return first_year_gwh * scale, "; ".join(how)
 
