@@ -170,6 +170,8 @@ class Validation:
         lines += ["", "GWh/yr; modelled = first-year estimate x mean over the measured years "
                   "of (1 - d)^(year - first operating year); dev = modelled / measured - 1", ""]
         for (group, value), row in self.summary.iterrows():
+            if not row.n:
+                continue  # no plant: no statistics
             label = "all plants" if group == "all" else f"{group} {value}"
             lines.append(f"{label:<34} n={row.n:<3.0f} bias {row.bias_pct:+6.1f} %  "
                          f"MAPE {row.mape_pct:5.1f} %  RMSE {row.rmse_pct:5.1f} %")
