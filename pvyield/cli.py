@@ -359,6 +359,8 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         implied = ", ".join(f"{k} {_num(v)}" for k, v in c.implied.items())
         lines.append(f"  {c.metric:<18} reported {_num(c.reported)}  {est}  {dev}  "
                      f"-> {c.verdict.upper()}")
+        if c.basis != "expected":  # what the figure is, and how the estimate was matched
+            lines.append(f"      {c.note}")
         if implied:
             lines.append(f"      implies: {implied}")
         if c.drivers:

@@ -182,11 +182,17 @@ def test_one_plant_against_an_independent_estimate(corpus_run):
     _, out = corpus_run
     plants = json.loads((out / "v.json").read_text(encoding="utf-8"))["plants"]
     row = next(p for p in plants if p["file"] == "solar-star.yaml")
-    first_year = pvyield.estimate(CORPUS_DIR / "solar-star.yaml").annual_energy_gwh
+    result = pvyield.estimate(CORPUS_DIR / "solar-star.yaml")
+    first_year = result.annual_energy_gwh
     # COD June 2015 -> operating year 1 = 2015; 2017-2019 are indices 2, 3, 4 at 0.5 %/yr
     hand = (0.995**2 + 0.995**3 + 0.995**4) / 3.0
     assert row["modelled_gwh"] == pytest.approx(first_year * hand, rel=1e-9)
     assert row["measured_gwh"] == 1663
+    # the estimate's own check says what the figure is and compares the same modelled mean
+    check = result.checks[0]
+    assert check.basis == "measured, mean 2017-2019, COD 2015-06"
+    assert check.estimate == pytest.approx(first_year * hand, rel=1e-9)
+    assert check.to_dict()["basis"] == check.basis
 
 
 def test_json_is_strict(corpus_run):

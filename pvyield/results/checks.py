@@ -45,6 +45,8 @@ class Check:
     date: str | None
     note: str
     drivers: tuple[str, ...] = ()
+    #: What the figure is (``Reported.basis_text``): 'expected', 'measured, mean 2015-2017, ...'
+    basis: str = "expected"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -147,7 +149,8 @@ def check_all(
     (``drivers``): the site file's assumptions, the weather when it is synthetic, and the
     household consumption for household figures.
     """
-    checks = [check_one(site, r, annual_energy_gwh, households) for r in site.reported]
+    checks = [dataclasses.replace(check_one(site, r, annual_energy_gwh, households),
+                                  basis=r.basis_text()) for r in site.reported]
     energy_drivers = tuple(site.assumptions) + (("weather (synthetic)",) if synthetic_weather
                                                 else ())
     out = []
