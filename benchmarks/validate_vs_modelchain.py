@@ -43,7 +43,7 @@ import pvyield
 from pvyield.results.checks import operating_years_factor, scope_factor
 from pvyield.site.schema import FixedMount as SiteFixedMount
 from pvyield.site.schema import Site
-from pvyield.validation import CORPUS_DIR, ENERGY_METRICS, deviation_stats, validate
+from pvyield.validation import ENERGY_METRICS, deviation_stats, validate
 from pvyield.weather import weather_for_site
 
 #: PVWatts' default nominal inverter efficiency in pvlib.inverter.pvwatts [-].
@@ -90,11 +90,7 @@ def compare(paths: list[Path] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     ours = validate(paths)
     rows = []
     for row in ours.table.itertuples():
-        folder = CORPUS_DIR if paths is None else None
-        path = (folder / row.file) if folder else next(
-            p if p.is_file() else p / row.file for p in paths
-            if (p.is_file() and p.name == row.file) or (p / row.file).is_file())
-        site = pvyield.load_site(path)
+        site = pvyield.load_site(row.path)
         reported = next(r for r in site.reported
                         if r.basis == "measured" and r.metric in ENERGY_METRICS)
         factor = operating_years_factor(reported, site.losses.degradation_pct_per_year)

@@ -63,7 +63,7 @@ DRIVING_FIELDS = {
     "losses": "losses",
 }
 #: Columns of :attr:`Validation.table`.
-COLUMNS = ("plant", "file", "metric", "basis", "years", "measured_gwh", "first_year_gwh",
+COLUMNS = ("plant", "file", "path", "metric", "basis", "years", "measured_gwh", "first_year_gwh",
            "degradation_factor", "modelled_gwh", "deviation_pct", "mounting", "technology",
            "dc_mwp", "ac_mwac", "weather_distance_km", "weather_elevation_difference_m",
            "assumed", "defaults", "moves_most")
@@ -315,6 +315,7 @@ def _row(path: Path, result: Result, reported: Reported, technology: str) -> dic
     return {
         "plant": site.name if reported.scope is None else f"{site.name} ({reported.scope})",
         "file": path.name,
+        "path": str(path),
         "metric": reported.metric,
         "basis": reported.basis_text(),
         "years": f"{first}" if first == last else f"{first}-{last}",
