@@ -4,12 +4,14 @@
 >>> site = pvyield.load_site("sites/ceme1.yaml")      # doctest: +SKIP
 >>> result = pvyield.estimate(site)                   # doctest: +SKIP
 >>> result.annual_energy_gwh, result.losses, result.checks   # doctest: +SKIP
+>>> pvyield.validate().summary      # doctest: +SKIP  (estimates against measured plants)
 """
 
 from pvyield.errors import ModelError, PvyieldError, SiteError, WeatherError
 from pvyield.estimate import estimate
 from pvyield.results import Result
 from pvyield.site import Site, load_site
+from pvyield.validation import Validation, validate
 
 __all__ = [
     "ModelError",
@@ -17,8 +19,10 @@ __all__ = [
     "Result",
     "Site",
     "SiteError",
+    "Validation",
     "WeatherError",
     "estimate",
     "load_site",
+    "validate",
 ]
 __version__ = "0.1.0"

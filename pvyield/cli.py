@@ -105,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="add the reconciliation of reported figures and its tornado chart")
     rep.set_defaults(handler=_report)
 
+    _add_validate_parser(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
     schema.set_defaults(handler=_schema)
@@ -127,8 +129,15 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool
 def _estimate(args: argparse.Namespace) -> int:
     if args.out is not None:
         _check_folder(args.out)
-    paths = [p for p in args.sites if not _is_scenario_file(p)]
-    for skipped in sorted(set(args.sites) - set(paths)):
+    # a folder among the files (sites/validation under sites/*) is skipped, not entered:
+    # 'pvyield estimate sites/*' stays the bundled plants, the corpus has 'pvyield validate'
+    folders = [p for p in args.sites if p.is_dir()]
+    for folder in folders:
+        print(f"pvyield: {folder} is a folder, skipped; estimate its files with "
+              f"'pvyield estimate {folder}/*'" + (" or compare them with measured output with "
+              "'pvyield validate'" if folder.name == "validation" else ""), file=sys.stderr)
+    paths = [p for p in args.sites if p not in folders and not _is_scenario_file(p)]
+    for skipped in sorted(set(args.sites) - set(paths) - set(folders)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
     results, reconciled = _estimates(paths, args.engine, args.reconcile)
@@ -225,6 +234,59 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
+    val = commands.add_parser(
+        "validate", help="estimate plants with measured output and report the deviations")
+    val.add_argument("paths", nargs="*", type=Path,
+                     help="site files or folders (default: the project's corpus, "
+                     "sites/validation)")
+    val.add_argument("--out", type=Path, help="write the results as strict JSON here")
+    val.add_argument("--figure", type=Path,
+                     help="write the predicted-against-measured figure as FIGURE.png and .svg")
+    val.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
+    val.add_argument("--readme", type=Path,
+                     help="rewrite the generated validation block of this README in place")
+    val.add_argument("--engine", choices=tuple(ENGINES), default="reference",
+                     help="model chain implementation, as for 'estimate'")
+    val.add_argument("--sensitivities", action="store_true",
+                     help="also list the unsourced parameters that move each plant most "
+                     "(one-at-a-time runs of the reconciliation; slower)")
+    val.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from pvyield.validation import update_readme, validate, write_figure
+
+    for path in (args.out, args.markdown, args.readme):
+        if path is not None:
+            _check_folder(path)
+    if args.figure is not None:
+        _check_folder(args.figure)
+    result = validate(args.paths or None, engine=args.engine,
+                      sensitivities=args.sensitivities)
+    print(result.to_text())
+    if args.out is not None:  # also when nothing ran: the failures and skips are in it
+        write_atomic(args.out, result.to_json())
+        print(f"wrote {args.out}")
+    if result.table.empty:
+        print("pvyield: no site with a measured figure was validated", file=sys.stderr)
+        return 0
+    if args.markdown is not None:
+        write_atomic(args.markdown, result.to_markdown())
+        print(f"wrote {args.markdown}")
+    if args.readme is not None:
+        try:
+            text = args.readme.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PvyieldError(f"{args.readme}: cannot read ({exc.strerror})") from None
+        write_atomic(args.readme, update_readme(text, result))
+        print(f"updated {args.readme}")
+    if args.figure is not None:
+        png, svg = write_figure(result, args.figure)
+        print(f"wrote {png} and {svg}")
+    return 0
+
+
 def _schema(args: argparse.Namespace) -> int:
     text = json.dumps(Site.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if args.out is None:
@@ -304,6 +366,8 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         implied = ", ".join(f"{k} {_num(v)}" for k, v in c.implied.items())
         lines.append(f"  {c.metric:<18} reported {_num(c.reported)}  {est}  {dev}  "
                      f"-> {c.verdict.upper()}")
+        if c.basis != "expected":  # what the figure is, and how the estimate was matched
+            lines.append(f"      {c.note}")
         if implied:
             lines.append(f"      implies: {implied}")
         if c.drivers:

@@ -385,7 +385,15 @@ class Weather(StrictModel):
 
 
 class Reported(StrictModel):
-    """One published figure about the plant, with its source."""
+    """One published figure about the plant, with its source and its basis.
+
+    The basis says what the figure is, so that it is compared like with like: ``measured``
+    output (metered net generation over stated calendar ``years``) or an ``expected`` figure
+    (a developer's or owner's forecast, a press claim); which years and whether it is a
+    first-year figure or a mean; P50, P90 or firm energy; and whether it covers the whole
+    plant of the site file or a named part of it. Only measured figures validate the model
+    (``pvyield validate``).
+    """
 
     metric: Literal[
         "annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac", "households",
@@ -397,8 +405,53 @@ class Reported(StrictModel):
         description="Publication date, YYYY, YYYY-MM or YYYY-MM-DD; null when unknown."
     )
     note: str | None = Field(default=None, description="Context that qualifies the figure.")
+    basis: Literal["measured", "expected"] = Field(
+        default="expected",
+        description="'measured': metered output of past operating years (give 'years'); "
+        "'expected': a forecast, target or claim (the default: a figure not stated as "
+        "measured is taken as a claim).",
+    )
+    years: list[Annotated[int, Field(ge=1950, le=2100)]] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="First and last calendar year the figure covers, inclusive "
+        "([2015, 2017]: three years; [2018, 2018]: one year); required for measured figures.",
+    )
+    cod: str | None = Field(
+        default=None,
+        description="Commercial operation date of the plant (or of the part the figure "
+        "covers), YYYY, YYYY-MM or YYYY-MM-DD.",
+    )
+    first_operating_year: int | None = Field(
+        default=None,
+        ge=1950,
+        le=2100,
+        description="Calendar year counted as operating year 1 (degradation index 0); "
+        "default: the year of 'cod' when it falls in January-June, else the year after.",
+    )
+    period: Literal["first_year", "period_mean", "lifetime_mean"] | None = Field(
+        default=None,
+        description="'first_year': the plant's first operating year; 'period_mean': the "
+        "mean of the calendar 'years' (a single year is a mean of one); 'lifetime_mean': "
+        "the mean over the plant's life; null when the source does not say.",
+    )
+    exceedance: Literal["P50", "P90", "firm"] | None = Field(
+        default=None,
+        description="For expected figures: the exceedance level the figure stands for "
+        "(P50, P90 or firm energy); null when the source does not say.",
+    )
+    scope: str | None = Field(
+        default=None,
+        description="The part of the plant the figure covers ('unit 1'), when not the whole "
+        "plant of the site file; null: the whole plant.",
+    )
+    scope_ac_capacity_mwac: float | None = Field(
+        default=None, gt=0, le=20000,
+        description="AC capacity of the part named in 'scope' [MWac].",
+    )
 
-    @field_validator("date", mode="before")
+    @field_validator("date", "cod", mode="before")
     @classmethod
     def _date_as_text(cls, value: object) -> object:
         # YAML and TOML read 2024-07-08 as a date and 2024 as an integer
@@ -406,12 +459,62 @@ class Reported(StrictModel):
             return str(value)
         return value
 
-    @field_validator("date")
+    @field_validator("date", "cod")
     @classmethod
     def _date_format(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
             raise ValueError(f"date must be YYYY, YYYY-MM or YYYY-MM-DD (got {value!r})")
         return value
+
+    @model_validator(mode="after")
+    def _basis_complete(self) -> Reported:
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years: first year after last year ({self.years})")
+        if self.basis == "measured":
+            if self.years is None:
+                raise ValueError("a measured figure needs 'years': [first, last] calendar "
+                                 "year it covers")
+            if self.exceedance is not None:
+                raise ValueError("'exceedance' (P50, P90, firm) applies to expected figures, "
+                                 "not to measured ones")
+            if self.period in ("first_year", "lifetime_mean"):
+                raise ValueError(f"a measured figure of calendar years is a 'period_mean' "
+                                 f"(got period {self.period!r})")
+        if self.scope is None and self.scope_ac_capacity_mwac is not None:
+            raise ValueError("'scope_ac_capacity_mwac' needs 'scope' (the part it is the "
+                             "capacity of)")
+        return self
+
+    @property
+    def operating_year_one(self) -> int | None:
+        """Calendar year that is operating year 1: given, or derived from ``cod``."""
+        if self.first_operating_year is not None:
+            return self.first_operating_year
+        if self.cod is None:
+            return None
+        year = int(self.cod[:4])
+        month = int(self.cod[5:7]) if len(self.cod) >= 7 else 1
+        # a plant that started in the second half ran for less than half of that year
+        return year if month <= 6 else year + 1
+
+    def basis_text(self) -> str:
+        """The basis in words: 'measured, mean 2015-2017, whole plant'."""
+        parts = [self.basis]
+        if self.years is not None:
+            first, last = self.years
+            span = str(first) if first == last else f"{first}-{last}"
+            parts.append(f"mean {span}" if self.period in (None, "period_mean") else span)
+        if self.period in ("first_year", "lifetime_mean"):
+            parts.append(self.period.replace("_", " "))
+        if self.exceedance is not None:
+            parts.append(self.exceedance)
+        if self.cod is not None:
+            parts.append(f"COD {self.cod}")
+        if self.scope is not None:
+            cap = ("" if self.scope_ac_capacity_mwac is None
+                   else f" ({self.scope_ac_capacity_mwac:g} MWac)")
+            parts.append(f"{self.scope}{cap}")
+        return ", ".join(parts)
 
 
 class Households(StrictModel):
