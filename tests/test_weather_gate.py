@@ -32,7 +32,7 @@ from .conftest import SITES, WEATHER
 EXPLORADOR = WEATHER / "CHL_ExploradorSolar_TMY_-22.9234_-69.9099_1635m_SAMcsv.csv"
 NSRDB = WEATHER / "CHL_NSRDB_PSM3_TMY_-20.63_-69.90_922m_UTC.csv"
 PALMDALE = WEATHER / "CA-Palmdale_Airport.tmy3"
-VALIDATION_SITES = Path("/work/shared/data/validation/sites")
+VALIDATION_SITES = Path(__file__).resolve().parents[1] / "sites" / "validation"
 IRRADIANCE = ["GHI", "DNI", "DHI"]
 
 
@@ -355,14 +355,11 @@ def test_explorador_and_bundled_sites_pass(explorador, mauriti_result, ceme1_res
         assert not result.partial_period
 
 
-@pytest.mark.skipif(not VALIDATION_SITES.is_dir(), reason="validation corpus not present")
-@pytest.mark.parametrize("name", ["antelope-valley-solar-ranch-one", "california-valley-solar-"
-                                  "ranch", "mesquite-solar-1-3", "moapa-southern-paiute",
-                                  "mount-signal-solar-1", "silver-state-south"])
-def test_validation_corpus_passes(name):
-    site = pvyield.load_site(VALIDATION_SITES / f"{name}.yaml")
+@pytest.mark.parametrize("path", sorted(VALIDATION_SITES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_validation_corpus_passes(path):
+    site = pvyield.load_site(path)
     frame, meta = weather_for_site(site)
-    _, decided = gate.check(frame, meta, site.weather.accept, name)
+    _, decided = gate.check(frame, meta, site.weather.accept, path.name)
     assert decided.refused == ()
 
 
