@@ -22,9 +22,9 @@ from pvyield.results.uncertainty import (
     BIFACIAL_RELATIVE,
     DEFAULT_INTERANNUAL,
     DEFAULT_ITEMS,
-    SYNTHETIC_ITEM,
     Item,
     Uncertainty,
+    synthetic_weather_item,
     uncertainty,
 )
 from pvyield.site.load import defaults_used
@@ -205,7 +205,7 @@ def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) ->
     """The model and data uncertainty budget: defaults, conditional items, site overrides."""
     budget = {name: Item(name, sigma, source) for name, (sigma, source) in DEFAULT_ITEMS.items()}
     if weather.synthetic:
-        budget["synthetic_weather"] = Item("synthetic_weather", *SYNTHETIC_ITEM)
+        budget["synthetic_weather"] = synthetic_weather_item(site.plant.mounting)
     gain_pct = -float(losses.loc["bifacial", "loss_pct"])
     if gain_pct > 0:
         budget["bifacial"] = Item("bifacial", BIFACIAL_RELATIVE * gain_pct,
