@@ -14,8 +14,9 @@ so that the comparison is about the weather. Deviation = synthetic / real - 1 of
 
 Files are split in two (``weather/README.md``):
 
-- :data:`FIT` (the six California TMY3 files of ``weather/``): the only files used to
-  choose the decomposition and to measure the generator's constants;
+- :data:`FIT` (the six California TMY3 files of ``weather/`` and the Seattle and Buffalo
+  TMY3 files of ``tests/data/synthetic_fit/``): the only files used to choose the
+  decomposition and to measure the generator's constants;
 - :data:`TEST` (pvlib's bundled Miami TMY2, Greensboro and Sand Point TMY3 files, and the
   two Chilean files of ``weather/``): never used to choose or fit anything.
 
@@ -28,8 +29,11 @@ decomposition models on the measured GHI of every file.
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +59,14 @@ from pvyield.weather.synthetic import (
 )
 
 HERE = Path(__file__).resolve().parent
+#: Overcast-climate fit files, gzip-compressed (provenance in their README).
+FIT_DATA = HERE.parent / "tests" / "data" / "synthetic_fit"
 PVLIB_DATA = Path(pvlib.__file__).resolve().parent / "data"
 #: Files used to choose the decomposition and measure the generator's constants:
 #: (name, path, interval label or None for the format's own).
 FIT: list[tuple[str, Path, str | None]] = [
     (p.name, p, None) for p in sorted(HERE.glob("CA-*.tmy3"))
-]
+] + [(p.name.removesuffix(".gz"), p, None) for p in sorted(FIT_DATA.glob("*.tmy3.gz"))]
 #: Files never used to choose or fit anything.
 TEST: list[tuple[str, Path, str | None]] = [
     ("pvlib 12839.tm2 (Miami, FL, TMY2)", PVLIB_DATA / "12839.tm2", "tmy2"),
@@ -81,9 +87,15 @@ MONTHLY_LIMIT = 0.08
 
 def read_real(entry: tuple[str, Path, str | None]):
     """Read one real hourly file into the weather contract (frame, meta)."""
-    _name, path, label = entry
+    name, path, label = entry
     if label == "tmy2":
         return _read_tmy2(path)
+    if path.suffix == ".gz":
+        with tempfile.TemporaryDirectory() as folder:
+            plain = Path(folder) / name
+            with gzip.open(path, "rb") as packed, open(plain, "wb") as out:
+                shutil.copyfileobj(packed, out)
+            return read_weather_file(plain, "auto", label)
     return read_weather_file(path, "auto", label)
 
 
