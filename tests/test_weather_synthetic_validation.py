@@ -109,3 +109,25 @@ def test_stored_spread_is_the_one_measured_now(results):
         for mounting in validation.MOUNTINGS:
             assert stored[key][mounting] == pytest.approx(now[key][mounting], abs=0.02)
     assert stored["files"] == now["files"] and stored["seeds"] == now["seeds"]
+
+
+def test_uncertainty_item_is_the_stored_spread_of_the_plant_mounting(mauriti_result):
+    """Mauriti (single-axis, synthetic year) carries the tracker RMS of the stored spread,
+    with its provenance in the item and in the listed assumptions."""
+    from pvyield.results.uncertainty import synthetic_weather_item, validation_mounting
+    from pvyield.site.schema import FixedMount, SingleAxisMount
+
+    stored = json.loads(synthetic.SPREAD_FILE.read_text())
+    item = next(i for i in mauriti_result.uncertainty.items if i.name == "synthetic_weather")
+    assert item.sigma_pct == stored["rms_annual_deviation_pct"]["tracker"]
+    assert "synthetic_validation.py" in item.source and "13 real hourly files" in item.source
+    assert any(a.reason == item.source for a in mauriti_result.assumptions)
+    east_west = FixedMount(type="fixed", orientations=[
+        {"tilt_deg": 10, "azimuth_deg": 90, "share": 0.5},
+        {"tilt_deg": 10, "azimuth_deg": 270, "share": 0.5}])
+    south = FixedMount(type="fixed", orientations=[{"tilt_deg": 30, "azimuth_deg": 180}])
+    tracker = SingleAxisMount(type="single_axis", gcr=0.35)
+    assert [validation_mounting(m) for m in (east_west, south, tracker)] == [
+        "east_west", "fixed", "tracker"]
+    assert synthetic_weather_item(east_west).sigma_pct == (
+        stored["rms_annual_deviation_pct"]["east_west"])

@@ -304,6 +304,9 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
               and not path.startswith(_NOT_PARAMETERS)]
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
+        # the synthetic year's own error, as measured: where the uncertainty item comes from
+        found.append(Assumption("synthetic weather uncertainty", None, "weather",
+                                synthetic_weather_item(site.plant.mounting).source))
     found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
