@@ -33,6 +33,7 @@ def test_monthly_means_matched_within_one_percent():
     temp = frame["temp_air"].groupby(frame.index.month).mean()
     np.testing.assert_allclose(temp.to_numpy(), TEMP, atol=0.01)
     assert meta.synthetic and "synthetic" in meta.source
+    assert "dirindex decomposition" in meta.source
 
 
 def test_same_seed_same_year_other_seed_other_year():

@@ -359,7 +359,8 @@ def synthetic_years(
     years = f"{n_years} years" if n_years > 1 else "hourly year"
     meta = WeatherMeta(
         format="synthetic",
-        source=f"synthetic {years} from {source} (pvyield synthetic_years, seed {seed})",
+        source=f"synthetic {years} from {source} (pvyield synthetic_years, seed {seed}, "
+               f"{decomposition} decomposition)",
         latitude=latitude,
         longitude=longitude,
         elevation_m=elevation_m,
