@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pvlib
 import pytest
 
@@ -32,6 +33,7 @@ def test_monthly_means_matched_within_one_percent():
     temp = frame["temp_air"].groupby(frame.index.month).mean()
     np.testing.assert_allclose(temp.to_numpy(), TEMP, atol=0.01)
     assert meta.synthetic and "synthetic" in meta.source
+    assert "dirindex decomposition" in meta.source
 
 
 def test_same_seed_same_year_other_seed_other_year():
@@ -75,3 +77,30 @@ def test_mauriti_site_file_values_come_from_the_bundled_sources(mauriti_path):
 def test_monthly_mean_above_clear_sky_is_refused():
     with pytest.raises(pvyield.WeatherError, match="clear-sky"):
         synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", [60.0] * 12, TEMP)
+
+
+def test_decomposition_keeps_the_clear_sky_beam_and_closes():
+    """On clear-sky GHI, the generator's decomposition (DIRINDEX) returns pvlib's clear-sky
+    DNI (within 1 % where the sun is above 20 degrees), and DNI cos(zenith) + DHI = GHI."""
+    from pvyield.weather.synthetic import DECOMPOSITION, decompose
+
+    assert DECOMPOSITION == "dirindex"
+    location = pvlib.location.Location(35.0, -120.0, altitude=100)
+    times = pd.date_range("2019-06-01 00:30", periods=48, freq="h", tz="Etc/GMT+8")
+    solpos = location.get_solarposition(times)
+    clear = location.get_clearsky(times, model="ineichen", solar_position=solpos)
+    zenith = solpos["zenith"].to_numpy()
+    dni, dhi = decompose(clear["ghi"].to_numpy(), times, zenith, clear, 100.0)
+    high = zenith < 70
+    np.testing.assert_allclose(dni[high], clear["dni"].to_numpy()[high], rtol=0.01)
+    cosz = np.cos(np.radians(zenith))
+    lit = zenith < 87.5
+    np.testing.assert_allclose(dni[lit] * cosz[lit] + dhi[lit], clear["ghi"].to_numpy()[lit],
+                               atol=1e-6)
+    assert (dni[~lit] == 0).all()
+
+
+def test_unknown_decomposition_is_refused():
+    with pytest.raises(pvyield.WeatherError, match="decomposition"):
+        synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", GHI, TEMP,
+                       decomposition="nope")

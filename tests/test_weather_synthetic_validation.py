@@ -1,11 +1,22 @@
-"""The synthetic year against every bundled real hourly file (table in weather/README.md)."""
+"""Synthetic years against real hourly files, in and out of sample (weather/README.md).
+
+Every file of ``weather/synthetic_validation.py`` (eight TMY3 files the generator's
+constants and decomposition were chosen on, and five test files never used for that),
+seeds 0-4, fixed, tracker and east-west plants through the compiled engine: annual energy
+within 3 % and every month within 8 % of the real year. Known failures are marked
+``xfail(strict=True)`` with their measured size, so that they stay visible and a fix shows.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from pvyield.weather import synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location(
@@ -13,14 +24,110 @@ spec = importlib.util.spec_from_file_location(
 validation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(validation)
 
+SAND_POINT = "pvlib 703165TY.csv (Sand Point, AK, TMY3)"
+BUFFALO = "NY-Buffalo_Niagara_Intl_Ap.tmy3"
+SEATTLE = "WA-Seattle_Seattletacoma_Intl_A.tmy3"
+#: (file, mounting) -> why the limit is not met; measured, see weather/README.md.
+KNOWN_ANNUAL: dict[tuple[str, str], str] = {}
+_WINTER = ("overcast months read too high, mostly November-February (a few kWh/kWp): up "
+           "to {} % in a month")
+KNOWN_MONTHLY = {
+    (SAND_POINT, "fixed"): _WINTER.format(21),
+    (SAND_POINT, "tracker"): _WINTER.format(10),
+    (BUFFALO, "fixed"): _WINTER.format(25),
+    (BUFFALO, "tracker"): _WINTER.format(16),
+    (SEATTLE, "fixed"): _WINTER.format(17),
+    (SEATTLE, "tracker"): _WINTER.format(10),
+}
 
-@pytest.mark.parametrize(("name", "label"), validation.FILES)
-def test_synthetic_energy_within_3_percent_a_year_and_8_percent_a_month(name, label):
-    table = validation.validate(name, label)
-    annual = table["synthetic_kwh"].sum() / table["real_kwh"].sum() - 1
-    assert abs(annual) <= 0.03
-    assert table["deviation"].abs().max() <= 0.08
+
+def _cases(known: dict) -> list:
+    return [pytest.param(name, mounting, id=f"{name[:24]}-{mounting}",
+                         marks=[pytest.mark.xfail(strict=True, reason=known[name, mounting])]
+                         if (name, mounting) in known else [])
+            for name, _, _ in validation.FILES for mounting in validation.MOUNTINGS]
 
 
-def test_validation_covers_every_bundled_hourly_file():
-    assert len(validation.FILES) == 8
+@pytest.fixture(scope="module")
+def results():
+    return {entry[0]: validation.validate(entry) for entry in validation.FILES}
+
+
+@pytest.mark.parametrize(("name", "mounting"), _cases(KNOWN_ANNUAL))
+def test_annual_energy_within_3_percent_for_seeds_0_to_4(results, name, mounting):
+    annual = validation.summary(results[name]).loc[mounting, "annual"]
+    assert len(annual) == len(validation.SEEDS)
+    assert annual.abs().max() <= validation.ANNUAL_LIMIT, annual.to_dict()
+
+
+@pytest.mark.parametrize(("name", "mounting"), _cases(KNOWN_MONTHLY))
+def test_every_month_within_8_percent_for_seeds_0_to_4(results, name, mounting):
+    deviation = results[name].loc[mounting, "deviation"]
+    assert len(deviation) == 12 * len(validation.SEEDS)
+    assert deviation.abs().max() <= validation.MONTHLY_LIMIT, deviation.abs().idxmax()
+
+
+def test_real_energy_is_the_engine_on_the_real_file(results):
+    """The 'real' column is the plant on the file itself: a different reading of the same
+    file (reference chain, not the engine) gives the same annual energy within 0.5 %."""
+    from pvyield.model.chain import run_chain
+
+    entry = validation.TEST[1]
+    frame, meta = validation.read_real(entry)
+    site = validation.plants(meta.latitude, meta.longitude, meta.elevation_m,
+                             str(frame.index.tz))["tracker"]
+    reference_kwh = run_chain(site, frame).timeseries["p_ac"].sum() / 1000.0
+    engine_kwh = results[entry[0]].loc[("tracker", 0), "real_kwh"].sum()
+    assert engine_kwh == pytest.approx(reference_kwh, rel=0.005)
+
+
+def test_fit_and_test_files_are_apart_and_all_bundled_hourly_files_are_used():
+    fit = {path.resolve() for _, path, _ in validation.FIT}
+    test = {path.resolve() for _, path, _ in validation.TEST}
+    assert len(fit) == 8 and len(test) == 5 and not fit & test
+    bundled = {p.resolve() for p in (ROOT / "weather").glob("*.tmy3")}
+    bundled |= {p.resolve() for p in (ROOT / "weather").glob("CHL_*.csv")}
+    assert bundled <= fit | test
+
+
+def test_generator_constants_are_those_measured_on_the_fit_files():
+    measured = validation.fit_constants()
+    assert measured["months"] == 96
+    assert pytest.approx(measured["clear_day_index"], abs=0.005) == synthetic.CLEAR_DAY_INDEX
+    assert pytest.approx(measured["clear_day_margin"], abs=0.005) == synthetic.CLEAR_DAY_MARGIN
+    np.testing.assert_allclose(synthetic.DAILY_INDEX_CONCENTRATION_LOG,
+                               measured["concentration_log"], atol=0.01)
+    np.testing.assert_allclose(synthetic.DAILY_INDEX_FIT_RANGE,
+                               measured["relative_mean_range"], atol=0.01)
+
+
+def test_stored_spread_is_the_one_measured_now(results):
+    """The synthetic-weather uncertainty reads the stored spread: it must be this code's."""
+    stored = json.loads(synthetic.SPREAD_FILE.read_text())
+    now = validation.spread(results)
+    for key in ("rms_annual_deviation_pct", "max_abs_annual_deviation_pct"):
+        for mounting in validation.MOUNTINGS:
+            assert stored[key][mounting] == pytest.approx(now[key][mounting], abs=0.02)
+    assert stored["files"] == now["files"] and stored["seeds"] == now["seeds"]
+
+
+def test_uncertainty_item_is_the_stored_spread_of_the_plant_mounting(mauriti_result):
+    """Mauriti (single-axis, synthetic year) carries the tracker RMS of the stored spread,
+    with its provenance in the item and in the listed assumptions."""
+    from pvyield.results.uncertainty import synthetic_weather_item, validation_mounting
+    from pvyield.site.schema import FixedMount, SingleAxisMount
+
+    stored = json.loads(synthetic.SPREAD_FILE.read_text())
+    item = next(i for i in mauriti_result.uncertainty.items if i.name == "synthetic_weather")
+    assert item.sigma_pct == stored["rms_annual_deviation_pct"]["tracker"]
+    assert "synthetic_validation.py" in item.source and "13 real hourly files" in item.source
+    assert any(a.reason == item.source for a in mauriti_result.assumptions)
+    east_west = FixedMount(type="fixed", orientations=[
+        {"tilt_deg": 10, "azimuth_deg": 90, "share": 0.5},
+        {"tilt_deg": 10, "azimuth_deg": 270, "share": 0.5}])
+    south = FixedMount(type="fixed", orientations=[{"tilt_deg": 30, "azimuth_deg": 180}])
+    tracker = SingleAxisMount(type="single_axis", gcr=0.35)
+    assert [validation_mounting(m) for m in (east_west, south, tracker)] == [
+        "east_west", "fixed", "tracker"]
+    assert synthetic_weather_item(east_west).sigma_pct == (
+        stored["rms_annual_deviation_pct"]["east_west"])

@@ -22,9 +22,9 @@ from pvyield.results.uncertainty import (
     BIFACIAL_RELATIVE,
     DEFAULT_INTERANNUAL,
     DEFAULT_ITEMS,
-    SYNTHETIC_ITEM,
     Item,
     Uncertainty,
+    synthetic_weather_item,
     uncertainty,
 )
 from pvyield.site.load import defaults_used
@@ -253,7 +253,7 @@ def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) ->
     """The model and data uncertainty budget: defaults, conditional items, site overrides."""
     budget = {name: Item(name, sigma, source) for name, (sigma, source) in DEFAULT_ITEMS.items()}
     if weather.synthetic:
-        budget["synthetic_weather"] = Item("synthetic_weather", *SYNTHETIC_ITEM)
+        budget["synthetic_weather"] = synthetic_weather_item(site.plant.mounting)
     gain_pct = -float(losses.loc["bifacial", "loss_pct"])
     if gain_pct > 0:
         budget["bifacial"] = Item("bifacial", BIFACIAL_RELATIVE * gain_pct,
@@ -352,6 +352,9 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
               and not path.startswith(_NOT_PARAMETERS)]
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
+        # the synthetic year's own error, as measured: where the uncertainty item comes from
+        found.append(Assumption("synthetic weather uncertainty", None, "weather",
+                                synthetic_weather_item(site.plant.mounting).source))
     found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]

@@ -35,6 +35,9 @@ import math
 
 from scipy import stats
 
+from pvyield.site.schema import FixedMount, SingleAxisMount
+from pvyield.weather.synthetic import SPREAD_FILE, validation_spread
+
 #: Exceedance levels reported (probability that a year, or an average, is exceeded).
 LEVELS = (50, 75, 90, 99)
 #: Default uncertainty items [% of energy, one standard deviation] and their sources.
@@ -49,10 +52,6 @@ DEFAULT_ITEMS: dict[str, tuple[float, str]] = {
     "inverter": (0.5, "inverter efficiency curve and clipping"),
     "availability": (1.0, "plant availability, ±1 point"),
 }
-#: Added when the weather is synthetic: the generator's own error on real files (annual
-#: energy within 3 % in the validation of pvyield's synthetic years).
-SYNTHETIC_ITEM = (2.0, "synthetic hourly year from monthly means: annual energy within 3 % "
-                       "of real hourly files in pvyield's validation")
 #: Added for bifacial plants, as a fraction of the bifacial gain.
 BIFACIAL_RELATIVE = 0.25
 #: Standard deviation of the degradation rate [%/yr] (Jordan & Kurtz 2013).
@@ -72,6 +71,38 @@ class Item:
     name: str
     sigma_pct: float
     source: str
+
+
+def validation_mounting(mounting: FixedMount | SingleAxisMount) -> str:
+    """The validated plant closest to a mounting: ``tracker``, ``east_west`` or ``fixed``.
+
+    Single-axis trackers are ``tracker``; fixed planes facing opposite ways (azimuths 90
+    degrees or more apart) ``east_west``; every other fixed array ``fixed``.
+    """
+    if isinstance(mounting, SingleAxisMount):
+        return "tracker"
+    azimuths = [o.azimuth_deg for o in mounting.orientations]
+    gap = max(abs((a - b + 180.0) % 360.0 - 180.0) for a in azimuths for b in azimuths)
+    return "east_west" if gap >= 90.0 else "fixed"
+
+
+def synthetic_weather_item(mounting: FixedMount | SingleAxisMount) -> Item:
+    """Uncertainty added by a synthetic year: its measured spread against real years.
+
+    One standard deviation = the root mean square, over the real hourly files and seeds of
+    ``weather/synthetic_validation.py``, of the annual AC energy deviation of the validated
+    plant of the same mounting (:func:`validation_mounting`), read from
+    :data:`pvyield.weather.synthetic.SPREAD_FILE`.
+    """
+    kind = validation_mounting(mounting)
+    spread = validation_spread()
+    sigma = float(spread["rms_annual_deviation_pct"][kind])
+    largest = float(spread["max_abs_annual_deviation_pct"][kind])
+    return Item("synthetic_weather", sigma,
+                f"synthetic hourly year from monthly means: RMS of the annual energy "
+                f"deviation of {kind} plants over {len(spread['files'])} real hourly files "
+                f"x {len(spread['seeds'])} seeds = {sigma:.1f} % (largest {largest:.1f} %); "
+                f"{spread['source']} ({SPREAD_FILE.name})")
 
 
 @dataclasses.dataclass(frozen=True)
