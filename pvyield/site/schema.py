@@ -286,10 +286,21 @@ class Losses(StrictModel):
     soiling_pct: float | list[float] = Field(
         default=2.0,
         description="Soiling loss on the effective irradiance: one value or 12 monthly, "
-        "each in [0, 50] [%].",
+        "each in [0, 50] [%]. Default 2 (Dobos 2014, PVWatts Version 5 Manual, "
+        "NREL/TP-6A20-62641, Table 3); one value for every climate, as no climate-dependent "
+        "default was found (measured annual losses range from under 1 % to over 6 %: "
+        "NREL soiling map, Deceglie, Micheli & Muller 2018, IEEE J. Photovolt. 8(2)).",
     )
-    mismatch_pct: float = Field(default=1.0, ge=0, le=20, description="Module mismatch [%].")
-    dc_wiring_pct: float = Field(default=1.5, ge=0, le=20, description="DC ohmic losses [%].")
+    mismatch_pct: float = Field(
+        default=2.0, ge=0, le=20,
+        description="Module mismatch [% of DC power]. Default 2 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3).",
+    )
+    dc_wiring_pct: float = Field(
+        default=2.0, ge=0, le=20,
+        description="DC ohmic losses [% of DC power]. Default 2 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3, wiring).",
+    )
     lid_pct: float | None = Field(
         default=None, ge=0, le=10,
         description="Light-induced degradation, first year [%]; default by "
@@ -297,16 +308,26 @@ class Losses(StrictModel):
         "Table 3), 0.5 for n-type topcon and hjt (assumption: no boron-oxygen LID).",
     )
     inverter_efficiency_pct: float = Field(
-        default=98.5,
+        default=97.0,
         ge=80,
         le=100,
-        description="Nominal inverter efficiency (PVWatts eta_inv_nom) [%].",
+        description="Nominal inverter efficiency (PVWatts eta_inv_nom) [%]. Default 97.0: "
+        "median Paco/Pdco of the 166 inverters of 1 MWac or more in the CEC inverter list "
+        "(California Energy Commission, as distributed with SAM and "
+        "pvlib.pvsystem.retrieve_sam('cecinverter')).",
     )
     ac_losses_pct: float = Field(
-        default=1.5, ge=0, le=20, description="AC wiring and transformer losses [%]."
+        default=1.5, ge=0, le=20,
+        description="AC wiring, transformer and line losses up to the grid meter [% of AC "
+        "power]. Default 1.5 (assumption: no published central value for utility plants "
+        "was found; kept from earlier versions).",
     )
     availability_pct: float = Field(
-        default=99.0, ge=50, le=100, description="Plant availability [%]."
+        default=97.0, ge=50, le=100,
+        description="Plant availability, energy-based [%]. Default 97 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3: 3 % availability loss; kWh "
+        "Analytics, Rasmussen & Browne 2023, 'Bringing solar availability assumptions back "
+        "down to earth: the case for adjusting to 97%', PV Tech Power, from US fleet data).",
     )
     degradation_pct_per_year: float | None = Field(
         default=None, ge=0, le=5,
