@@ -276,6 +276,9 @@ def test_spectral_factor_matches_pvlib(weather):
     dry = weather.drop(columns="relative_humidity")
     assert chain.precipitable_water_cm(dry)[0].eq(1.42).all()
     mount = {"type": "fixed", "orientations": [{"tilt_deg": 25, "azimuth_deg": 180}]}
-    e = run_chain(make_site(mount, plant={"module_technology": "cdte"}),
-                  weather).stage_energy_kwh
+    out = run_chain(make_site(mount, plant={"module_technology": "cdte"}), weather)
+    e = out.stage_energy_kwh
     assert e["spectral"] != e["iam"] and abs(e["spectral"] / e["iam"] - 1) < 0.05
+    assert "relative_humidity" in out.notes["precipitable water"]  # said in the output
+    assert run_chain(make_site(mount, plant={"module_technology": "cdte"}), dry).notes[
+        "precipitable water"].startswith("1.42 cm")

@@ -134,11 +134,16 @@ class ChainOutput:
         ``"ghi"`` (GHI x STC power), then the energy after each of :data:`STAGES` [kWh].
     years : float
         Length of the weather series in years of 8,760 hours.
+    notes : dict
+        What the chain chose from the weather for this site, in words (for instance where
+        the precipitable water of a spectral model came from), to list with the
+        assumptions.
     """
 
     timeseries: pd.DataFrame
     stage_energy_kwh: dict[str, float]
     years: float
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def solar_position(times: pd.DatetimeIndex, site: Site) -> pd.DataFrame:
@@ -504,7 +509,16 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
          "p_ac": p_ac},
         index=times,
     )
-    return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0)
+    return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0,
+                       notes=chain_notes(site, weather))
+
+
+def chain_notes(site: Site, weather: pd.DataFrame) -> dict[str, str]:
+    """The weather-dependent choices of the chain for a site, in words."""
+    if site.plant.module_technology not in SPECTRAL_MODULE_TYPES:
+        return {}
+    return {"precipitable water": f"{precipitable_water_cm(weather)[1]} (spectral model of "
+                                  f"{site.plant.module_technology})"}
 
 
 def dc_mismatch_factor(site: Site) -> float:

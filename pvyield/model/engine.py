@@ -47,6 +47,7 @@ from pvyield.model.chain import (
     SPECTRAL_MODULE_TYPES,
     STAGES,
     ChainOutput,
+    chain_notes,
     dc_mismatch_factor,
     precipitable_water_cm,
 )
@@ -495,4 +496,4 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     # the same columns in the same order as the reference chain's time series
     timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
                       weather["temp_air"].to_numpy())
-    return ChainOutput(timeseries, stage_energy, years=years)
+    return ChainOutput(timeseries, stage_energy, years=years, notes=chain_notes(site, weather))

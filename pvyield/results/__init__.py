@@ -196,7 +196,8 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput) -> Result:
                                 uncertainty_items(site, weather, losses),
                                 interannual_variability(site, ts, dt_h, chain.years),
                                 site.uncertainty.average_years),
-        assumptions=list_assumptions(site, weather),
+        assumptions=list_assumptions(site, weather) + [
+            Assumption(name, None, "model", text) for name, text in chain.notes.items()],
         timeseries=ts,
     )
 
