@@ -64,6 +64,9 @@ def weather_sets() -> list[tuple[pd.DataFrame, float, float, float, str]]:
         temp = 15 + 8 * np.sign(lat) * np.cos(2 * np.pi * (month - 6) / 12)
         frame, _ = synthetic_year(lat, lon, elev, zone, list(ghi), list(temp),
                                   wind_speed_m_s=[2.0] * 12, seed=int(abs(lat)))
+        if lat == 12.0:  # a weather column of precipitable water, as some sources give
+            frame = frame.assign(precipitable_water=2.5 + 2.0 * np.sin(
+                2 * np.pi * frame.index.day_of_year.to_numpy() / 365.0))
         sets.append((frame, lat, lon, elev, zone))
     return sets
 
@@ -157,7 +160,8 @@ def test_random_plants_cover_the_required_cases(random_plants):
     cdte = [f for s, f in zip(sites, frames, strict=True)
             if s.plant.module_technology == "cdte"]
     assert any("relative_humidity" in f for f in cdte)
-    assert any("relative_humidity" not in f for f in cdte)
+    assert any("relative_humidity" not in f and "precipitable_water" not in f for f in cdte)
+    assert any("precipitable_water" in f for f in cdte)
     assert any(m.type == "fixed" and m.gcr is not None for m in mounts)
     rears = [s for s in sites if s.plant.bifaciality > 0]
     assert any("plant.rear_shading_pct" in s.derived for s in rears)
