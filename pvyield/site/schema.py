@@ -70,11 +70,14 @@ TECHNOLOGY_DEFAULTS: dict[str, dict[str, tuple[float, str]]] = {
 }
 #: Structure shading of the rear side by mounting when the site file gives none [%].
 REAR_SHADING_DEFAULTS: dict[str, tuple[float, str]] = {
-    "single_axis": (6.0, "mean of the structure shading factors measured on single-axis "
-                         "trackers by IES-UPM (pv magazine, 2025-04-11: 10.0 % one module in "
-                         "portrait, 2.7 % two in portrait; the layout is not known), inside "
-                         "the 0.1-12 % Ayala Pelaez et al. 2019 (IEEE PVSC 46, torque-tube "
-                         "parameters and rear-shading loss) computed for torque tubes"),
+    "single_axis": (6.0, "mean of the structure shading factors IES-UPM measured on "
+                         "single-axis trackers (10.0 % one module in portrait, 2.7 % two in "
+                         "portrait; reported by pv magazine 2025-04-11; method: Merodio, "
+                         "Martinez-Moreno & Lorenzo, Bifacial gain for 1P and 2P trackers, "
+                         "38th EU PVSEC 2021, doi:10.4229/EUPVSEC20212021-5CV.2.27), as the "
+                         "layout is not known; inside the 0.1-12 % Ayala Pelaez et al. 2019 "
+                         "(IEEE PVSC 46, torque-tube parameters and rear-shading loss) "
+                         "computed for torque tubes"),
     "fixed": (2.0, "pvlib.bifacial.infinite_sheds.get_irradiance default shade_factor -0.02 "
                    "(racking without a torque tube)"),
 }
