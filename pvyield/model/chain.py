@@ -85,8 +85,11 @@ MODEL_CONSTANTS = {
     "airmass": "Kasten & Young (1989) relative airmass from the apparent zenith",
     "cell temperature irradiance": "front irradiance after row shading and masking plus "
     "the rear irradiance after structure shading, both before IAM: the rear light a "
-    "bifacial module absorbs heats it like the front's (PVsyst thermal balance with "
-    "alpha_absorption for both sides; bifaciality is a conversion ratio, not an absorptance)",
+    "bifacial module absorbs heats it like the front's (alpha_absorption for both sides; "
+    "bifaciality is a conversion ratio, not an absorptance; the extra rear absorption heats "
+    "the module: ECN, 'Taking the temperature of bifacial modules', PV Tech technical "
+    "paper; Mannino, Tina et al., 'Experimental assessment of temperature estimation "
+    "models of bifacial photovoltaic modules', IEEE PVSC)",
     "spectral model": "CdTe: pvlib.spectrum.spectral_factor_firstsolar('cdte') with "
     "precipitable water from the weather (precipitable_water, else Gueymard 1994 from "
     "temp_air and relative_humidity, else 1.42 cm, the ASTM G173 reference spectrum's); "
