@@ -24,6 +24,7 @@ from pvyield.batch import (
 from pvyield.batch import runner as runner_module
 from pvyield.batch.scenario import expand_matrix
 from pvyield.cli import main
+from pvyield.model import STAGES
 
 from .conftest import SITES
 
@@ -74,7 +75,7 @@ def test_invalid_combination_and_bad_site_are_reported_not_dropped(tmp_path):
                                   "plant.mounting.gcr": {"as-built": None, "dense": 0.6,
                                                          "huge": 1.5}})
     ds = run_batch(path)
-    assert ds.sizes == {"site": 2, "scenario": 6, "month": 12, "stage": 13}
+    assert ds.sizes == {"site": 2, "scenario": 6, "month": 12, "stage": len(STAGES)}
     status = ds["status"].to_pandas()
     assert (status.loc["broken"] == "invalid").all()
     assert "latitude" in str(ds["error"].sel(site="broken").to_numpy()[0])

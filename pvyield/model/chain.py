@@ -9,14 +9,23 @@ stage          model
 transposition  Perez et al. (1990) sky diffuse + isotropic ground reflection on each plane;
                single-axis angles with backtracking from Lorenzo et al. (2011)
 shading        linear beam shading between rows (``pvlib.shading.shaded_fraction1d``)
+row_masking    rows in front mask the front side's sky diffuse and ground-reflected light:
+               the isotropic and horizon parts of the Perez sky by the integrated
+               row-to-sky view factor, the circumsolar part like the beam, the ground
+               reflection as the infinite-sheds model has it (Mikofski et al. 2019; Hay-Davies
+               sky, shadows on the ground, row-to-ground view factor)
 iam            Martin & Ruiz (2001) for beam, its analytical integral for sky and ground
+spectral       First Solar precipitable-water and airmass model for CdTe (Lee & Panchula
+               2016); 1 for crystalline silicon (see :func:`spectral_factor`)
 soiling        monthly fraction of the front effective irradiance
 bifacial       rear irradiance from the infinite-sheds view-factor model (Mikofski et al.
-               2019; Hay-Davies sky) times bifaciality
-temperature    PVsyst cell temperature (Faiman form); PVWatts DC power with a linear
-               temperature coefficient (Dobos 2014)
-mismatch,      fixed fractions of DC power
-dc_wiring, lid
+               2019; Hay-Davies sky) times bifaciality, before rear losses
+rear_losses    rear structure shading and rear Martin-Ruiz IAM (sky and ground diffuse,
+               beam) applied to the rear irradiance
+temperature    PVsyst cell temperature (Faiman form) from the irradiance reaching front and
+               rear; PVWatts DC power with a linear temperature coefficient (Dobos 2014)
+mismatch,      fixed fractions of DC power; mismatch includes the rear mismatch of bifacial
+dc_wiring, lid plants (Deline et al. 2020)
 inverter       PVWatts inverter part-load efficiency curve (Dobos 2014)
 clipping       AC output limited to the plant's AC capacity
 ac_losses,     fixed fractions of AC power
@@ -40,6 +49,15 @@ References
    modules. Progress in Photovoltaics 16(4), 307-315. doi:10.1002/pip.813
 .. [6] Dobos, A.P. (2014). PVWatts Version 5 Manual. NREL/TP-6A20-62641.
    doi:10.2172/1158421
+.. [7] Lee, M., Panchula, A. (2016). Spectral correction for photovoltaic module
+   performance based on air mass and precipitable water. IEEE 43rd PVSC, 1351-1356.
+   doi:10.1109/PVSC.2016.7749836
+.. [8] Deline, C., Ayala Pelaez, S., MacAlpine, S., Olalla, C. (2020). Estimating and
+   parameterizing mismatch power loss in bifacial photovoltaic systems. Progress in
+   Photovoltaics 28(7), 691-703. doi:10.1002/pip.3259
+.. [9] Gueymard, C. (1994). Analysis of monthly average atmospheric precipitable water and
+   turbidity in Canada and Northern United States. Solar Energy 53(1), 57-71.
+   doi:10.1016/0038-092X(94)90606-8
 """
 
 from __future__ import annotations
@@ -50,26 +68,43 @@ import numpy as np
 import pandas as pd
 import pvlib
 from pvlib.bifacial import infinite_sheds
+from pvlib.bifacial import utils as bifacial_utils
 
 from pvyield.site.schema import FixedMount, SingleAxisMount, Site
 from pvyield.weather.frame import time_step_minutes
 
 #: Stages in chain order; the energy after each is kept.
 STAGES = (
-    "transposition", "shading", "iam", "soiling", "bifacial", "temperature", "mismatch",
-    "dc_wiring", "lid", "inverter", "clipping", "ac_losses", "availability",
+    "transposition", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
+    "rear_losses", "temperature", "mismatch", "dc_wiring", "lid", "inverter", "clipping",
+    "ac_losses", "availability",
 )
 #: Constants of the chain that are not site inputs (documented defaults).
 MODEL_CONSTANTS = {
     "solar position": "NREL SPA (pvlib nrel_numpy), pressure from elevation, 12 °C refraction",
     "airmass": "Kasten & Young (1989) relative airmass from the apparent zenith",
-    "rear shading by structure": "2 % of rear irradiance (infinite_sheds shade_factor)",
+    "cell temperature irradiance": "front irradiance after row shading and masking plus "
+    "the rear irradiance after structure shading, both before IAM: the rear light a "
+    "bifacial module absorbs heats it like the front's (alpha_absorption for both sides; "
+    "bifaciality is a conversion ratio, not an absorptance; the extra rear absorption heats "
+    "the module: ECN, 'Taking the temperature of bifacial modules', PV Tech technical "
+    "paper; Mannino, Tina et al., 'Experimental assessment of temperature estimation "
+    "models of bifacial photovoltaic modules', IEEE PVSC)",
+    "spectral model": "CdTe: pvlib.spectrum.spectral_factor_firstsolar('cdte') with "
+    "precipitable water from the weather (precipitable_water, else Gueymard 1994 from "
+    "temp_air and relative_humidity, else 1.42 cm, the ASTM G173 reference spectrum's); "
+    "crystalline silicon: 1 (annual spectral effects of c-Si within about +-1 %, Dirnberger "
+    "et al. 2015, Sol. Energy Mater. Sol. Cells 132:431-442)",
     "PVWatts inverter reference efficiency": "eta_inv_ref = 0.9637",
     "cell temperature absorption": "alpha_absorption = 0.9",
 }
-REAR_SHADE_FACTOR = -0.02
 INVERTER_ETA_REF = 0.9637
 CELL_ABSORPTANCE = 0.9
+#: Precipitable water of the ASTM G173 reference spectrum, used when the weather has neither
+#: precipitable water nor relative humidity [cm].
+REFERENCE_PRECIPITABLE_WATER_CM = 1.42
+#: Technologies with a spectral model: pvlib's First Solar coefficient set.
+SPECTRAL_MODULE_TYPES = {"cdte": "cdte"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,11 +137,16 @@ class ChainOutput:
         ``"ghi"`` (GHI x STC power), then the energy after each of :data:`STAGES` [kWh].
     years : float
         Length of the weather series in years of 8,760 hours.
+    notes : dict
+        What the chain chose from the weather for this site, in words (for instance where
+        the precipitable water of a spectral model came from), to list with the
+        assumptions.
     """
 
     timeseries: pd.DataFrame
     stage_energy_kwh: dict[str, float]
     years: float
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def solar_position(times: pd.DatetimeIndex, site: Site) -> pd.DataFrame:
@@ -168,7 +208,12 @@ def front_irradiance(
     plane: Plane, solpos: pd.DataFrame, weather: pd.DataFrame, albedo: float,
     dni_extra: pd.Series, airmass: pd.Series,
 ) -> pd.DataFrame:
-    """Front-side plane-of-array components (Perez) [W/m^2] and angle of incidence."""
+    """Front-side plane-of-array components (Perez) [W/m^2] and angle of incidence.
+
+    Besides pvlib's totals, ``poa_isotropic``, ``poa_circumsolar`` and ``poa_horizon`` are
+    the Perez sky diffuse components (:func:`pvlib.irradiance.perez`), needed to mask them
+    apart.
+    """
     poa = pvlib.irradiance.get_total_irradiance(
         plane.surface_tilt, plane.surface_azimuth, solpos["apparent_zenith"],
         solpos["azimuth"], weather["dni"], weather["ghi"], weather["dhi"],
@@ -176,6 +221,12 @@ def front_irradiance(
     )
     out = poa[["poa_global", "poa_direct", "poa_sky_diffuse", "poa_ground_diffuse"]]
     out = out.fillna(0.0).clip(lower=0.0)
+    parts = pvlib.irradiance.perez(
+        plane.surface_tilt, plane.surface_azimuth, weather["dhi"], weather["dni"], dni_extra,
+        solpos["apparent_zenith"], solpos["azimuth"], airmass, return_components=True,
+    )
+    for name in ("poa_isotropic", "poa_circumsolar", "poa_horizon"):
+        out[name] = parts[name].fillna(0.0)
     out["aoi"] = pvlib.irradiance.aoi(
         plane.surface_tilt, plane.surface_azimuth, solpos["apparent_zenith"], solpos["azimuth"]
     )
@@ -194,21 +245,142 @@ def beam_shaded_fraction(plane: Plane, solpos: pd.DataFrame) -> pd.Series:
     return pd.Series(fraction, index=solpos.index).fillna(0.0).clip(0.0, 1.0)
 
 
-def rear_irradiance(
+def sheds_irradiance(
     plane: Plane, solpos: pd.DataFrame, weather: pd.DataFrame, albedo: float,
     dni_extra: pd.Series,
-) -> pd.Series:
-    """Irradiance reaching the rear cells (infinite sheds, Hay-Davies sky) [W/m^2]."""
+) -> pd.DataFrame:
+    """Front and rear irradiance components of the infinite-sheds model [W/m^2].
+
+    :func:`pvlib.bifacial.infinite_sheds.get_irradiance` with the Hay-Davies sky, no IAM,
+    no structure shading and bifaciality 1, so that every effect is applied (and counted)
+    by the chain itself. Missing values are 0.
+    """
     result = infinite_sheds.get_irradiance(
         plane.surface_tilt, plane.surface_azimuth, solpos["apparent_zenith"],
         solpos["azimuth"], plane.gcr, plane.height_m, plane.collector_width_m / plane.gcr,
         weather["ghi"], weather["dhi"], weather["dni"], albedo, model="haydavies",
-        dni_extra=dni_extra, shade_factor=REAR_SHADE_FACTOR,
+        dni_extra=dni_extra, iam_front=1.0, iam_back=1.0, bifaciality=1.0,
+        shade_factor=0.0, transmission_factor=0.0,
     )
-    # poa_back is before rear shading: the shade factor only enters infinite_sheds' own
-    # poa_global, so it is applied here
-    rear = result["poa_back"] * (1.0 + REAR_SHADE_FACTOR)
-    return rear.fillna(0.0).clip(lower=0.0)
+    return result.fillna(0.0)
+
+
+def row_sky_view_ratio(surface_tilt, gcr: float):
+    """Sky diffuse a row receives between rows relative to a lone plane [-].
+
+    The row-to-sky view factor integrated over the slant height,
+    :func:`pvlib.bifacial.utils.vf_row_sky_2d_integ` (what the infinite-sheds model gives a
+    row's isotropic sky diffuse), over the unobstructed ``(1 + cos(tilt)) / 2``.
+    """
+    tilt = np.asarray(surface_tilt, dtype=float)
+    masked = bifacial_utils.vf_row_sky_2d_integ(tilt, gcr, 0.0, 1.0)
+    return masked / (0.5 * (1.0 + np.cos(np.radians(tilt))))
+
+
+def masked_front(front: pd.DataFrame, plane: Plane, shaded: pd.Series,
+                 sheds: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """Front sky diffuse and ground-reflected irradiance with the rows in front [W/m^2].
+
+    Parameters
+    ----------
+    front : DataFrame
+        :func:`front_irradiance`.
+    plane : Plane
+    shaded : Series
+        Beam shaded fraction of the row (:func:`beam_shaded_fraction`) [-].
+    sheds : DataFrame or None
+        :func:`sheds_irradiance`; None when the rows are not modelled (no GCR).
+
+    Returns
+    -------
+    sky, ground : Series
+        The isotropic and horizon parts of the Perez sky times :func:`row_sky_view_ratio`
+        (the horizon band lies where the rows in front stand), the circumsolar part times
+        the beam's unshaded fraction, clipped at 0 like pvlib's total; the ground-reflected
+        light as the infinite-sheds model gives it (``poa_front_ground_diffuse``: shadows
+        on the ground, the ground's view of the sky, the row's view of the ground).
+    """
+    if sheds is None:
+        return front["poa_sky_diffuse"], front["poa_ground_diffuse"]
+    ratio = row_sky_view_ratio(plane.surface_tilt, plane.gcr)
+    sky = ((front["poa_isotropic"] + front["poa_horizon"]) * ratio
+           + front["poa_circumsolar"] * (1.0 - shaded)).clip(lower=0.0)
+    # where pvlib's own total is 0 or missing, so is the masked one
+    sky = sky.where(front["poa_sky_diffuse"] > 0.0, 0.0)
+    return sky, sheds["poa_front_ground_diffuse"]
+
+
+def rear_irradiance(plane: Plane, solpos: pd.DataFrame, sheds: pd.DataFrame,
+                    a_r: float, rear_shading: float) -> tuple[pd.Series, pd.Series]:
+    """Rear irradiance before and after rear losses [W/m^2].
+
+    Parameters
+    ----------
+    plane : Plane
+    solpos : DataFrame
+    sheds : DataFrame
+        :func:`sheds_irradiance`.
+    a_r : float
+        Martin-Ruiz coefficient of the module glass [-].
+    rear_shading : float
+        Fraction of rear irradiance blocked by the structure [-].
+
+    Returns
+    -------
+    incident, effective : Series
+        ``poa_back`` of the infinite-sheds model; and its beam, sky and ground parts each
+        times its Martin-Ruiz IAM at the back side's tilt (180 - tilt;
+        :func:`pvlib.iam.martin_ruiz_diffuse` for the diffuse parts, as pvlib applies it to
+        any tilt up to 180 degrees), times ``1 - rear_shading``.
+    """
+    back_tilt = 180.0 - plane.surface_tilt
+    back_aoi = pvlib.irradiance.aoi(back_tilt, (plane.surface_azimuth + 180.0) % 360,
+                                    solpos["apparent_zenith"], solpos["azimuth"])
+    iam_diffuse = pvlib.iam.martin_ruiz_diffuse(back_tilt, a_r)
+    effective = (sheds["poa_back_direct"] * pvlib.iam.martin_ruiz(back_aoi, a_r).fillna(0.0)
+                 + sheds["poa_back_sky_diffuse"] * iam_diffuse["sky"]
+                 + sheds["poa_back_ground_diffuse"] * iam_diffuse["ground"])
+    effective = (effective * (1.0 - rear_shading)).clip(lower=0.0)
+    return sheds["poa_back"].clip(lower=0.0), effective
+
+
+def precipitable_water_cm(weather: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Precipitable water for the spectral model [cm] and where it came from.
+
+    The weather's ``precipitable_water`` column when it has one; else Gueymard (1994) from
+    ``temp_air`` and ``relative_humidity`` (:func:`pvlib.atmosphere.gueymard94_pw`); else
+    the 1.42 cm of the ASTM G173 reference spectrum (the spectral factor then varies with
+    airmass only).
+    """
+    if "precipitable_water" in weather:
+        return weather["precipitable_water"].astype(float), "the weather's precipitable_water"
+    if "relative_humidity" in weather:
+        pw = pvlib.atmosphere.gueymard94_pw(weather["temp_air"], weather["relative_humidity"])
+        return pd.Series(pw, index=weather.index), ("Gueymard 1994 from temp_air and "
+                                                    "relative_humidity")
+    return (pd.Series(REFERENCE_PRECIPITABLE_WATER_CM, index=weather.index),
+            "1.42 cm (ASTM G173 reference spectrum): the weather has no humidity")
+
+
+def spectral_factor(technology: str, weather: pd.DataFrame, airmass: pd.Series,
+                    elevation_m: float) -> pd.Series:
+    """Spectral mismatch factor of the front irradiance [-].
+
+    CdTe responds to the water-vapour absorption bands that crystalline silicon barely
+    sees: :func:`pvlib.spectrum.spectral_factor_firstsolar` (Lee & Panchula 2016) with
+    pvlib's ``cdte`` coefficients, absolute airmass at the site's pressure (from its
+    elevation) and :func:`precipitable_water_cm`. Crystalline silicon: 1, since its annual
+    spectral gains and losses stay within about +-1 % (Dirnberger et al. 2015). Where the
+    model is undefined (night, precipitable water above 8 cm) the factor is 1.
+    """
+    module_type = SPECTRAL_MODULE_TYPES.get(technology)
+    if module_type is None:
+        return pd.Series(1.0, index=weather.index)
+    pw, _ = precipitable_water_cm(weather)
+    am_abs = pvlib.atmosphere.get_absolute_airmass(airmass,
+                                                   pvlib.atmosphere.alt2pres(elevation_m))
+    factor = pvlib.spectrum.spectral_factor_firstsolar(pw, am_abs, module_type=module_type)
+    return pd.Series(factor, index=weather.index).fillna(1.0)
 
 
 def pvwatts_inverter_unclipped(pdc: np.ndarray, pdc0: float, eta_inv_nom: float) -> np.ndarray:
@@ -247,28 +419,41 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     soiling = 1.0 - np.asarray(losses.soiling_monthly_pct())[local_month] / 100.0
     albedo = plant.albedo  # the site's stated value, even when the weather has a column
     pdc0_w = plant.dc_capacity_mwp * 1e6
+    spectral = spectral_factor(plant.module_technology, weather, airmass, site.elevation_m)
+    bifacial = plant.bifaciality > 0
+    rear_shading = plant.rear_losses_pct[0] / 100.0
 
-    sums = dict.fromkeys(("poa", "shading", "iam", "soiling", "bifacial", "temp"), 0.0)
+    keys = ("poa", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
+            "rear_losses", "temp")
+    sums = dict.fromkeys(keys, 0.0)
     poa_w = np.zeros(len(times))
     eff_w = np.zeros(len(times))
     temp_w = np.zeros(len(times))
     p_dc = np.zeros(len(times))
     for plane in planes(site, solpos):
         front = front_irradiance(plane, solpos, weather, albedo, dni_extra, airmass)
-        shaded = 1.0 - beam_shaded_fraction(plane, solpos)
+        shaded_fraction = beam_shaded_fraction(plane, solpos)
+        sheds = (sheds_irradiance(plane, solpos, weather, albedo, dni_extra)
+                 if plane.gcr is not None else None)
+        sky, ground = masked_front(front, plane, shaded_fraction, sheds)
         iam_diffuse = pvlib.iam.martin_ruiz_diffuse(plane.surface_tilt, plant.iam_a_r)
-        beam = front["poa_direct"] * shaded
+        beam = front["poa_direct"] * (1.0 - shaded_fraction)
         stage_shading = beam + front["poa_sky_diffuse"] + front["poa_ground_diffuse"]
+        stage_masking = beam + sky + ground
         stage_iam = (beam * pvlib.iam.martin_ruiz(front["aoi"], plant.iam_a_r)
-                     + front["poa_sky_diffuse"] * iam_diffuse["sky"]
-                     + front["poa_ground_diffuse"] * iam_diffuse["ground"])
-        stage_soiling = stage_iam * soiling
-        effective = stage_soiling
-        if plant.bifaciality > 0:
-            rear = rear_irradiance(plane, solpos, weather, albedo, dni_extra)
-            effective = stage_soiling + plant.bifaciality * rear
+                     + sky * iam_diffuse["sky"] + ground * iam_diffuse["ground"])
+        stage_spectral = stage_iam * spectral
+        stage_soiling = stage_spectral * soiling
+        stage_bifacial = stage_rear = effective = stage_soiling
+        thermal = stage_masking
+        if bifacial:
+            rear, rear_effective = rear_irradiance(plane, solpos, sheds, plant.iam_a_r,
+                                                   rear_shading)
+            stage_bifacial = stage_soiling + plant.bifaciality * rear
+            stage_rear = effective = stage_soiling + plant.bifaciality * rear_effective
+            thermal = stage_masking + rear * (1.0 - rear_shading)
         temp_cell = pvlib.temperature.pvsyst_cell(
-            front["poa_global"], weather["temp_air"], weather["wind_speed"],
+            thermal, weather["temp_air"], weather["wind_speed"],
             u_c=plant.thermal.u_c, u_v=plant.thermal.u_v,
             module_efficiency=plant.module_efficiency_pct / 100.0,
             alpha_absorption=CELL_ABSORPTANCE,
@@ -277,8 +462,9 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
             effective, temp_cell, pdc0_w * plane.share, plant.gamma_pdc_pct_per_c / 100.0
         ).clip(lower=0.0)
         for key, series in (("poa", front["poa_global"]), ("shading", stage_shading),
-                            ("iam", stage_iam), ("soiling", stage_soiling),
-                            ("bifacial", effective)):
+                            ("row_masking", stage_masking), ("iam", stage_iam),
+                            ("spectral", stage_spectral), ("soiling", stage_soiling),
+                            ("bifacial", stage_bifacial), ("rear_losses", stage_rear)):
             sums[key] += plane.share * float(series.sum())
         sums["temp"] += float(dc.sum())
         poa_w += plane.share * front["poa_global"].to_numpy()
@@ -287,7 +473,7 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
         p_dc += dc.to_numpy()
 
     dc_factors = {
-        "mismatch": 1 - losses.mismatch_pct / 100,
+        "mismatch": dc_mismatch_factor(site),
         "dc_wiring": 1 - losses.dc_wiring_pct / 100,
         "lid": 1 - losses.lid_pct / 100,
     }
@@ -305,8 +491,10 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     stc_kwh = dt_h / 1000.0 * pdc0_w / 1e3
     to_kwh = dt_h / 1e3  # sum(W) x dt [h] -> kWh
     energy = {"ghi": float(weather["ghi"].sum()) * stc_kwh}
-    for stage, key in (("transposition", "poa"), ("shading", "shading"), ("iam", "iam"),
-                       ("soiling", "soiling"), ("bifacial", "bifacial")):
+    for stage, key in (("transposition", "poa"), ("shading", "shading"),
+                       ("row_masking", "row_masking"), ("iam", "iam"),
+                       ("spectral", "spectral"), ("soiling", "soiling"),
+                       ("bifacial", "bifacial"), ("rear_losses", "rear_losses")):
         energy[stage] = sums[key] * stc_kwh
     energy["temperature"] = sums["temp"] * to_kwh
     running = sums["temp"]
@@ -324,4 +512,22 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
          "p_ac": p_ac},
         index=times,
     )
-    return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0)
+    return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0,
+                       notes=chain_notes(site, weather))
+
+
+def chain_notes(site: Site, weather: pd.DataFrame) -> dict[str, str]:
+    """The weather-dependent choices of the chain for a site, in words."""
+    if site.plant.module_technology not in SPECTRAL_MODULE_TYPES:
+        return {}
+    return {"precipitable water": f"{precipitable_water_cm(weather)[1]} (spectral model of "
+                                  f"{site.plant.module_technology})"}
+
+
+def dc_mismatch_factor(site: Site) -> float:
+    """Fraction of DC power kept after module mismatch and, for a bifacial plant, the
+    mismatch from non-uniform rear irradiance (Deline et al. 2020) [-]."""
+    factor = 1 - site.losses.mismatch_pct / 100
+    if site.plant.bifaciality > 0:
+        factor *= 1 - site.plant.rear_losses_pct[1] / 100
+    return factor

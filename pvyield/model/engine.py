@@ -3,7 +3,7 @@
 The engine computes the chain of :mod:`pvyield.model.chain` (same stages, same models,
 same constants) over arrays shaped (site, time) instead of one site at a time:
 
-1. sites are taken in blocks of ``chunk_sites``, which bounds memory (five weather columns
+1. sites are taken in blocks of ``chunk_sites``, which bounds memory (six weather rows
    and, when asked for, six time series per site of a block) and reads each weather frame
    once;
 2. within a block, sites are grouped by their weather's time stamps; the site-independent
@@ -15,9 +15,10 @@ same constants) over arrays shaped (site, time) instead of one site at a time:
    energy after every stage.
 
 What depends on the site but not on time is prepared here with pvlib itself: the diffuse
-IAM and rear view factors of fixed planes, and for single-axis trackers a table of the rear
-view factors by tilt (0.25 degree steps, linear interpolation; its error is below 1e-5 of
-the view factor, checked in ``tests/test_engine.py``).
+IAM of both sides and the view factors (row masking, rear) of fixed planes, and for
+single-axis trackers a table of the view factors by tilt (0.05 degree steps, linear
+interpolation; its error is below 1e-6 of the view factor, checked in
+``tests/test_engine.py``).
 
 The reference chain stays the definition of truth; ``tests/test_engine.py`` checks the
 engine against it on random plants.
@@ -43,9 +44,12 @@ from pvyield.model import kernels
 from pvyield.model.chain import (
     CELL_ABSORPTANCE,
     INVERTER_ETA_REF,
-    REAR_SHADE_FACTOR,
+    SPECTRAL_MODULE_TYPES,
     STAGES,
     ChainOutput,
+    chain_notes,
+    dc_mismatch_factor,
+    precipitable_water_cm,
 )
 from pvyield.model.solar import observer, sun_terms
 from pvyield.site.schema import FixedMount, SingleAxisMount, Site
@@ -53,7 +57,7 @@ from pvyield.weather.frame import REQUIRED_COLUMNS, time_step_minutes
 
 logger = logging.getLogger(__name__)
 
-#: Sites per kernel call: five weather columns of a year are 350 kB per site.
+#: Sites per kernel call: six weather rows of a year are 420 kB per site.
 DEFAULT_CHUNK_SITES = 64
 #: Distinct sets of time stamps whose sun terms are kept while a batch runs.
 TIME_BASES_KEPT = 16
@@ -208,18 +212,22 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
     zones = sorted({str(s.timezone) for s in sites})
     months = np.stack([base.months(None if z == "None" else z) for z in zones])
     site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
-    weather = np.empty((len(sites), len(REQUIRED_COLUMNS), n_time))
+    n_cols = len(REQUIRED_COLUMNS)
+    weather = np.empty((len(sites), kernels.N_WEATHER, n_time))
     for k, frame in enumerate(frames):
-        if tuple(frame.columns[:len(REQUIRED_COLUMNS)]) == REQUIRED_COLUMNS:
+        if tuple(frame.columns[:n_cols]) == REQUIRED_COLUMNS:
             # the readers' column order: one copy of the frame's block, no column lookups
-            weather[k] = frame.to_numpy(dtype=float)[:, :len(REQUIRED_COLUMNS)].T
+            weather[k, :n_cols] = frame.to_numpy(dtype=float)[:, :n_cols].T
         else:
             for c, column in enumerate(REQUIRED_COLUMNS):
                 weather[k, c] = frame[column].to_numpy(dtype=float)
+        # precipitable water only matters to the sites with a spectral model
+        weather[k, n_cols] = (precipitable_water_cm(frame)[0].to_numpy(dtype=float)
+                              if site_rec[k]["spectral"] else 0.0)
     sums = np.zeros((len(sites), kernels.N_SUMS))
     series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
     kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
-                         soiling, tables, _PEREZ_F1, _PEREZ_F2, REAR_SHADE_FACTOR, sums,
+                         soiling, tables, _PEREZ_F1, _PEREZ_F2, kernels.FIRSTSOLAR_CDTE, sums,
                          series[:, 1:])
     if keep_series:
         series[:, 0] = weather[:, 0]
@@ -242,12 +250,12 @@ def _site_records(sites: list[Site], zones: list[str]):
         mount = site.plant.mounting
         if isinstance(mount, SingleAxisMount):
             _tracker_fields(site_rec[k], plane_rec[k, 0], mount, site.plant.iam_a_r)
-            if site.plant.bifaciality > 0:
-                key = (mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
-                site_rec[k]["table"] = table_keys.setdefault(key, len(table_keys))
+            # every tracker row masks the next: view factors by tilt
+            key = (mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
+            site_rec[k]["table"] = table_keys.setdefault(key, len(table_keys))
         else:
             _fixed_fields(site_rec[k], plane_rec[k], mount, site)
-    tables = np.zeros((max(len(table_keys), 1), kernels.TABLE_SIZE, 2))
+    tables = np.zeros((max(len(table_keys), 1), kernels.TABLE_SIZE, kernels.TABLE_COLUMNS))
     for key, row in table_keys.items():
         tables[row] = rear_view_factor_table(*key)
     return site_rec, plane_rec, soiling, tables
@@ -266,10 +274,14 @@ def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
     eta_nom = column(lambda s: s.losses.inverter_efficiency_pct) / 100.0
     inv_pdc0 = column(lambda s: s.plant.ac_capacity_mwac) * 1e6 / eta_nom
     a_r = column(lambda s: s.plant.iam_a_r)
-    dc_factor = np.array([np.prod([1 - s.losses.mismatch_pct / 100,
+    dc_factor = np.array([np.prod([dc_mismatch_factor(s),
                                    1 - s.losses.dc_wiring_pct / 100,
                                    1 - s.losses.lid_pct / 100]) for s in sites])
     return {
+        "rear_shading": column(lambda s: s.plant.rear_losses_pct[0]) / 100.0,
+        "spectral": np.array([s.plant.module_technology in SPECTRAL_MODULE_TYPES
+                              for s in sites], dtype=np.int64),
+        "pressure_ratio": pvlib.atmosphere.alt2pres(column(lambda s: s.elevation_m)) / 101325.0,
         "albedo": column(lambda s: s.plant.albedo),
         "a_r": a_r,
         "iam_norm": 1.0 - np.exp(-1.0 / a_r),
@@ -305,6 +317,7 @@ def _tracker_fields(rec, plane, mount: SingleAxisMount, a_r: float) -> None:
     plane["shade"] = 1
     plane["gcr"] = mount.gcr
     plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(0.0, a_r)
+    plane["iam_back_sky"], plane["iam_back_ground"] = _diffuse_iam(180.0, a_r)
     max_tilt = math.degrees(math.acos(math.cos(math.radians(mount.max_angle_deg))
                                       * math.cos(math.radians(mount.axis_tilt_deg))))
     if mount.height_m <= 0.5 * mount.collector_width_m * math.sin(math.radians(max_tilt)):
@@ -322,16 +335,17 @@ def _fixed_fields(rec, planes, mount: FixedMount, site: Site) -> None:
         plane["cos_tilt"], plane["sin_tilt"] = _cos_sin(o.tilt_deg)
         plane["az_cos"], plane["az_sin"] = _cos_sin(o.azimuth_deg)
         plane["iam_sky"], plane["iam_ground"] = _diffuse_iam(o.tilt_deg, site.plant.iam_a_r)
+        plane["iam_back_sky"], plane["iam_back_ground"] = _diffuse_iam(
+            180.0 - o.tilt_deg, site.plant.iam_a_r)
         if mount.gcr is None:
             continue
         plane["shade"] = 1
         plane["gcr"] = mount.gcr
         plane["shade_axis_cos"], plane["shade_axis_sin"] = _cos_sin(
             (o.azimuth_deg - 90.0) % 360)
-        if site.plant.bifaciality > 0:
-            plane["vf_ground_sky"], plane["vf_row_ground"] = _fixed_rear_view_factors(
-                180.0 - o.tilt_deg, mount.gcr, mount.height_m,
-                mount.collector_width_m / mount.gcr)
+        (plane["vf_ground_sky"], plane["vf_row_ground"],
+         plane["vf_row_ground_front"]) = _fixed_view_factors(
+            o.tilt_deg, mount.gcr, mount.height_m, mount.collector_width_m / mount.gcr)
 
 
 def _cos_sin(angle_deg: float) -> tuple[float, float]:
@@ -347,17 +361,21 @@ def _diffuse_iam(surface_tilt: float, a_r: float) -> tuple[float, float]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _fixed_rear_view_factors(back_tilt: float, gcr: float, height_m: float,
-                             pitch_m: float) -> tuple[float, float]:
-    ground_sky, row_ground = rear_view_factors(back_tilt, gcr, height_m, pitch_m)
-    return float(ground_sky), float(row_ground)
+def _fixed_view_factors(tilt: float, gcr: float, height_m: float,
+                        pitch_m: float) -> tuple[float, float, float]:
+    ground_sky, row_ground, row_ground_front = rear_view_factors(180.0 - tilt, gcr, height_m,
+                                                                 pitch_m)
+    return float(ground_sky), float(row_ground), float(row_ground_front)
 
 
 def rear_view_factors(back_tilt, gcr: float, height_m: float, pitch_m: float) -> np.ndarray:
     """Integrated view factors of the infinite-sheds model at given back-side tilts.
 
-    The two that pvlib's ``infinite_sheds.get_irradiance_poa`` computes for the back of a
-    row: ground to sky (integrated between rows) and the row to the ground.
+    The ones pvlib's ``infinite_sheds.get_irradiance_poa`` computes for the back of a row
+    (ground to sky, integrated between rows, and the row to the ground) and for its front
+    (the row to the ground, at the front tilt ``180 - back_tilt``). The ground-to-sky view
+    factor of the front, at the front tilt, is the back's: the rows are the same
+    segments.
 
     Parameters
     ----------
@@ -370,15 +388,17 @@ def rear_view_factors(back_tilt, gcr: float, height_m: float, pitch_m: float) ->
 
     Returns
     -------
-    ndarray of shape (2,) + shape of ``back_tilt``
-        Ground-to-sky and row-to-ground view factors [-].
+    ndarray of shape (3,) + shape of ``back_tilt``
+        Ground-to-sky, back row-to-ground and front row-to-ground view factors [-].
     """
     max_rows = np.ceil(height_m / (pitch_m * np.tan(np.radians(5))))
     ground_sky = bifacial_utils.vf_ground_sky_2d_integ(
         back_tilt, gcr, height_m, pitch_m, g0=0, g1=1, max_rows=max_rows)
     row_ground = bifacial_utils.vf_row_ground_2d_integ(
         back_tilt, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
-    return np.array([ground_sky, row_ground], dtype=float)
+    row_ground_front = bifacial_utils.vf_row_ground_2d_integ(
+        180.0 - np.asarray(back_tilt, dtype=float), gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
+    return np.array([ground_sky, row_ground, row_ground_front], dtype=float)
 
 
 @functools.lru_cache(maxsize=512)
@@ -387,7 +407,7 @@ def rear_view_factor_table(gcr: float, height_m: float, pitch_m: float) -> np.nd
 
     Returns
     -------
-    ndarray of shape (TABLE_SIZE, 2)
+    ndarray of shape (TABLE_SIZE, TABLE_COLUMNS)
     """
     back = kernels.TABLE_START_DEG + kernels.TABLE_STEP_DEG * np.arange(kernels.TABLE_SIZE)
     table = rear_view_factors(back, gcr, height_m, pitch_m).T.copy()
@@ -403,14 +423,17 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
     stc_kwh = dt_h / 1000.0 * pdc0_w / 1e3
     to_kwh = dt_h / 1e3
     energy = {"ghi": sums[:, idx["ghi"]] * stc_kwh}
-    for stage, key in (("transposition", "poa"), ("shading", "shading"), ("iam", "iam"),
-                       ("soiling", "soiling"), ("bifacial", "bifacial")):
+    for stage in ("transposition", "shading", "row_masking", "iam", "spectral", "soiling",
+                  "bifacial", "rear_losses"):
+        key = "poa" if stage == "transposition" else stage
         energy[stage] = sums[:, idx[key]] * stc_kwh
     energy["temperature"] = sums[:, idx["dc"]] * to_kwh
     running = sums[:, idx["dc"]]
-    for stage, attr in (("mismatch", "mismatch_pct"), ("dc_wiring", "dc_wiring_pct"),
-                        ("lid", "lid_pct")):
-        running = running * np.array([1 - getattr(x, attr) / 100 for x in losses])
+    factors = {"mismatch": np.array([dc_mismatch_factor(s) for s in sites]),
+               "dc_wiring": np.array([1 - x.dc_wiring_pct / 100 for x in losses]),
+               "lid": np.array([1 - x.lid_pct / 100 for x in losses])}
+    for stage, factor in factors.items():
+        running = running * factor
         energy[stage] = running * to_kwh
     energy["inverter"] = sums[:, idx["inverter"]] * to_kwh
     energy["clipping"] = sums[:, idx["clipping"]] * to_kwh
@@ -473,4 +496,4 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     # the same columns in the same order as the reference chain's time series
     timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
                       weather["temp_air"].to_numpy())
-    return ChainOutput(timeseries, stage_energy, years=years)
+    return ChainOutput(timeseries, stage_energy, years=years, notes=chain_notes(site, weather))

@@ -31,6 +31,7 @@ SITE_DTYPE = np.dtype([
     ("share_total", "f8"),
     # plant
     ("albedo", "f8"), ("a_r", "f8"), ("iam_norm", "f8"), ("bifaciality", "f8"),
+    ("rear_shading", "f8"), ("spectral", "i8"), ("pressure_ratio", "f8"),
     ("heat_factor", "f8"), ("u_c", "f8"), ("u_v", "f8"), ("pdc0_w", "f8"),
     ("gamma_pdc", "f8"), ("dc_factor", "f8"), ("inv_pdc0_w", "f8"), ("inv_pac0_w", "f8"),
     ("eta_scale", "f8"), ("ac_factor", "f8"), ("availability", "f8"),
@@ -47,17 +48,26 @@ PLANE_DTYPE = np.dtype([
     ("az_sin", "f8"), ("az_cos", "f8"),
     ("shade", "i8"), ("gcr", "f8"), ("shade_axis_cos", "f8"), ("shade_axis_sin", "f8"),
     ("iam_sky", "f8"), ("iam_ground", "f8"), ("vf_ground_sky", "f8"), ("vf_row_ground", "f8"),
+    ("vf_row_ground_front", "f8"), ("iam_back_sky", "f8"), ("iam_back_ground", "f8"),
 ])
 #: Sums accumulated per site, in this order.
-SUMS = ("ghi", "poa", "shading", "iam", "soiling", "bifacial", "dc", "inverter", "clipping",
-        "ac")
+SUMS = ("ghi", "poa", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
+        "rear_losses", "dc", "inverter", "clipping", "ac")
 N_SUMS = len(SUMS)
 #: Time series kept per site when asked for, in this order.
 SERIES = ("poa_global", "effective_irradiance", "temp_cell", "p_dc", "p_ac")
+#: Weather rows the kernel reads: ghi, dni, dhi, temp_air, wind_speed, precipitable water.
+N_WEATHER = 6
+#: pvlib's First Solar spectral coefficients for CdTe
+#: (:func:`pvlib.spectrum.spectral_factor_firstsolar`, ``module_type='cdte'``).
+FIRSTSOLAR_CDTE = np.array([0.86273, -0.038948, -0.012506, 0.098871, 0.084658, -0.0042948])
+#: View-factor tables of trackers, by back-side tilt (front tilt = 180 - back tilt):
+#: ground to sky, back of the row to the ground, front of the row to the ground.
+TABLE_COLUMNS = 3
 #: Rear view-factor tables: back-side tilt from 90 to 180 degrees in this step [degrees].
 TABLE_START_DEG = 90.0
-TABLE_STEP_DEG = 0.25
-TABLE_SIZE = 361
+TABLE_STEP_DEG = 0.05
+TABLE_SIZE = 1801
 
 _COS_85 = math.cos(math.radians(85.0))
 _TAN_85 = math.tan(math.radians(85.0))
@@ -108,6 +118,23 @@ def perez_sky(dhi, f1, f2, projection, cos_zenith, cos_tilt, sin_tilt, airmass):
     b = max(cos_zenith, _COS_85)
     sky = dhi * (0.5 * (1.0 - f1) * (1.0 + cos_tilt) + f1 * a / b + f2 * sin_tilt)
     return sky if not sky < 0.0 else 0.0
+
+
+@_jit
+def perez_parts(dhi, f1, f2, projection, cos_zenith, cos_tilt, sin_tilt, airmass):
+    """Isotropic, circumsolar and horizon parts of :func:`perez_sky` (pvlib's
+    ``return_components``); all 0 where the total is 0 or missing [W/m^2]."""
+    if math.isnan(airmass):
+        return 0.0, 0.0, 0.0
+    a = max(projection, 0.0)
+    b = max(cos_zenith, _COS_85)
+    iso = dhi * 0.5 * (1.0 - f1) * (1.0 + cos_tilt)
+    circ = dhi * f1 * a / b
+    hor = dhi * f2 * sin_tilt
+    total = iso + circ + hor
+    if not total > 0.0:
+        return 0.0, 0.0, 0.0
+    return iso, circ, hor
 
 
 @_jit
@@ -212,19 +239,22 @@ def tracker_orientation(sx, sy, sz, zenith, site):
 
 
 @_jit
-def rear_irradiance(ghi, dhi, dni, dni_extra, cos_zenith, sin_zenith, sin_az, cos_az,
-                    cos_tilt, sin_tilt, az_sin, az_cos, projection, gcr, albedo,
-                    vf_ground_sky, vf_row_ground, shade_factor):
-    """Rear irradiance of the infinite-sheds model with the Hay-Davies sky
-    (:func:`pvlib.bifacial.infinite_sheds.get_irradiance`, its ``poa_back``) times
-    ``1 + shade_factor``, missing values as 0 and clipped at 0 as in the chain [W/m^2].
+def sheds_sky(ghi, dhi, dni, dni_extra, cos_zenith, sin_zenith, sin_az, cos_az, cos_tilt,
+              sin_tilt, az_sin, az_cos, gcr):
+    """What the front and back of a row share in the infinite-sheds model with the
+    Hay-Davies sky (:func:`pvlib.bifacial.infinite_sheds.get_irradiance`).
 
-    The back side has tilt 180 - surface_tilt and the opposite azimuth; ``projection`` is
-    the front's cosine of incidence. ``vf_ground_sky`` and ``vf_row_ground`` are pvlib's
-    integrated view factors (ground to sky, back of the row to the ground) at the back
-    tilt.
+    Returns
+    -------
+    dhi_b, dni_b : float
+        Isotropic sky diffuse on the horizontal and beam plus circumsolar on the normal
+        [W/m^2].
+    tan_phi : float
+        Tangent of the Sun's projection on the plane across the rows, towards the back [-].
+    f_gnd_beam : float
+        Sunlit fraction of the ground between rows [-] (pvlib's sum over 22 rows in closed
+        form; the same for the front and the back).
     """
-    # Hay-Davies circumsolar on the horizontal and towards the Sun
     ai = dni / dni_extra
     rb_h = max(min(cos_zenith, 1.0), 0.0) / max(cos_zenith, 0.01745)
     circ_h = max(dhi * (ai * rb_h), 0.0)
@@ -233,9 +263,7 @@ def rear_irradiance(ghi, dhi, dni, dni_extra, cos_zenith, sin_zenith, sin_az, co
     dhi_b = dhi - circ_h
     dni_b = dni + circ_n
     cos_b, sin_b = -cos_tilt, sin_tilt
-    # tangent of the Sun's projection on the plane across the rows (back azimuth)
     tan_phi = -(sin_az * az_sin + cos_az * az_cos) * (sin_zenith / cos_zenith)
-    # sunlit fraction of the ground between rows, pvlib's sum over 22 rows in closed form
     if abs(tan_phi) > _TAN_85:
         f_gnd_beam = 0.0
     else:
@@ -246,7 +274,30 @@ def rear_irradiance(ghi, dhi, dni, dni_extra, cos_zenith, sin_zenith, sin_az, co
             cp, dp = dp, cp
         covered = max(min(cp, 11.0 * pitch) - max(dp, -11.0 * pitch), 0.0)
         f_gnd_beam = 1.0 - min(max(covered / pitch, 0.0), 1.0)
-    # shaded fraction of the back from the row behind
+    return dhi_b, dni_b, tan_phi, f_gnd_beam
+
+
+@_jit
+def row_sky_view(cos_tilt, gcr):
+    """Row-to-sky view factor integrated over the slant height,
+    :func:`pvlib.bifacial.utils.vf_row_sky_2d_integ` from 0 to 1, in closed form [-]."""
+    a = 1.0 / gcr
+    return 0.5 * (1.0 + a - math.sqrt(a * a - 2.0 * a * cos_tilt + 1.0))
+
+
+@_jit
+def rear_components(ghi, dhi_b, dni_b, tan_phi, f_gnd_beam, cos_tilt, sin_tilt, projection,
+                    gcr, albedo, vf_ground_sky, vf_row_ground):
+    """Rear beam, sky diffuse and ground-reflected irradiance of the infinite-sheds model
+    (``poa_back_direct``, ``poa_back_sky_diffuse``, ``poa_back_ground_diffuse`` of
+    :func:`pvlib.bifacial.infinite_sheds.get_irradiance`) [W/m^2].
+
+    The back side has tilt 180 - surface_tilt and the opposite azimuth; ``projection`` is
+    the front's cosine of incidence. ``vf_ground_sky`` and ``vf_row_ground`` are pvlib's
+    integrated view factors (ground to sky, back of the row to the ground) at the back
+    tilt.
+    """
+    cos_b, sin_b = -cos_tilt, sin_tilt
     proj_b = min(max(-projection, -1.0), 1.0)
     x = gcr * (sin_b * tan_phi + cos_b)
     f_x = 1.0 - 1.0 / x
@@ -254,13 +305,25 @@ def rear_irradiance(ghi, dhi, dni, dni_extra, cos_zenith, sin_zenith, sin_az, co
         f_x = 1.0
     if not x > 1.0:
         f_x = 0.0
-    a = 1.0 / gcr
-    vf_row_sky = 0.5 * (1.0 + a - math.sqrt(a * a - 2.0 * a * cos_b + 1.0))
-    poa_sky = dhi_b * vf_row_sky
+    poa_sky = dhi_b * row_sky_view(cos_b, gcr)
     poa_ground = albedo * (f_gnd_beam * (ghi - dhi_b) + vf_ground_sky * dhi_b) * vf_row_ground
     poa_direct = max(dni_b * proj_b, 0.0) * (1.0 - f_x)
-    rear = (poa_direct + poa_ground + poa_sky) * (1.0 + shade_factor)
-    return rear if rear > 0.0 else 0.0
+    return poa_direct, poa_sky, poa_ground
+
+
+@_jit
+def spectral_firstsolar(precipitable_water, airmass_absolute, coefficients):
+    """:func:`pvlib.spectrum.spectral_factor_firstsolar` with its default limits; 1 where
+    it is undefined (airmass NaN, precipitable water above 8 cm), as the chain does."""
+    if math.isnan(airmass_absolute) or math.isnan(precipitable_water):
+        return 1.0
+    pw = max(precipitable_water, 0.1)
+    if pw > 8.0:
+        return 1.0
+    ama = max(min(airmass_absolute, 10.0), 0.58)
+    c = coefficients
+    return (c[0] + c[1] * ama + c[2] * pw + c[3] * math.sqrt(ama) + c[4] * math.sqrt(pw)
+            + c[5] * ama / math.sqrt(pw))
 
 
 @_jit
@@ -274,7 +337,7 @@ def _table_value(tables, table, column, back_tilt):
 
 @_jit
 def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tables,
-                 f1c, f2c, shade_factor, sums, series):
+                 f1c, f2c, spectral_coefficients, sums, series):
     """The reference chain for a block of sites sharing their time stamps.
 
     Parameters
@@ -285,18 +348,18 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
         Extraterrestrial irradiance [W/m^2].
     months : ndarray (rows, time) of int
         Local month 0-11 of each time stamp, one row per time zone.
-    weather : ndarray (site, 5, time)
-        ghi, dni, dhi [W/m^2], temp_air [°C], wind_speed [m/s].
+    weather : ndarray (site, N_WEATHER, time)
+        ghi, dni, dhi [W/m^2], temp_air [°C], wind_speed [m/s], precipitable water [cm].
     sites : ndarray (site,) of SITE_DTYPE
     planes : ndarray (site, plane) of PLANE_DTYPE
     soiling : ndarray (site, 12)
         Soiling factor per local month [-].
-    tables : ndarray (table, TABLE_SIZE, 2)
-        Rear view factors of trackers (ground to sky, row to ground) by back tilt.
+    tables : ndarray (table, TABLE_SIZE, TABLE_COLUMNS)
+        View factors of trackers by back tilt (see :data:`TABLE_COLUMNS`).
     f1c, f2c : ndarray (8, 3)
         Perez coefficients.
-    shade_factor : float
-        Rear shading by structure [-].
+    spectral_coefficients : ndarray (6,)
+        First Solar spectral model coefficients of the sites with ``spectral`` set.
     sums : ndarray (site, len(SUMS)), output
         Sums over time of the quantities in :data:`SUMS` [W/m^2 or W].
     series : ndarray (site, len(SERIES), time) or (site, len(SERIES), 0), output
@@ -308,7 +371,7 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
     # the processor than one long one
     lit = np.empty(n_time, dtype=np.int64)
     sun = np.empty((8, n_time))
-    geo = np.empty((11, n_time))
+    geo = np.empty((13, n_time))
     for s in range(sites.shape[0]):
         site = sites[s]
         n_lit = _lit_intervals(weather[s], site.share_total, keep, lit, series[s])
@@ -319,7 +382,8 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
         for t in range(n_time):
             sums[s, 0] += weather[s, 0, t]
         _plant_pass(dni_extra, months[site.month_row], weather[s], site, planes[s],
-                    soiling[s], tables, shade_factor, lit[:n_lit], sun, geo, keep, sums[s],
+                    soiling[s], tables, spectral_coefficients, lit[:n_lit], sun, geo, keep,
+                    sums[s],
                     series[s])
 
 
@@ -362,23 +426,27 @@ def _sun_pass(terms, dni_extra, weather, site, lit, f1c, f2c, sun):
 
 @_jit
 def _tracker_pass(site, plane, n_lit, sun, geo):
-    """Tracker orientation (:func:`tracker_orientation`) and diffuse IAM of the lit
-    intervals into ``geo``."""
+    """Tracker orientation (:func:`tracker_orientation`) and diffuse IAM of the front and
+    the back of the lit intervals into ``geo``."""
     for k in range(n_lit):
         (geo[0, k], geo[1, k], geo[2, k], geo[3, k], geo[4, k], geo[5, k], geo[6, k],
          geo[7, k], geo[8, k]) = tracker_orientation(
             sun[2, k] * sun[3, k], sun[2, k] * sun[4, k], sun[1, k], sun[0, k], site)
     for k in range(n_lit):
-        if geo[0, k] == 0.0:  # flat: pvlib's value at tilt 0, kept in the plane
+        if geo[0, k] == 0.0:  # flat: pvlib's values at tilt 0 and 180, kept in the plane
             geo[9, k], geo[10, k] = plane.iam_sky, plane.iam_ground
+            geo[11, k], geo[12, k] = plane.iam_back_sky, plane.iam_back_ground
         else:
-            geo[9, k], geo[10, k] = martin_ruiz_diffuse_trig(
-                math.radians(geo[0, k]), geo[2, k], geo[1, k], site.a_r)
+            beta = math.radians(geo[0, k])
+            geo[9, k], geo[10, k] = martin_ruiz_diffuse_trig(beta, geo[2, k], geo[1, k],
+                                                             site.a_r)
+            geo[11, k], geo[12, k] = martin_ruiz_diffuse_trig(math.pi - beta, geo[2, k],
+                                                              -geo[1, k], site.a_r)
 
 
 @_jit
-def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade_factor,
-                lit, sun, geo, keep, sums, series):
+def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
+                spectral_coefficients, lit, sun, geo, keep, sums, series):
     """Plane of array to the grid for the lit intervals; sums into ``sums[1:]``."""
     for k in range(lit.size):
         t = lit[k]
@@ -387,6 +455,10 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade
         am, f1, f2 = sun[5, k], sun[6, k], sun[7, k]
         sx, sy = sz * saz, sz * caz
         soil = soiling[months[t]]
+        spectral = 1.0
+        if site.spectral:
+            spectral = spectral_firstsolar(weather[5, t], am * site.pressure_ratio,
+                                           spectral_coefficients)
         loss_factor = site.u_c + site.u_v * weather[4, t]
         poa_w = eff_w = temp_w = p_dc = 0.0
         for j in range(site.n_planes):
@@ -396,12 +468,14 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade
                 az_sin, az_cos = geo[3, k], geo[4, k]
                 cos_r, sin_r, sxp, szp = geo[5, k], geo[6, k], geo[7, k], geo[8, k]
                 iam_sky, iam_gnd = geo[9, k], geo[10, k]
+                iam_back_sky, iam_back_gnd = geo[11, k], geo[12, k]
             else:
                 tilt, cos_t, sin_t = plane.tilt, plane.cos_tilt, plane.sin_tilt
                 az_sin, az_cos = plane.az_sin, plane.az_cos
                 cos_r, sin_r, szp = cos_t, sin_t, cz
                 sxp = sx * plane.shade_axis_cos - sy * plane.shade_axis_sin
                 iam_sky, iam_gnd = plane.iam_sky, plane.iam_ground
+                iam_back_sky, iam_back_gnd = plane.iam_back_sky, plane.iam_back_ground
             proj = cos_t * cz + sin_t * (sx * az_sin + sy * az_cos)
             proj = min(max(proj, -1.0), 1.0)
             # front plane of array, NaN and negative values as the chain treats them
@@ -418,30 +492,62 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade
                 shaded = shaded_fraction(sxp, szp, cos_r, sin_r, plane.gcr)
             beam = direct * (1.0 - shaded)
             st_shading = beam + sky + ground
-            st_iam = (beam * martin_ruiz(proj, site.a_r, site.iam_norm)
-                      + sky * iam_sky + ground * iam_gnd)
-            st_soiling = st_iam * soil
-            effective = st_soiling
-            if site.bifaciality > 0.0:
+            # rows in front: masked sky diffuse and ground reflection (infinite sheds)
+            sky_m, ground_m = sky, ground
+            dhi_b = dni_b = tan_phi = f_gnd = vf_gs = 0.0
+            if plane.shade:
+                dhi_b, dni_b, tan_phi, f_gnd = sheds_sky(
+                    ghi, dhi, dni, dni_extra[t], cz, sz, saz, caz, cos_t, sin_t, az_sin,
+                    az_cos, plane.gcr)
                 if site.tracker:
                     vf_gs = _table_value(tables, site.table, 0, 180.0 - tilt)
+                    vf_rgf = _table_value(tables, site.table, 2, 180.0 - tilt)
+                else:
+                    vf_gs, vf_rgf = plane.vf_ground_sky, plane.vf_row_ground_front
+                iso, circ, hor = perez_parts(dhi, f1, f2, proj, cz, cos_t, sin_t, am)
+                ratio = row_sky_view(cos_t, plane.gcr) / (0.5 * (1.0 + cos_t))
+                sky_m = 0.0
+                if sky > 0.0:
+                    sky_m = max((iso + hor) * ratio + circ * (1.0 - shaded), 0.0)
+                ground_m = site.albedo * (f_gnd * (ghi - dhi_b) + vf_gs * dhi_b) * vf_rgf
+                if math.isnan(ground_m):
+                    ground_m = 0.0
+            st_masking = beam + sky_m + ground_m
+            st_iam = (beam * martin_ruiz(proj, site.a_r, site.iam_norm)
+                      + sky_m * iam_sky + ground_m * iam_gnd)
+            st_spectral = st_iam * spectral
+            st_soiling = st_spectral * soil
+            st_bifacial = st_rear = effective = st_soiling
+            thermal = st_masking
+            if site.bifaciality > 0.0:
+                if site.tracker:
                     vf_rg = _table_value(tables, site.table, 1, 180.0 - tilt)
                 else:
-                    vf_gs, vf_rg = plane.vf_ground_sky, plane.vf_row_ground
-                rear = rear_irradiance(ghi, dhi, dni, dni_extra[t], cz, sz, saz, caz, cos_t,
-                                       sin_t, az_sin, az_cos, proj, plane.gcr, site.albedo,
-                                       vf_gs, vf_rg, shade_factor)
-                effective = st_soiling + site.bifaciality * rear
-            temp_cell = temp_air + poa * site.heat_factor / loss_factor
+                    vf_rg = plane.vf_row_ground
+                r_direct, r_sky, r_ground = rear_components(
+                    ghi, dhi_b, dni_b, tan_phi, f_gnd, cos_t, sin_t, proj, plane.gcr,
+                    site.albedo, vf_gs, vf_rg)
+                rear = max(r_direct + r_sky + r_ground, 0.0)
+                rear_eff = ((r_direct * martin_ruiz(-proj, site.a_r, site.iam_norm)
+                             + r_sky * iam_back_sky + r_ground * iam_back_gnd)
+                            * (1.0 - site.rear_shading))
+                rear_eff = max(rear_eff, 0.0)
+                st_bifacial = st_soiling + site.bifaciality * rear
+                st_rear = effective = st_soiling + site.bifaciality * rear_eff
+                thermal = st_masking + rear * (1.0 - site.rear_shading)
+            temp_cell = temp_air + thermal * site.heat_factor / loss_factor
             dc = max(effective * 0.001 * site.pdc0_w * plane.share
                      * (1.0 + site.gamma_pdc * (temp_cell - 25.0)), 0.0)
             share = plane.share
             sums[1] += share * poa
             sums[2] += share * st_shading
-            sums[3] += share * st_iam
-            sums[4] += share * st_soiling
-            sums[5] += share * effective
-            sums[6] += dc
+            sums[3] += share * st_masking
+            sums[4] += share * st_iam
+            sums[5] += share * st_spectral
+            sums[6] += share * st_soiling
+            sums[7] += share * st_bifacial
+            sums[8] += share * st_rear
+            sums[9] += dc
             poa_w += share * poa
             eff_w += share * effective
             temp_w += share * temp_cell
@@ -450,9 +556,9 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, shade
         p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
                                          site.eta_scale)
         p_ac = p_clip * site.ac_factor * site.availability
-        sums[7] += p_inv
-        sums[8] += p_clip
-        sums[9] += p_ac
+        sums[10] += p_inv
+        sums[11] += p_clip
+        sums[12] += p_ac
         if keep:
             series[0, t], series[1, t], series[2, t] = poa_w, eff_w, temp_w
             series[3, t], series[4, t] = p_dc_net, p_ac

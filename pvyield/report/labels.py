@@ -17,9 +17,12 @@ MONTHS = [calendar.month_abbr[m] for m in range(1, 13)]
 STAGE_LABELS = {
     "transposition": "Irradiance on the plane (transposition)",
     "shading": "Row-to-row beam shading",
+    "row_masking": "Row-to-row masking of diffuse and ground light",
     "iam": "Angle of incidence (IAM)",
+    "spectral": "Spectral correction",
     "soiling": "Soiling",
     "bifacial": "Rear-side gain (bifacial)",
+    "rear_losses": "Rear structure shading and IAM",
     "temperature": "Module temperature",
     "mismatch": "Module mismatch",
     "dc_wiring": "DC wiring",

@@ -235,7 +235,8 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput, *,
                                 uncertainty_items(site, weather, losses),
                                 interannual_variability(site, ts, dt_h, chain.years),
                                 site.uncertainty.average_years),
-        assumptions=list_assumptions(site, weather) + _period_assumptions(qc, partial),
+        assumptions=list_assumptions(site, weather) + _period_assumptions(qc, partial) + [
+            Assumption(name, None, "model", text) for name, text in chain.notes.items()],
         timeseries=ts,
         qc=qc,
         accepted_findings=accepted,
@@ -341,7 +342,7 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
         value = leaves[0][1] if leaves == [(path, leaves[0][1])] else {
             leaf.removeprefix(path + "."): v for leaf, v in leaves}
         found.append(Assumption(path, value, "assumption", reason))
-    found += [Assumption(path, getattr(site, path), "derived", how)
+    found += [Assumption(path, _value_at(site, path), "derived", how)
               for path, how in site.derived.items()]
     found += [Assumption(path, value, "default", field_description(path))
               for path, value in defaults_used(site).items()
@@ -359,6 +360,14 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
+
+
+def _value_at(site: Site, path: str) -> Any:
+    """The value of a dotted field path (``losses.lid_pct``)."""
+    node: Any = site
+    for part in path.split("."):
+        node = getattr(node, part)
+    return node
 
 
 def _covered(site: Site, path: str) -> bool:

@@ -19,6 +19,75 @@ DC_AC_RATIO_RANGE = (0.8, 2.0)
 #: Allowed relative gap between module_count x module_power_wp and dc_capacity_mwp.
 MODULE_CAPACITY_TOLERANCE = 0.05
 
+#: Module technologies a site file may name (``plant.module_technology``).
+MODULE_TECHNOLOGIES = ("mono_si_perc", "topcon", "hjt", "multi_si", "cdte")
+#: The technology assumed when a site file names none.
+DEFAULT_MODULE_TECHNOLOGY = "mono_si_perc"
+
+_PVEL_2025 = ("Kiwa PVEL 2025 PV Module Reliability Scorecard, PAN performance: mean Pmp "
+              "temperature coefficient of the tested bills of materials")
+_CEC_MODULES = ("median gamma_r of the CEC module list (California Energy Commission, as "
+                "distributed with SAM and pvlib.pvsystem.retrieve_sam('cecmod'))")
+_PVWATTS_LID = "Dobos 2014, PVWatts Version 5 Manual, NREL/TP-6A20-62641, Table 3 (LID 1.5 %)"
+_FLEET_DEGRADATION = ("Jordan et al. 2022, Photovoltaic fleet degradation insights, Prog. "
+                      "Photovolt. 30(10):1166-1175, doi:10.1002/pip.3566: median system "
+                      "performance loss rate 0.75 %/yr of the US PV Fleet data set "
+                      "(all technologies; no technology-specific rate is used)")
+_NTYPE_LID = ("assumption: n-type (phosphorus-doped) wafers have no boron-oxygen LID "
+              "(Lindroos & Savin 2016, Sol. Energy Mater. Sol. Cells 147:115-126, "
+              "doi:10.1016/j.solmat.2015.11.047); 0.5 % kept for other first-year "
+              "stabilisation, not a measured value")
+#: Defaults each technology sets when the site file leaves the field out:
+#: technology -> dotted field path -> (value, source).
+TECHNOLOGY_DEFAULTS: dict[str, dict[str, tuple[float, str]]] = {
+    "mono_si_perc": {
+        "plant.gamma_pdc_pct_per_c": (-0.32, f"{_PVEL_2025}, PERC: -0.32 %/°C"),
+        "losses.lid_pct": (1.5, _PVWATTS_LID + "; p-type boron-doped cells"),
+        "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
+    },
+    "topcon": {
+        "plant.gamma_pdc_pct_per_c": (-0.29, f"{_PVEL_2025}, TOPCon: -0.29 %/°C"),
+        "losses.lid_pct": (0.5, _NTYPE_LID),
+        "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
+    },
+    "hjt": {
+        "plant.gamma_pdc_pct_per_c": (-0.25, f"{_PVEL_2025}, HJT: -0.25 %/°C"),
+        "losses.lid_pct": (0.5, _NTYPE_LID),
+        "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
+    },
+    "multi_si": {
+        "plant.gamma_pdc_pct_per_c": (-0.45, f"{_CEC_MODULES}, 11,221 Multi-c-Si entries: "
+                                             "-0.45 %/°C"),
+        "losses.lid_pct": (1.5, _PVWATTS_LID + "; p-type boron-doped cells"),
+        "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
+    },
+    "cdte": {
+        "plant.gamma_pdc_pct_per_c": (-0.25, f"{_CEC_MODULES}, 20 CdTe entries: -0.25 %/°C"),
+        "losses.lid_pct": (1.5, _PVWATTS_LID + " (generic: no CdTe-specific first-year value "
+                                               "was sourced)"),
+        "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
+    },
+}
+#: Structure shading of the rear side by mounting when the site file gives none [%].
+REAR_SHADING_DEFAULTS: dict[str, tuple[float, str]] = {
+    "single_axis": (6.0, "mean of the structure shading factors IES-UPM measured on "
+                         "single-axis trackers (10.0 % one module in portrait, 2.7 % two in "
+                         "portrait; reported by pv magazine 2025-04-11; method: Merodio, "
+                         "Martinez-Moreno & Lorenzo, Bifacial gain for 1P and 2P trackers, "
+                         "38th EU PVSEC 2021, doi:10.4229/EUPVSEC20212021-5CV.2.27), as the "
+                         "layout is not known; inside the 0.1-12 % Ayala Pelaez et al. 2019 "
+                         "(IEEE PVSC 46, torque-tube parameters and rear-shading loss) "
+                         "computed for torque tubes"),
+    "fixed": (2.0, "pvlib.bifacial.infinite_sheds.get_irradiance default shade_factor -0.02 "
+                   "(racking without a torque tube)"),
+}
+#: Rear mismatch when the site file gives none [% of DC power of a bifacial plant].
+REAR_MISMATCH_DEFAULT = (0.5, "Deline et al. 2020, Estimating and parameterizing mismatch "
+                              "power loss in bifacial photovoltaic systems, Prog. Photovolt. "
+                              "28:691-703, doi:10.1002/pip.3259: annual mismatch loss from "
+                              "rear non-uniformity below 0.5 % for single-axis trackers and "
+                              "high-clearance arrays; the bound is used")
+
 
 
 class StrictModel(BaseModel):
@@ -132,11 +201,35 @@ class Plant(StrictModel):
     module_efficiency_pct: float = Field(
         default=21.0, gt=5, le=30, description="Module efficiency at STC [%]."
     )
+    module_technology: Literal["mono_si_perc", "topcon", "hjt", "multi_si", "cdte"] = Field(
+        default="mono_si_perc",
+        description="Cell technology: sets the defaults of gamma_pdc_pct_per_c, "
+        "losses.lid_pct and losses.degradation_pct_per_year (each with its source in the "
+        "output) and the spectral model (cdte: First Solar's precipitable-water model, Lee & "
+        "Panchula 2016; crystalline silicon: none). Default mono_si_perc, the most shipped "
+        "technology of 2018-2023 (assumption).",
+    )
     bifaciality: float = Field(
         default=0.0, ge=0, le=1, description="Rear/front efficiency ratio; 0 = monofacial [-]."
     )
-    gamma_pdc_pct_per_c: float = Field(
-        default=-0.35, ge=-1, le=0, description="Temperature coefficient of power [%/°C]."
+    gamma_pdc_pct_per_c: float | None = Field(
+        default=None, ge=-1, le=0,
+        description="Temperature coefficient of power [%/°C]; default by module_technology: "
+        "mono_si_perc -0.32, topcon -0.29, hjt -0.25 (Kiwa PVEL 2025 Scorecard, PAN data), "
+        "multi_si -0.45, cdte -0.25 (medians of the CEC module list).",
+    )
+    rear_shading_pct: float | None = Field(
+        default=None, ge=0, le=50,
+        description="Rear irradiance blocked by the mounting structure (torque tube, rails) "
+        "[% of rear irradiance]; default by mounting: single_axis 6 (mean of 10.0 % 1P and "
+        "2.7 % 2P measured by IES-UPM 2025; Ayala Pelaez et al. 2019: 0.1-12 %), fixed 2 "
+        "(pvlib infinite_sheds default).",
+    )
+    rear_mismatch_pct: float | None = Field(
+        default=None, ge=0, le=10,
+        description="Electrical mismatch from non-uniform rear irradiance [% of DC power], "
+        "bifacial plants only; default 0.5 (Deline et al. 2020, doi:10.1002/pip.3259: below "
+        "0.5 % for trackers and high-clearance arrays).",
     )
     albedo: float = Field(default=0.2, ge=0, le=1, description="Ground albedo [-].")
     iam_a_r: float = Field(
@@ -177,6 +270,18 @@ class Plant(StrictModel):
         """DC/AC ratio [-]."""
         return self.dc_capacity_mwp / self.ac_capacity_mwac
 
+    @property
+    def rear_losses_pct(self) -> tuple[float, float]:
+        """Rear structure shading [% of rear irradiance] and rear mismatch [% of DC power]:
+        the site's values, else the defaults of its mounting (also for a copy whose
+        bifaciality was raised after validation, as sensitivity runs do)."""
+        mount = "single_axis" if isinstance(self.mounting, SingleAxisMount) else "fixed"
+        shading = (self.rear_shading_pct if self.rear_shading_pct is not None
+                   else REAR_SHADING_DEFAULTS[mount][0])
+        mismatch = (self.rear_mismatch_pct if self.rear_mismatch_pct is not None
+                    else REAR_MISMATCH_DEFAULT[0])
+        return shading, mismatch
+
 
 class Losses(StrictModel):
     """Losses and efficiencies applied along the chain, in percent."""
@@ -184,27 +289,54 @@ class Losses(StrictModel):
     soiling_pct: float | list[float] = Field(
         default=2.0,
         description="Soiling loss on the effective irradiance: one value or 12 monthly, "
-        "each in [0, 50] [%].",
+        "each in [0, 50] [%]. Default 2 (Dobos 2014, PVWatts Version 5 Manual, "
+        "NREL/TP-6A20-62641, Table 3); one value for every climate, as no climate-dependent "
+        "default was found (measured annual losses range from under 1 % to over 6 %: "
+        "NREL soiling map, Deceglie, Micheli & Muller 2018, IEEE J. Photovolt. 8(2)).",
     )
-    mismatch_pct: float = Field(default=1.0, ge=0, le=20, description="Module mismatch [%].")
-    dc_wiring_pct: float = Field(default=1.5, ge=0, le=20, description="DC ohmic losses [%].")
-    lid_pct: float = Field(
-        default=1.0, ge=0, le=10, description="Light-induced degradation, first year [%]."
+    mismatch_pct: float = Field(
+        default=2.0, ge=0, le=20,
+        description="Module mismatch [% of DC power]. Default 2 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3).",
+    )
+    dc_wiring_pct: float = Field(
+        default=2.0, ge=0, le=20,
+        description="DC ohmic losses [% of DC power]. Default 2 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3, wiring).",
+    )
+    lid_pct: float | None = Field(
+        default=None, ge=0, le=10,
+        description="Light-induced degradation, first year [%]; default by "
+        "plant.module_technology: 1.5 for p-type c-Si and CdTe (Dobos 2014, PVWatts v5 "
+        "Table 3), 0.5 for n-type topcon and hjt (assumption: no boron-oxygen LID).",
     )
     inverter_efficiency_pct: float = Field(
-        default=98.5,
+        default=97.0,
         ge=80,
         le=100,
-        description="Nominal inverter efficiency (PVWatts eta_inv_nom) [%].",
+        description="Nominal inverter efficiency (PVWatts eta_inv_nom) [%]. Default 97.0: "
+        "median Paco/Pdco of the 166 inverters of 1 MWac or more in the CEC inverter list "
+        "(California Energy Commission, as distributed with SAM and "
+        "pvlib.pvsystem.retrieve_sam('cecinverter')).",
     )
     ac_losses_pct: float = Field(
-        default=1.5, ge=0, le=20, description="AC wiring and transformer losses [%]."
+        default=1.5, ge=0, le=20,
+        description="AC wiring, transformer and line losses up to the grid meter [% of AC "
+        "power]. Default 1.5 (assumption: no published central value for utility plants "
+        "was found; kept from earlier versions).",
     )
     availability_pct: float = Field(
-        default=99.0, ge=50, le=100, description="Plant availability [%]."
+        default=97.0, ge=50, le=100,
+        description="Plant availability, energy-based [%]. Default 97 (Dobos 2014, PVWatts "
+        "Version 5 Manual, NREL/TP-6A20-62641, Table 3: 3 % availability loss; kWh "
+        "Analytics, Rasmussen & Browne 2023, 'Bringing solar availability assumptions back "
+        "down to earth: the case for adjusting to 97%', PV Tech Power, from US fleet data).",
     )
-    degradation_pct_per_year: float = Field(
-        default=0.5, ge=0, le=5, description="Annual power degradation after year one [%/yr]."
+    degradation_pct_per_year: float | None = Field(
+        default=None, ge=0, le=5,
+        description="Annual power degradation after year one [%/yr]; default by "
+        "plant.module_technology: 0.75 (Jordan et al. 2022, Prog. Photovolt. 30:1166-1175, "
+        "doi:10.1002/pip.3566, PV Fleet median).",
     )
 
     @field_validator("soiling_pct")
@@ -629,6 +761,35 @@ class Site(StrictModel):
                 "or 'Etc/GMT+4' for UTC-4)"
             ) from None
         return value
+
+    @model_validator(mode="after")
+    def _technology_defaults(self) -> Site:
+        """Fill the fields left out whose default depends on the technology or mounting.
+
+        Each filled field is recorded in :attr:`derived` with its source, so the output
+        lists which default came from where; explicit values are never replaced.
+        """
+        plant, losses = self.plant, self.losses
+        mount = "single_axis" if isinstance(plant.mounting, SingleAxisMount) else "fixed"
+        wanted = dict(TECHNOLOGY_DEFAULTS[plant.module_technology])
+        if plant.bifaciality > 0:  # rear losses mean nothing to a monofacial plant
+            wanted["plant.rear_shading_pct"] = REAR_SHADING_DEFAULTS[mount]
+            wanted["plant.rear_mismatch_pct"] = REAR_MISMATCH_DEFAULT
+        updates: dict[str, dict[str, float]] = {"plant": {}, "losses": {}}
+        for path, (value, source) in wanted.items():
+            section, name = path.split(".")
+            if getattr(getattr(self, section), name) is None:
+                updates[section][name] = value
+                how = (f"default for module_technology {plant.module_technology}: {source}"
+                       if path in TECHNOLOGY_DEFAULTS[plant.module_technology]
+                       else f"default for {mount} mounting: {source}"
+                       if path == "plant.rear_shading_pct" else f"default: {source}")
+                self._derived[path] = how
+        if updates["plant"]:
+            object.__setattr__(self, "plant", plant.model_copy(update=updates["plant"]))
+        if updates["losses"]:
+            object.__setattr__(self, "losses", losses.model_copy(update=updates["losses"]))
+        return self
 
     @model_validator(mode="after")
     def _provenance_paths_exist(self) -> Site:
