@@ -153,6 +153,8 @@ def read_nsrdb_csv(path: str | Path, label: Label = "center") -> tuple[pd.DataFr
     try:
         data, meta = pvlib.iotools.read_nsrdb_psm4(str(path), map_variables=True)
     except (OSError, KeyError, ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, ValueError):
+            _raise_bad_cell(path, header_lines=2)
         raise WeatherError(f"{where}: cannot read as NSRDB CSV ({_short(exc)})") from None
     # line 4 holds the first data row: two metadata lines, then the column names
     data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=4))
@@ -231,6 +233,17 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
 
 _USED = ("ghi", "dni", "dhi", "temp_air", "wind_speed", "pressure", "relative_humidity",
              "albedo")
+
+
+def _raise_bad_cell(path: str | Path, header_lines: int) -> None:
+    """Name the line and column of the first cell that is not a number, if there is one
+    (pvlib's readers report only the value)."""
+    try:
+        raw = pd.read_csv(path, skiprows=header_lines, dtype=str, encoding="utf-8-sig")
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return
+    # the line after the header lines holds the column names, data start on the next
+    numeric_columns(raw, str(path), first_line=header_lines + 2)
 
 
 def _used(data: pd.DataFrame) -> pd.DataFrame:
