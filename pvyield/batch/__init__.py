@@ -98,12 +98,31 @@ def _client(client: Any, workers: int | None, scheduler: str | None,
             _announce(remote, progress)
             yield remote
         return
-    # scheduler and dashboard on the loopback interface: a batch is nobody else's business
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=dashboard_address) as cluster, \
-            Client(cluster) as local:
+    # scheduler and dashboard on the loopback interface: a batch is nobody else's business;
+    # the worker processes ignore Ctrl-C (a terminal sends it to the whole process group):
+    # this process catches it and shuts the cluster down in order
+    with _sigint_ignored():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=dashboard_address)
+    with cluster, Client(cluster) as local:
         _announce(local, progress)
         yield local
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start (they inherit it); main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _has_bokeh() -> bool:
