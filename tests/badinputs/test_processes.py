@@ -22,13 +22,17 @@ def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
                           **kwargs)
 
 
-def _interrupt_when(process: subprocess.Popen, ready, timeout_s: float = 90.0) -> None:
+def _interrupt_when(process: subprocess.Popen, ready, timeout_s: float = 90.0,
+                    group: bool = False) -> None:
     """Send SIGINT once ``ready()`` holds (the work has started)."""
     deadline = time.monotonic() + timeout_s
     while not ready() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, "finished before it could be interrupted"
-    process.send_signal(signal.SIGINT)
+    if group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
 
 
 def test_ctrl_c_on_a_running_batch(tmp_path):
@@ -41,9 +45,11 @@ def test_ctrl_c_on_a_running_batch(tmp_path):
     parts = tmp_path / "r.nc.parts"
     process = subprocess.Popen([*COMMAND, "batch", str(study), "--out", str(tmp_path / "r.nc"),
                                 "--engine", "reference"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    # interrupted once the first chunk is stored: a later --resume has something to reuse
-    _interrupt_when(process, lambda: parts.is_dir() and any(parts.glob("*.sha256")))
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # interrupted once the first chunk is stored: a later --resume has something to reuse;
+    # sent to the process group, as a terminal's Ctrl-C is
+    _interrupt_when(process, lambda: parts.is_dir() and any(parts.glob("*.sha256")),
+                    group=True)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err + out
