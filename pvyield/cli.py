@@ -225,6 +225,7 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool
 
 def _estimate(args: argparse.Namespace) -> int:
     out = check_output_file(args.out) if args.out is not None else None
+    _not_an_input(out, args.sites)
     paths = [p for p in args.sites if not _is_scenario_file(p)]
     for skipped in sorted(set(args.sites) - set(paths)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
@@ -286,7 +287,9 @@ def _batch(args: argparse.Namespace) -> int:
     out = check_output_file(args.out, "results file") if args.out.suffix != ".zarr" else (
         check_output_dir(args.out, "results store"))
     csv_path = args.csv or args.out.with_suffix(".summary.csv")
-    check_output_file(csv_path, "summary table")
+    csv_target = check_output_file(csv_path, "summary table")
+    _not_an_input(out, [args.scenario])
+    _not_an_input(csv_target, [args.scenario, out])
     if args.report is not None:
         check_output_dir(args.report, "report folder")
     cache_dir = args.out.with_name(args.out.name + ".parts")
@@ -317,6 +320,16 @@ def _batch(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
           f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
     return EXIT_SOME_RUNS_FAILED if len(failed) else 0
+
+
+def _not_an_input(out: Path | None, inputs: Sequence[Path]) -> None:
+    """Refuse an output path that names one of the inputs (it would be replaced)."""
+    if out is None:
+        return
+    target = os.path.realpath(out)
+    for path in inputs:
+        if os.path.realpath(path) == target:
+            raise PvyieldError(f"{out}: is also an input ({path}); choose another output path")
 
 
 def _worker_count(workers: int | None) -> int | None:

@@ -130,7 +130,9 @@ def reconcile(
         except SiteError as exc:
             skipped.append(f"{spec.parameter}: {_first_problem(exc)}")
     claims = tuple(_claim(result, r, tuple(sensitivities)) for r in site.reported
-                   if r.metric in ENERGY_METRICS)
+                   if r.metric in ENERGY_METRICS
+                   # households without a consumption figure imply no energy
+                   and np.isfinite(_implied_energy(result, r.metric, r.value)))
     return Reconciliation(result.annual_energy_gwh, tuple(sensitivities), claims,
                           tuple(skipped))
 

@@ -94,7 +94,12 @@ def _client(client: Any, workers: int | None, scheduler: str | None,
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler) as remote:
+        try:
+            remote = Client(scheduler)
+        except (OSError, ValueError, TypeError, TimeoutError) as exc:
+            raise PvyieldError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                               f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        with remote:
             _announce(remote, progress)
             yield remote
         return

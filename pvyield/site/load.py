@@ -76,6 +76,8 @@ def _read_text(path: Path) -> str:
     try:
         if path.is_dir():
             raise SiteError(f"{path}: is a folder; expected a site file")
+        if path.exists() and not path.is_file():  # a FIFO would block, a device never end
+            raise SiteError(f"{path}: is not a regular file; expected a site file")
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:

@@ -730,6 +730,32 @@ def estimate_only_scenario_files(inputs, out):
                                                                  {"plant.albedo": [0.2]}))]
 
 
+@case(fragment="not a regular file")
+def site_file_is_a_fifo(inputs, out):
+    os.mkfifo(inputs / "s.yaml")  # reading it would wait for a writer for ever
+    return estimate(inputs / "s.yaml", out)
+
+
+@case(fragment="is also an input")
+def estimate_out_is_the_site_file(inputs, out):
+    path = write(inputs, "s.yaml", site_yaml())
+    return ["estimate", path, "--out", path]
+
+
+@case(fragment="is also an input")
+def batch_csv_is_the_scenario(inputs, out):
+    argv = batch(inputs, out, {"a.yaml": site_yaml()})
+    return [*argv, "--csv", argv[1]]
+
+
+@case(code=0, fragment="", nothing_written=False)
+def households_claim_without_a_consumption_figure(inputs, out):
+    reported = [{"metric": "households", "value": 1000, "source": "a press release",
+                 "date": None}]
+    return estimate(write(inputs, "s.yaml", site_yaml(country="US", reported=reported)),
+                    out)
+
+
 # -- the corpus runner ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("c", CASES)
@@ -751,6 +777,11 @@ def test_bad_input(c: Case, tmp_path, capsys, monkeypatch):
         last = captured.err.strip().splitlines()[-1]
         assert captured.err.startswith("pvyield:") or last.startswith("pvyield"), last
         assert len(captured.err) < 4000, captured.err[:500]
+    if c.code == 0:  # no silently wrong numbers: no NaN printed, strict JSON written
+        assert " nan" not in captured.out.lower()
+        if (out / "result.json").is_file():
+            json.loads((out / "result.json").read_text(encoding="utf-8"),
+                       parse_constant=lambda name: pytest.fail(f"{name} in the JSON"))
     if c.nothing_written:
         left = sorted(p.name for p in out.iterdir()
                       if not (p.name in ("result.json", "schema.json", "r.nc") and p.is_dir())
