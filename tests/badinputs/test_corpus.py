@@ -532,6 +532,29 @@ def weather_inf_in_ghi(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(12, "GHI"): "inf"}))
 
 
+@case(fragment="repeats or goes back")
+def weather_repeated_hour(inputs, out):
+    return with_weather(inputs, out, sam_csv(cell={(5, "Hour"): "4"}))
+
+
+@case(fragment="", xfail="weather gate")
+def weather_two_night_rows(inputs, out):
+    return with_weather(inputs, out, sam_csv(rows=2))
+
+
+@case(fragment="", xfail="weather gate")
+def weather_partial_year_of_two_days(inputs, out):
+    return with_weather(inputs, out, sam_csv(rows=48))
+
+
+@case(fragment="", xfail="weather gate")
+def weather_year_without_sun(inputs, out):
+    lines = EXPLORADOR.read_text(encoding="utf-8").splitlines()
+    dark = [",".join(c if i not in (5, 6, 7) else "0" for i, c in enumerate(line.split(",")))
+            for line in lines[3:]]
+    return with_weather(inputs, out, "\n".join([*lines[:3], *dark]) + "\n")
+
+
 @case(fragment="is a folder")
 def inspect_a_folder(inputs, out):
     return ["weather", "inspect", inputs]
