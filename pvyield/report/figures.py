@@ -509,6 +509,8 @@ def save_figure(fig: Figure, path: str | Path) -> tuple[Path, Path]:
     """Save a figure as ``path`` + ``.png`` and ``.svg``; returns both paths."""
     stem = Path(path)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    png.write_bytes(figure_png(fig))
-    svg.write_text(figure_svg(fig), encoding="utf-8")
+    from pvyield.files import write_atomic
+
+    write_atomic(png, figure_png(fig))
+    write_atomic(svg, figure_svg(fig))
     return png, svg
