@@ -37,6 +37,9 @@ from pvyield.site.overrides import apply_overrides
 WEATHER_SOURCE = "weather_source"
 #: Weather source label meaning "the site file's own weather".
 OWN_WEATHER = "site"
+#: Most scenarios a matrix may expand to: a matrix of a few long lists multiplies into
+#: millions, which would exhaust memory before the first run instead of being refused.
+MAX_SCENARIOS = 100_000
 
 
 class TableSites(BaseModel):
@@ -76,6 +79,12 @@ class ScenarioFile(BaseModel):
                 problem = matrix_key_problem(key)
                 if problem:
                     raise ValueError(f"matrix.{key}: {problem}")
+        count = 1
+        for values in matrix.values():
+            count *= len(values)
+        if count > MAX_SCENARIOS:
+            raise ValueError(f"the matrix expands to {count:,} scenarios (the product of the "
+                             f"number of values of each key); at most {MAX_SCENARIOS:,}")
         return matrix
 
 

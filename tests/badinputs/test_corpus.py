@@ -555,6 +555,16 @@ def weather_year_without_sun(inputs, out):
     return with_weather(inputs, out, "\n".join([*lines[:3], *dark]) + "\n")
 
 
+@case(fragment="not found")
+def inspect_a_missing_file(inputs, out):
+    return ["weather", "inspect", inputs / "missing.csv"]
+
+
+@case(fragment="unrecognised weather format")
+def inspect_a_site_file(inputs, out):
+    return ["weather", "inspect", write(inputs, "s.yaml", site_yaml())]
+
+
 @case(fragment="is a folder")
 def inspect_a_folder(inputs, out):
     return ["weather", "inspect", inputs]
@@ -650,6 +660,14 @@ def batch_workers_not_a_number(inputs, out):
     return batch(inputs, out, {"a.yaml": site_yaml()}, None, "--workers", "many")
 
 
+@case(fragment="scenarios")
+def scenario_matrix_of_a_million(inputs, out):
+    matrix = {"plant.albedo": [0.1 + i / 1000 for i in range(100)],
+              "losses.soiling_pct": [i / 10 for i in range(100)],
+              "plant.bifaciality": [i / 100 for i in range(100)]}
+    return batch(inputs, out, {"a.yaml": site_yaml()}, matrix)
+
+
 @case(fragment="no site files found")
 def scenario_without_sites(inputs, out):
     return batch(inputs, out, {})
@@ -729,6 +747,12 @@ def schema_out_folder_missing(inputs, out):
 def report_out_is_a_file(inputs, out):
     return ["report", write(inputs, "s.yaml", site_yaml()), "--out",
             write(inputs, "report.txt", "x")]
+
+
+@case(fragment="timezone")
+def report_of_a_bad_site_creates_no_folder(inputs, out):
+    return ["report", write(inputs, "s.yaml", site_yaml(timezone="Mars/Olympus")), "--out",
+            out / "reports"]
 
 
 @case(fragment="invalid choice")
