@@ -490,8 +490,19 @@ def all_figures(result: Result) -> dict[str, Figure]:
     return {key: make(result) for key, (make, _) in FIGURES.items()}
 
 
+def _plain_text(fig: Figure) -> Figure:
+    """Draw every text as written: names and sources from site and weather files may hold
+    ``$``, which mathtext would parse (and fail on, or render as formulas)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
+
+
 def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes."""
+    _plain_text(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
@@ -499,6 +510,7 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
 
 def figure_svg(fig: Figure) -> str:
     """The figure as SVG text (no date, stable ids, so equal figures give equal files)."""
+    _plain_text(fig)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "pvyield"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})

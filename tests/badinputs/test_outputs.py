@@ -65,8 +65,9 @@ MALICIOUS = ("<script>alert(1)</script> <img src=x onerror=alert(1)> "
              "&#106;avascript")
 
 
-def test_markdown_report_escapes_site_file_text(tmp_path, capsys):
-    text = site_yaml(name="Evil <script>x</script>", region=MALICIOUS,
+def test_report_escapes_site_file_text(tmp_path, capsys):
+    # '$' would start mathtext in the figures' titles and legends
+    text = site_yaml(name="Evil <script>x</script> $x^{ \\frac", region=MALICIOUS,
                      reported__0__note=MALICIOUS, reported__0__source=MALICIOUS)
     path = _write(tmp_path / "s.yaml", text)
     out = tmp_path / "report"
