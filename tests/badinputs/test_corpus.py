@@ -144,7 +144,7 @@ def toml_date_month_13(inputs, out):
     return estimate(write(inputs, "s.toml", site_toml() + "region = 2024-13-45\n"), out)
 
 
-@case(fragment="nested deeper")
+@case(fragment="nest")  # libyaml: "maximum nesting depth"; pure-Python parser: "nested deeper"
 def nesting_100000_deep(inputs, out):
     return estimate(write(inputs, "s.yaml", "region: " + "[" * 100_000 + "]" * 100_000), out)
 
@@ -194,6 +194,13 @@ def file_of_50_mb(inputs, out):
 @case(fragment="larger than")
 def one_line_of_2_mb(inputs, out):
     return estimate(write(inputs, "s.yaml", site_yaml() + "# " + "x" * 2_000_000 + "\n"), out)
+
+
+@case(fragment="region")
+def flow_list_of_40000_values(inputs, out):
+    # large but under the size cap: parsed (libyaml) and refused by the schema
+    return estimate(write(inputs, "s.yaml", site_yaml() + "region: [" + ",".join(
+        ["[1]"] * 20_000) + "]\n"), out)
 
 
 @case(fragment="duplicate key")
