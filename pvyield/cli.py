@@ -91,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # started with standard output closed (>&-)
         _error("cannot write to standard output (it is closed)")
         return EXIT_OUTPUT_ERROR
+    # a file name that is not valid in the terminal's encoding (bytes of another encoding in
+    # a path) is shown escaped rather than failing the message that names it
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
     stdout = sys.stdout
     sys.stdout = _CheckedStdout(stdout)
     try:

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pvyield.errors import SiteError
-from pvyield.site.load import SUFFIXES, format_validation_error, read_mapping
+from pvyield.site.load import SUFFIXES, format_validation_error, quoted, read_mapping
 from pvyield.site.overrides import apply_overrides
 
 #: The matrix key that selects a weather source instead of a site-file path.
@@ -187,6 +187,9 @@ def load_scenario(path: str | Path) -> Study:
     if not sites:
         raise SiteError(f"{path}: sites: no site files found")
     for source in spec.matrix.get(WEATHER_SOURCE, []):
+        if not isinstance(source, str):
+            raise SiteError(f"{path}: matrix.{WEATHER_SOURCE}: {quoted(source)} is not a "
+                            f"weather source name ('{OWN_WEATHER}' or a key of weather_sources)")
         if source != OWN_WEATHER and source not in spec.weather_sources:
             raise SiteError(f"{path}: matrix.{WEATHER_SOURCE}: {source!r} is not defined in "
                             f"weather_sources (defined: {sorted(spec.weather_sources)})")

@@ -335,6 +335,8 @@ def read_weather_file(
     """
     if Path(path).is_dir():
         raise WeatherError(f"{path}: is a folder; expected a weather file")
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO would block
+        raise WeatherError(f"{path}: is not a regular file; expected a weather file")
     if not Path(path).is_file():
         raise WeatherError(f"{path}: weather file not found")
     fmt = detect_format(path) if fmt == "auto" else fmt

@@ -13,13 +13,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from pvyield.batch.runner import run_specs
+from pvyield.batch.scenario import load_scenario
 from pvyield.errors import PvyieldError, SiteError, WeatherError
 from pvyield.site import load_site, site_from_mapping
 from pvyield.weather.readers import READERS, read_weather_file
-from tests.badinputs.inputs import NSRDB, TMY3, sam_csv, site, site_yaml
+from tests.badinputs.inputs import NSRDB, TMY3, sam_csv, scenario_yaml, site, site_yaml
 
 VALID_SITE_YAML = site_yaml()
 VALID_SAM = sam_csv(rows=30)
+VALID_SCENARIO = scenario_yaml(["a.yaml", "b.yaml"], {"plant.bifaciality": [0.0, 0.7],
+                                                      "plant.mounting": {"as-built": None}},
+                               chunk_size=1)
 NSRDB_HEAD = "\n".join(NSRDB.read_text(encoding="utf-8").splitlines()[:40]) + "\n"
 TMY3_HEAD = "\n".join(TMY3.read_text(encoding="utf-8").splitlines()[:40]) + "\n"
 
@@ -139,6 +144,48 @@ def _assert_finite_site(site_obj: Any) -> None:
             for v in value:
                 walk(v)
     walk(site_obj.model_dump())
+
+
+def scenario_loads_or_raises_site_error(text: str) -> None:
+    """Loading any scenario file gives a study or a SiteError; its site files are read
+    (bad ones become invalid runs), and every run gets a label."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "a.yaml").write_text(VALID_SITE_YAML, encoding="utf-8")
+        Path(folder, "b.yaml").write_text("name: [", encoding="utf-8")
+        path = Path(folder) / "study.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            study = load_scenario(path)
+        except SiteError as exc:
+            assert str(exc).startswith(str(Path(folder))), str(exc)[:200]
+            return
+        labels = [s.label for s in study.sites]
+        assert len(labels) == len(set(labels))
+        assert len({d.name for d in study.designs}) >= 1
+        # every run is specified (overrides applied) without running the model
+        specs = [spec for chunk in run_specs(study) for spec in chunk]
+        assert len(specs) == len(study.sites) * len(study.designs)
+
+
+@st.composite
+def scenario_texts(draw: st.DrawFn) -> str:
+    """Scenario files whose matrix keys and values are arbitrary."""
+    import yaml
+
+    keys = st.sampled_from(["plant.bifaciality", "plant.mounting", "plant.mounting.gcr",
+                            "name", "name.x", "plant", "losses.soiling_pct", "weather",
+                            "weather.label", "reported", "weather_source", "sources.x",
+                            "plant.mounting.orientations.0.tilt_deg", ""]) | st.text(
+        max_size=20)
+    matrix = draw(st.dictionaries(keys, st.lists(values, min_size=0, max_size=3) | st.dictionaries(
+        st.text(max_size=5), values, max_size=3), max_size=3))
+    extra = draw(st.dictionaries(st.sampled_from(["chunk_size", "weather_sources", "name"]),
+                                 values, max_size=2))
+    data = {"name": "s", "sites": ["a.yaml", "b.yaml"], "matrix": matrix, **extra}
+    try:
+        return yaml.safe_dump(data, allow_unicode=True)
+    except yaml.YAMLError:
+        return VALID_SCENARIO
 
 
 def weather_file_reads_or_raises_weather_error(content: str | bytes, fmt: str = "auto",

@@ -562,6 +562,17 @@ def weather_year_without_sun(inputs, out):
     return with_weather(inputs, out, "\n".join([*lines[:3], *dark]) + "\n")
 
 
+@case(fragment="", xfail="weather gate")
+def inspect_two_rows(inputs, out):
+    return ["weather", "inspect", write(inputs, "w.csv", sam_csv(rows=2)), "--label", "center"]
+
+
+@case(fragment="not a regular file")
+def inspect_a_fifo(inputs, out):
+    os.mkfifo(inputs / "w.csv")
+    return ["weather", "inspect", inputs / "w.csv"]
+
+
 @case(fragment="not found")
 def inspect_a_missing_file(inputs, out):
     return ["weather", "inspect", inputs / "missing.csv"]

@@ -16,9 +16,12 @@ from tests.badinputs.properties import (
     NSRDB_HEAD,
     TMY3_HEAD,
     VALID_SAM,
+    VALID_SCENARIO,
     VALID_SITE_YAML,
     mutated_text,
     sam_files,
+    scenario_loads_or_raises_site_error,
+    scenario_texts,
     site_file_reads_or_raises_site_error,
     site_mapping_validates_or_raises_site_error,
     site_mappings,
@@ -79,3 +82,15 @@ def test_a_mutated_nsrdb_or_tmy3_file(text):
 @given(st.binary(max_size=1500), st.sampled_from(FORMATS))
 def test_any_bytes_in_any_weather_format(content, fmt):
     weather_file_reads_or_raises_weather_error(content, fmt)
+
+
+@FEW
+@given(mutated_text(VALID_SCENARIO))
+def test_a_mutated_scenario_file(text):
+    scenario_loads_or_raises_site_error(text)
+
+
+@FEW
+@given(scenario_texts())
+def test_a_scenario_with_arbitrary_matrix(text):
+    scenario_loads_or_raises_site_error(text)
