@@ -209,3 +209,29 @@ def weather_file_reads_or_raises_weather_error(content: str | bytes, fmt: str = 
 
 
 FORMATS = sorted(READERS)
+
+#: A generic CSV file and the mapping that reads it (pvyield.weather.generic).
+GENERIC_CSV = "time,G,B,D,T,W\n" + "".join(
+    f"2019-01-01 {h:02d}:00,{max(0, 800 - 100 * abs(h - 12))},{max(0, 700 - 100 * abs(h - 12))},"
+    f"{max(0, 100 - 10 * abs(h - 12))},{15 + h / 2},{2 + h / 10}\n" for h in range(24))
+
+
+def generic_csv_reads_or_raises_weather_error(text: str) -> None:
+    """The generic CSV reader gives a frame under the contract or a WeatherError."""
+    from pvyield.weather.generic import CsvMapping, read_generic_csv
+
+    mapping = CsvMapping(time_column="time", timezone="Etc/GMT+4", label="end",
+                         columns={"ghi": "G", "dni": "B", "dhi": "D", "temp_air": "T",
+                                  "wind_speed": "W"},
+                         units={"ghi": "Wh/m2", "temp_air": "K"},
+                         latitude=-22.9, longitude=-69.9, elevation_m=1600.0)
+
+    def check(path: Path) -> None:
+        try:
+            frame, _ = read_generic_csv(path, mapping)
+        except WeatherError as exc:
+            assert str(path) in str(exc), str(exc)[:200]
+            return
+        assert len(frame) >= 2 and frame.index.is_monotonic_increasing
+        assert all(frame[c].dtype == float for c in frame.columns)
+    _in_file(text, ".csv", check)

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 
 from tests.badinputs.properties import (
     FORMATS,
+    GENERIC_CSV,
     NSRDB_HEAD,
     TMY3_HEAD,
     VALID_SAM,
     VALID_SCENARIO,
     VALID_SITE_YAML,
+    generic_csv_reads_or_raises_weather_error,
     mutated_text,
     sam_files,
     scenario_loads_or_raises_site_error,
@@ -94,3 +96,9 @@ def test_a_mutated_scenario_file(text):
 @given(scenario_texts())
 def test_a_scenario_with_arbitrary_matrix(text):
     scenario_loads_or_raises_site_error(text)
+
+
+@FEW
+@given(mutated_text(GENERIC_CSV))
+def test_a_mutated_generic_csv(text):
+    generic_csv_reads_or_raises_weather_error(text)
