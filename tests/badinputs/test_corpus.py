@@ -701,6 +701,17 @@ def scenario_unknown_weather_source(inputs, out):
     return batch(inputs, out, {"a.yaml": site_yaml()}, {"weather_source": ["site", "era5"]})
 
 
+@case(fragment="is not a weather source name")
+def scenario_weather_source_not_a_name(inputs, out):
+    return batch(inputs, out, {"a.yaml": site_yaml()}, {"weather_source": [["site"]]})
+
+
+@case(fragment="is not a regular file", nothing_written=False)
+def batch_out_is_a_device(inputs, out):
+    argv = batch(inputs, out, {"a.yaml": site_yaml()})
+    return [*argv[:3], "/dev/null", *argv[4:]]
+
+
 @case(fragment="invalid scenario file")
 def scenario_with_unknown_field(inputs, out):
     return batch(inputs, out, {"a.yaml": site_yaml()}, None, maxtrix={"a": [1]})
