@@ -237,3 +237,34 @@ def test_an_unexpected_exception_is_one_line_with_exit_70(tmp_path, capsys, monk
     assert main(["estimate", str(path)]) == 70
     err = capsys.readouterr().err
     assert "Traceback" not in err and "internal error: ZeroDivisionError" in err
+
+
+def test_a_leap_day_in_a_typical_year_goes_to_28_february_or_is_dropped():
+    import numpy as np
+    import pandas as pd
+
+    from pvyield.weather.frame import finish_frame
+
+    def frame(stamps):
+        index = pd.DatetimeIndex(stamps).tz_localize("Etc/GMT+4")
+        values = np.arange(len(index), dtype=float)
+        return pd.DataFrame({c: values for c in ("ghi", "dni", "dhi", "temp_air",
+                                                 "wind_speed")}, index=index)
+
+    # February from 2010, March from 2016, stamps at the end of each hour: the first March
+    # stamp is the last hour of February, which centring moves to 29 February 2016
+    feb = pd.date_range("2010-02-28 20:00", "2010-02-28 23:00", freq="h")
+    mar = pd.date_range("2016-03-01 00:00", "2016-03-01 02:00", freq="h")
+    out, typical = finish_frame(frame([*feb, *mar]), "end", "w.csv")
+    assert typical
+    assert list(out.index.strftime("%m-%d %H:%M")) == [
+        "02-28 19:30", "02-28 20:30", "02-28 21:30", "02-28 22:30", "02-28 23:30",
+        "03-01 00:30", "03-01 01:30"]
+    assert (out.index.year == 2019).all()
+    # a whole 29 February beside 28 February (a leap February): the leap day is dropped
+    leap = pd.date_range("2012-02-28 00:30", "2012-02-29 23:30", freq="h")
+    jan = pd.date_range("2013-01-01 00:30", "2013-01-01 01:30", freq="h")
+    out, _ = finish_frame(frame([*jan, *leap]), "center", "w.csv")
+    assert len(out) == 2 + 24
+    assert (out.index[2:].day == 28).all()
+    assert list(out["ghi"].iloc[2:]) == list(range(2, 26))  # 28 February's own values
