@@ -2,24 +2,33 @@
 FILE [--json]``, ``pvyield report SITE_FILE... --out DIR`` and ``pvyield schema``.
 
 Thin by design: parse, call the API, print, exit. A user mistake (:class:`PvyieldError`)
-prints one clear message and exits with code 2; nothing is written half-way.
+prints one clear message and exits with code 2; nothing is written half-way, and every
+output path is checked before any work starts.
+
+Exit codes: 0 success; 1 the output could not be written (standard output closed or full, a
+broken pipe); 2 a user mistake (bad option, site, scenario or weather file, output path);
+3 a batch finished but some runs were invalid or failed; 70 an internal error (a bug: the
+one-line message says so; ``PVYIELD_DEBUG=1`` shows the traceback); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
 import calendar
+import contextlib
 import json
 import logging
+import math
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pvyield import __version__
 from pvyield.errors import PvyieldError
 from pvyield.estimate import ENGINES, estimate
+from pvyield.files import check_output_dir, check_output_file, write_atomic
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
 from pvyield.site import load_site, read_mapping
@@ -27,25 +36,115 @@ from pvyield.site.schema import Site
 from pvyield.weather import weather_for_site
 from pvyield.weather.inspect import inspect_weather
 
+EXIT_OUTPUT_ERROR = 1
 EXIT_USER_ERROR = 2
 EXIT_SOME_RUNS_FAILED = 3
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+#: Most Dask workers per CPU that ``pvyield batch --workers`` starts.
+WORKERS_PER_CPU = 4
 #: Rows of a batch ranking printed on the terminal; the CSV summary has them all.
 RANKING_ROWS = 40
 
 
+class _StdoutError(Exception):
+    """Standard output cannot be written (closed, full, or a reader that went away)."""
+
+    def __init__(self, error: OSError | None) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _CheckedStdout:
+    """Standard output whose write errors are told apart from any other OSError."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise _StdoutError(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise _StdoutError(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``pvyield`` command."""
+    """Entry point of the ``pvyield`` command; returns the exit code (see the module)."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version, or a usage error (code 2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
     logging.basicConfig(level=logging.WARNING, format="pvyield: %(message)s")
     # Dask's cluster start-up and shut-down chatter is not for the terminal (read by dask's
     # configuration when distributed is first imported, which is later)
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        _error("cannot write to standard output (it is closed)")
+        return EXIT_OUTPUT_ERROR
+    # a file name that is not valid in the terminal's encoding (bytes of another encoding in
+    # a path) is shown escaped rather than failing the message that names it
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+    stdout = sys.stdout
+    sys.stdout = _CheckedStdout(stdout)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()
+        return code
     except PvyieldError as exc:
-        print(f"pvyield: error: {exc}", file=sys.stderr)
+        _error(f"error: {exc}")
         return EXIT_USER_ERROR
+    except _StdoutError as exc:
+        return _stdout_failed(exc.error, stdout)
+    except KeyboardInterrupt:
+        hint = "; resume with --resume" if args.command == "batch" else ""
+        _error(f"interrupted{hint}")
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if os.environ.get("PVYIELD_DEBUG"):
+            raise
+        text = str(exc).splitlines()[0][:300] if str(exc) else ""
+        _error(f"internal error: {type(exc).__name__}: {text} (a bug in pvyield; "
+               "PVYIELD_DEBUG=1 shows the traceback)")
+        return EXIT_INTERNAL_ERROR
+    finally:
+        sys.stdout = stdout
+
+
+def _error(text: str) -> None:
+    """One line on standard error (nothing when standard error itself is gone)."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        print(f"pvyield: {text}", file=sys.stderr, flush=True)
+
+
+def _stdout_failed(error: OSError | None, stdout: Any) -> int:
+    if isinstance(error, BrokenPipeError):
+        # the reader (| head) has what it wanted; keep Python's exit-time flush quiet
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())
+        except (OSError, AttributeError, ValueError):
+            pass
+        return EXIT_OUTPUT_ERROR
+    reason = error.strerror if error is not None and error.strerror else str(error)
+    _error(f"error: cannot write to standard output ({reason})")
+    try:  # drop what is still buffered, so that the exit-time flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
+    return EXIT_OUTPUT_ERROR
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +171,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="results file: .nc (netCDF) or .zarr")
     batch.add_argument("--csv", type=Path, help="summary table (default: beside --out)")
     where = batch.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="start a local Dask cluster of N workers")
+    where.add_argument("--workers", type=int,
+                       help="start a local Dask cluster of N workers (1 to 4 per CPU)")
     where.add_argument("--scheduler", help="address of an existing Dask scheduler")
     batch.add_argument("--resume", action="store_true",
                        help="reuse chunks finished by an interrupted run")
@@ -84,6 +184,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="model chain implementation (default: the compiled engine)")
     batch.add_argument("--report", type=Path,
                        help="also write an HTML and a Markdown report with figures here")
+    batch.add_argument("--dashboard-address", default="127.0.0.1:0",
+                       help="where the Dask dashboard of --workers listens (default "
+                       "127.0.0.1:0: this machine only, a free port; ':0' for every "
+                       "interface)")
     batch.set_defaults(handler=_batch)
     weather = commands.add_parser("weather", help="weather files: inspect")
     weather_commands = weather.add_subparsers(dest="weather_command", required=True)
@@ -127,8 +231,8 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    if args.out is not None:
-        _check_folder(args.out)
+    out = check_output_file(args.out) if args.out is not None else None
+    _not_an_input(out, args.sites)
     # a folder among the files (sites/validation under sites/*) is skipped, not entered:
     # 'pvyield estimate sites/*' stays the bundled plants, the corpus has 'pvyield validate'
     folders = [p for p in args.sites if p.is_dir()]
@@ -140,16 +244,42 @@ def _estimate(args: argparse.Namespace) -> int:
     for skipped in sorted(set(args.sites) - set(paths) - set(folders)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
+    if not paths:
+        raise PvyieldError("no site files to estimate (only scenario files or folders were given)")
     results, reconciled = _estimates(paths, args.engine, args.reconcile)
-    for result, rec in zip(results, reconciled, strict=True):
-        print(summary_text(result) if args.quiet else full_text(result, rec))
-    if args.out is not None:
+    if out is not None:
         sites = [{**r.to_dict(), **({"reconciliation": rec.to_dict()} if rec else {})}
                  for r, rec in zip(results, reconciled, strict=True)]
         document = {"pvyield_version": __version__, "sites": sites}
-        write_atomic(args.out, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        text = dumps_json(document)
+    for result, rec in zip(results, reconciled, strict=True):
+        print(summary_text(result) if args.quiet else full_text(result, rec))
+    if out is not None:
+        write_atomic(out, text)
         print(f"wrote {args.out}")
     return 0
+
+
+def finite_json(value: Any) -> Any:
+    """A copy of JSON-ready data with NaN and infinities as None (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        try:
+            return finite_json(value.item())
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def dumps_json(document: Any) -> str:
+    """Strict JSON (RFC 8259: NaN and infinities written as null), UTF-8, indented."""
+    return json.dumps(finite_json(document), indent=2, ensure_ascii=False,
+                      allow_nan=False, default=str) + "\n"
 
 
 def _is_scenario_file(path: Path) -> bool:
@@ -163,17 +293,29 @@ def _is_scenario_file(path: Path) -> bool:
 
 def _batch(args: argparse.Namespace) -> int:
     from pvyield.batch import clear_cache, compare, run_batch, summary_frame, write_dataset
+    from pvyield.batch.dataset import csv_safe
 
-    _check_folder(args.out)
+    workers = _worker_count(args.workers)
+    # every destination is checked before any work: a mistake found after hours of runs
+    # would waste them
+    out = check_output_file(args.out, "results file") if args.out.suffix != ".zarr" else (
+        check_output_dir(args.out, "results store"))
     csv_path = args.csv or args.out.with_suffix(".summary.csv")
-    _check_folder(csv_path)
+    csv_target = check_output_file(csv_path, "summary table")
+    _not_an_input(out, [args.scenario])
+    _not_an_input(csv_target, [args.scenario, out])
+    if args.report is not None:
+        check_output_dir(args.report, "report folder")
     cache_dir = args.out.with_name(args.out.name + ".parts")
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise PvyieldError(f"{cache_dir}: exists and is not a folder; it holds the finished "
+                           "chunks of a batch")
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    results = run_batch(args.scenario, workers=args.workers, scheduler=args.scheduler,
+    results = run_batch(args.scenario, workers=workers, scheduler=args.scheduler,
                         cache_dir=cache_dir, resume=args.resume, progress=progress,
-                        engine=args.engine)
-    write_dataset(results, args.out)
-    write_atomic(csv_path, summary_frame(results).to_csv(index=False))
+                        engine=args.engine, dashboard_address=args.dashboard_address)
+    write_dataset(results, out)
+    write_atomic(csv_path, csv_safe(summary_frame(results)).to_csv(index=False))
     clear_cache(cache_dir)
     comparison = compare(results)
     print(comparison.to_text(max_rows=RANKING_ROWS) if args.compare else
@@ -192,10 +334,37 @@ def _batch(args: argparse.Namespace) -> int:
     print(f"wrote {args.out} and {csv_path}: {results.sizes['site']} site(s) x "
           f"{results.sizes['scenario']} scenario(s), {len(failed)} run(s) not ok")
     return EXIT_SOME_RUNS_FAILED if len(failed) else 0
+
+
+def _not_an_input(out: Path | None, inputs: Sequence[Path]) -> None:
+    """Refuse an output path that names one of the inputs (it would be replaced)."""
+    if out is None:
+        return
+    target = os.path.realpath(out)
+    for path in inputs:
+        if os.path.realpath(path) == target:
+            raise PvyieldError(f"{out}: is also an input ({path}); choose another output path")
+
+
+def _worker_count(workers: int | None) -> int | None:
+    """``--workers``: at least 1, at most :data:`WORKERS_PER_CPU` per CPU (capped, said)."""
+    if workers is None:
+        return None
+    if workers < 1:
+        raise PvyieldError(f"--workers: give a number of worker processes >= 1 (got {workers})")
+    cpus = os.cpu_count() or 1
+    cap = WORKERS_PER_CPU * cpus
+    if workers > cap:
+        print(f"pvyield: --workers {workers} capped at {cap} ({WORKERS_PER_CPU} per CPU, "
+              f"{cpus} CPU(s))", file=sys.stderr)
+        return cap
+    return workers
+
+
 def _weather_inspect(args: argparse.Namespace) -> int:
     report = inspect_weather(args.file, args.label)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        sys.stdout.write(dumps_json(report))
         return 0
     print(f"{args.file}: {report['format']}, {report['source']}")
     print(f"  at {report['latitude']:.4f}, {report['longitude']:.4f}, "
@@ -219,6 +388,7 @@ def _weather_inspect(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from pvyield.report.write import report_files, report_name, write_files  # matplotlib
 
+    check_output_dir(args.out, "report folder")
     results, reconciled = _estimates(args.sites, "reference", args.reconcile)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
@@ -259,9 +429,9 @@ def _validate(args: argparse.Namespace) -> int:
 
     for path in (args.out, args.markdown, args.readme):
         if path is not None:
-            _check_folder(path)
-    if args.figure is not None:
-        _check_folder(args.figure)
+            check_output_file(path)
+    if args.figure is not None:  # a stem: .png and .svg are written beside it
+        check_output_file(args.figure.with_name(args.figure.name + ".png"), "figure")
     result = validate(args.paths or None, engine=args.engine,
                       sensitivities=args.sensitivities)
     print(result.to_text())
@@ -296,25 +466,6 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file through a temporary file in the same folder, then rename it."""
-    path = Path(path)
-    _check_folder(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _check_folder(path: Path) -> None:
-    if not path.parent.is_dir():
-        raise PvyieldError(f"{path}: folder {path.parent} does not exist")
-
-
 def summary_text(r: Result) -> str:
     """One line per site."""
     if r.partial_period:
@@ -323,7 +474,14 @@ def summary_text(r: Result) -> str:
                 f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp per 8,760 h")
     return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh/yr, "
             f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp, CF(AC) {r.capacity_factor_ac:.1%}, "
-            f"PR {r.performance_ratio:.1%}, {r.households_served:,.0f} households")
+            f"PR {r.performance_ratio:.1%}, {households_text(r)}")
+
+
+def households_text(r: Result) -> str:
+    """'123,456 households', or why there is no figure."""
+    if not math.isfinite(r.households_served):
+        return f"no household consumption figure for {r.site.country}"
+    return f"{r.households_served:,.0f} households"
 
 
 def full_text(r: Result, rec: Reconciliation | None = None) -> str:
@@ -345,10 +503,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"specific yield       {r.specific_yield_kwh_per_kwp:10,.0f} kWh/kWp",
         f"capacity factor      {r.capacity_factor_ac:10.1%} AC   {r.capacity_factor_dc:.1%} DC",
         f"performance ratio    {r.performance_ratio:10.1%}",
-        f"households served    {r.households_served:10,.0f}  at "
-        f"{r.households.kwh_per_household_year:,.0f} kWh/yr each ({r.households.source})",
-        f"                     range {r.households.households_low:,.0f}-"
-        f"{r.households.households_high:,.0f} ({r.households.range_note})",
+        *_households_lines(r),
         "",
         "month        " + " ".join(f"{calendar.month_abbr[m]:>6}" for m in range(1, 13)),
         "energy GWh   " + " ".join(f"{v:6.1f}" for v in r.monthly["energy_gwh"]),
@@ -393,6 +548,17 @@ def _energy_lines(r: Result) -> list[str]:
             "below are scaled the same way"]
 
 
+def _households_lines(r: Result) -> list[str]:
+    h = r.households
+    if not math.isfinite(h.households):
+        return [f"households served    {households_text(r)} (give households: in the site "
+                "file)"]
+    return [f"households served    {h.households:10,.0f}  at "
+            f"{h.kwh_per_household_year:,.0f} kWh/yr each ({h.source})",
+            f"                     range {h.households_low:,.0f}-"
+            f"{h.households_high:,.0f} ({h.range_note})"]
+
+
 def uncertainty_lines(r: Result) -> list[str]:
     """P-values of one year and of the multi-year average, and the lifetime energy."""
     u = r.uncertainty
@@ -426,6 +592,7 @@ def reconciliation_lines(rec: Reconciliation, years: int) -> list[str]:
         high = s.high if isinstance(s.high, str) else _num(s.high)
         lines.append(f"    {s.parameter:<28} {low:>11} -> {s.energy_low_gwh:7,.1f}   "
                      f"{high:>11} -> {s.energy_high_gwh:7,.1f}   ({s.why})")
+    lines += [f"    skipped: {text}" for text in rec.skipped]
     return lines
 
 

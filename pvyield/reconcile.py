@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pvyield.errors import SiteError
 from pvyield.estimate import estimate
 from pvyield.results import Result
 from pvyield.results.households import CONSUMPTION
@@ -97,6 +98,9 @@ class Reconciliation:
     base_energy_gwh: float
     sensitivities: tuple[Sensitivity, ...]
     claims: tuple[ClaimCheck, ...]
+    #: Sensitivities not run, each "parameter: why" (a variant the schema refuses, such as
+    #: a bifacial fixed plant without a GCR): they never invalidate the site itself.
+    skipped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
@@ -117,11 +121,26 @@ def reconcile(
     """
     site = result.site
     weather = weather if weather is not None else weather_for_site(site)
-    sensitivities = tuple(_sensitivity(site, r, weather, engine) for r in RANGES
-                          if _applies(site, r))
-    claims = tuple(_claim(result, r, sensitivities) for r in site.reported
-                   if r.metric in ENERGY_METRICS)
-    return Reconciliation(result.annual_energy_gwh, sensitivities, claims)
+    sensitivities, skipped = [], []
+    for spec in RANGES:
+        if not _applies(site, spec):
+            continue
+        try:
+            sensitivities.append(_sensitivity(site, spec, weather, engine))
+        except SiteError as exc:
+            skipped.append(f"{spec.parameter}: {_first_problem(exc)}")
+    claims = tuple(_claim(result, r, tuple(sensitivities)) for r in site.reported
+                   if r.metric in ENERGY_METRICS
+                   # households without a consumption figure imply no energy
+                   and np.isfinite(_implied_energy(result, r.metric, r.value)))
+    return Reconciliation(result.annual_energy_gwh, tuple(sensitivities), claims,
+                          tuple(skipped))
+
+
+def _first_problem(exc: SiteError) -> str:
+    """The first problem of a variant's validation error, without the file name line."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    return (lines[1] if len(lines) > 1 else lines[0]) + " (variant not run)"
 
 
 def _applies(site: Site, spec: Range) -> bool:

@@ -20,6 +20,7 @@ from pvyield.batch.compare import Comparison, compare
 from pvyield.batch.dataset import read_dataset, summary_frame, to_dataset, write_dataset
 from pvyield.batch.runner import ChunkCache, execute, run_specs
 from pvyield.batch.scenario import Study, load_scenario
+from pvyield.errors import PvyieldError
 
 __all__ = ["Comparison", "Study", "compare", "load_scenario", "read_dataset", "run_batch",
            "summary_frame", "write_dataset"]
@@ -36,6 +37,7 @@ def run_batch(
     progress: bool = False,
     client: Any = None,
     engine: str = "batch",
+    dashboard_address: str = "127.0.0.1:0",
 ) -> xr.Dataset:
     """Run a scenario file and return its results Dataset.
 
@@ -59,6 +61,9 @@ def run_batch(
     engine : str
         Model chain implementation: ``"batch"`` (the compiled engine, default) or
         ``"reference"`` (pvlib, site by site); both give the same figures.
+    dashboard_address : str
+        Where the dashboard of a local cluster listens; the default serves this machine
+        only (``":0"`` would open it to every network interface).
 
     Returns
     -------
@@ -69,7 +74,10 @@ def run_batch(
     study = scenario if isinstance(scenario, Study) else load_scenario(scenario)
     cache = ChunkCache(Path(cache_dir)) if cache_dir is not None else None
     total = sum(len(chunk) for chunk in run_specs(study))
-    with _client(client, workers, scheduler, progress) as active, _progress(total, progress) as bar:
+    if workers is not None and workers < 1:
+        raise PvyieldError(f"workers: give a number of worker processes >= 1 (got {workers})")
+    with _client(client, workers, scheduler, progress, dashboard_address) as active, \
+            _progress(total, progress) as bar:
         records, reused = execute(study, client=active, cache=cache, resume=resume,
                                   on_chunk=bar, engine=engine)
     if reused:
@@ -79,22 +87,47 @@ def run_batch(
 
 @contextlib.contextmanager
 def _client(client: Any, workers: int | None, scheduler: str | None,
-            progress: bool) -> Iterator[Any]:
+            progress: bool, dashboard_address: str = "127.0.0.1:0") -> Iterator[Any]:
     if client is not None or (workers is None and scheduler is None):
         yield client
         return
     from dask.distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler) as remote:
+        try:
+            remote = Client(scheduler)
+        except (OSError, ValueError, TypeError, TimeoutError) as exc:
+            raise PvyieldError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                               f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        with remote:
             _announce(remote, progress)
             yield remote
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, \
-            Client(cluster) as local:
+    # scheduler and dashboard on the loopback interface: a batch is nobody else's business;
+    # the worker processes ignore Ctrl-C (a terminal sends it to the whole process group):
+    # this process catches it and shuts the cluster down in order
+    with _sigint_ignored():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=dashboard_address)
+    with cluster, Client(cluster) as local:
         _announce(local, progress)
         yield local
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start (they inherit it); main thread only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _has_bokeh() -> bool:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import datetime
-import os
-import shutil
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import xarray as xr
 from pvyield import __version__
 from pvyield.batch.scenario import WEATHER_SOURCE, Study
 from pvyield.errors import PvyieldError
+from pvyield.files import atomic_path
 from pvyield.model.chain import STAGES
 
 #: Variables per (site, scenario): units (UDUNITS) and long name.
@@ -105,7 +104,8 @@ def _stack(index, sites, scenarios, name, length) -> np.ndarray:
 def write_dataset(ds: xr.Dataset, path: str | Path) -> None:
     """Write netCDF (``.nc``) or Zarr (``.zarr``) through a temporary name, then rename.
 
-    A killed run leaves either the previous file or the new one, never a truncated file.
+    A killed run leaves either the previous file or the new one, never a truncated file;
+    the written file has the permissions the umask gives.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -113,14 +113,8 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> None:
     if path.suffix == ".zarr":
         _write_zarr(ds, path)
         return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, encoding={name: {"dtype": str} for name in TEXT_VARIABLES})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_zarr(ds: xr.Dataset, path: Path) -> None:
@@ -129,15 +123,9 @@ def _write_zarr(ds: xr.Dataset, path: Path) -> None:
     except ImportError:
         raise PvyieldError(f"{path}: writing Zarr needs the zarr package "
                            "(pip install 'pvyield[zarr]')") from None
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
-    try:
+    with atomic_path(path, directory=True) as tmp:
         # format 2: string variables have no stable Zarr v3 encoding yet
-        ds.to_zarr(tmp / "store.zarr", mode="w", zarr_format=2, consolidated=True)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp / "store.zarr", path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
 
 
 def read_dataset(path: str | Path) -> xr.Dataset:
@@ -160,3 +148,28 @@ def summary_frame(ds: xr.Dataset) -> pd.DataFrame:
     if extra is not None:
         frame = frame.merge(extra, on="scenario", how="left", suffixes=("", "_coord"))
     return frame[["site", "scenario", *labels, *names]]
+
+
+#: A cell a spreadsheet would run as a formula: = + - @ first, or a tab or carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (CSV injection).
+
+    Text starting with ``= + - @``, a tab or a carriage return gets a leading ``'`` (OWASP,
+    "CSV Injection"); plain numbers written as text (``-0.35``) are left as they are.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_neutralise)
+    return out
+
+
+def _neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(
+            value):
+        return "'" + value
+    return value

@@ -13,8 +13,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import tempfile
+import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from pvyield import __version__
 from pvyield.batch.scenario import OWN_WEATHER, SiteEntry, Study, apply_overrides
 from pvyield.errors import PvyieldError, SiteError
 from pvyield.estimate import estimate
+from pvyield.files import write_atomic
 from pvyield.model.chain import STAGES
 from pvyield.site import site_from_mapping
 from pvyield.weather import weather_for_site
@@ -63,7 +63,10 @@ def run_specs(study: Study) -> list[list[RunSpec]]:
 def _spec(study: Study, site: SiteEntry, design) -> RunSpec:
     if site.mapping is None:
         return RunSpec(site.label, design.name, site.path, None, site.error)
-    mapping = apply_overrides(site.mapping, design.overrides)
+    try:
+        mapping = apply_overrides(site.mapping, design.overrides)
+    except SiteError as exc:
+        return RunSpec(site.label, design.name, site.path, None, f"{site.path}: {exc}")
     if design.weather_source != OWN_WEATHER:
         weather = study.weather_sources[design.weather_source].get(site.label)
         if weather is None:
@@ -154,23 +157,78 @@ def _digest(path: str, memo: dict[str, str]) -> str:
 
 
 class ChunkCache:
-    """Finished chunks on disk, one JSON file per chunk key, written atomically."""
+    """Finished chunks on disk: ``<key>.json`` and its SHA-256 in ``<key>.sha256``.
+
+    A chunk is reused only when its file matches the digest stored beside it and holds one
+    record per run of the chunk; a truncated, edited or foreign file is computed again.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def get(self, key: str) -> list[dict[str, Any]] | None:
+    def get(self, key: str, specs: list[RunSpec] | None = None) -> list[dict[str, Any]] | None:
         path = self.folder / f"{key}.json"
-        if not path.is_file():
+        digest = self.folder / f"{key}.sha256"
+        try:
+            if not path.is_file() or not digest.is_file():
+                return None
+            content = path.read_bytes()
+            expected = digest.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        if hashlib.sha256(content).hexdigest() != expected:
+            log.warning("chunk %s does not match its digest: computing it again", path)
+            return None
+        try:
+            records = json.loads(content.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            log.warning("chunk %s is not readable: computing it again", path)
+            return None
+        if not _records_fit(records, specs):
+            log.warning("chunk %s does not hold this chunk's runs: computing it again", path)
+            return None
+        return [_from_json(r) for r in records]
 
     def put(self, key: str, records: list[dict[str, Any]]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(records, fh)
-        os.replace(tmp, self.folder / f"{key}.json")
+        content = json.dumps([_to_json(r) for r in records], allow_nan=False).encode("utf-8")
+        write_atomic(self.folder / f"{key}.json", content)
+        write_atomic(self.folder / f"{key}.sha256", hashlib.sha256(content).hexdigest() + "\n")
+
+
+def _records_fit(records: Any, specs: list[RunSpec] | None) -> bool:
+    """Whether cached records are one dict per run of the chunk, in order."""
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return False
+    if specs is None:
+        return True
+    return ([(r.get("site"), r.get("scenario")) for r in records]
+            == [(s.site, s.scenario) for s in specs])
+
+
+def _to_json(record: dict[str, Any]) -> dict[str, Any]:
+    """NaN and infinities as null: the cache is strict JSON like every file pvyield writes."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    return {k: clean(v) for k, v in record.items()}
+
+
+def _from_json(record: dict[str, Any]) -> dict[str, Any]:
+    def restore(value: Any) -> Any:
+        if value is None:
+            return math.nan
+        if isinstance(value, list):
+            return [restore(v) for v in value]
+        return value
+    return {k: (restore(v) if k in _NUMERIC_FIELDS else v) for k, v in record.items()}
+
+
+_NUMERIC_FIELDS = (*SCALAR_FIELDS, "dc_capacity_mwp", "ac_capacity_mwac",
+                   "monthly_energy_gwh", "loss_pct")
 
 
 def execute(
@@ -203,8 +261,8 @@ def execute(
     keys = [chunk_key(chunk, digests, engine) for chunk in chunks]
     results: dict[str, list[dict[str, Any]]] = {}
     if resume and cache is not None:
-        for key in keys:
-            cached = cache.get(key)
+        for key, chunk in zip(keys, chunks, strict=True):
+            cached = cache.get(key, chunk)
             if cached is not None:
                 results[key] = cached
     reused = len(results)

@@ -30,13 +30,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pvyield.errors import SiteError
-from pvyield.site.load import SUFFIXES, format_validation_error, read_mapping
+from pvyield.site.load import SUFFIXES, format_validation_error, quoted, read_mapping
 from pvyield.site.overrides import apply_overrides
 
 #: The matrix key that selects a weather source instead of a site-file path.
 WEATHER_SOURCE = "weather_source"
 #: Weather source label meaning "the site file's own weather".
 OWN_WEATHER = "site"
+#: Most scenarios a matrix may expand to: a matrix of a few long lists multiplies into
+#: millions, which would exhaust memory before the first run instead of being refused.
+MAX_SCENARIOS = 100_000
 
 
 class TableSites(BaseModel):
@@ -72,7 +75,64 @@ class ScenarioFile(BaseModel):
         for key, values in matrix.items():
             if not values:
                 raise ValueError(f"matrix.{key}: give at least one value")
+            if key != WEATHER_SOURCE:
+                problem = matrix_key_problem(key)
+                if problem:
+                    raise ValueError(f"matrix.{key}: {problem}")
+        count = 1
+        for values in matrix.values():
+            count *= len(values)
+        if count > MAX_SCENARIOS:
+            raise ValueError(f"the matrix expands to {count:,} scenarios (the product of the "
+                             f"number of values of each key); at most {MAX_SCENARIOS:,}")
         return matrix
+
+
+def matrix_key_problem(key: str) -> str:
+    """Why a dotted matrix key cannot name a site-file field ('' when it can).
+
+    A key may end anywhere (a whole section is replaced) but may not go through a value
+    (``name.suffix``) or a list (``plant.mounting.orientations.0.tilt_deg``): replace the
+    list as a whole instead.
+    """
+    from pvyield.site.schema import Site
+
+    models: list[type[BaseModel]] = [Site]
+    parts = key.split(".")
+    for depth, part in enumerate(parts):
+        fields = [m.model_fields[part] for m in models if part in m.model_fields]
+        if not fields:
+            where = ".".join(parts[:depth]) or "the site file"
+            return f"{part!r} names no field of {where}"
+        if depth == len(parts) - 1:
+            return ""
+        annotations = [f.annotation for f in fields]
+        if any(_is_mapping(a) for a in annotations):  # sources, assumptions, items
+            return ""
+        if any(_is_list(a) for a in annotations):
+            through = ".".join(parts[: depth + 1])
+            return f"{through} is a list; give the whole list as the value of {through}"
+        models = [m for a in annotations for m in _models_in(a)]
+        if not models:
+            through = ".".join(parts[: depth + 1])
+            return f"{through} is a value, not a section with fields"
+    return ""
+
+
+def _models_in(annotation: object) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in _models_in(arg)]
+
+
+def _is_list(annotation: object) -> bool:
+    return getattr(annotation, "__origin__", None) is list or any(
+        _is_list(a) for a in getattr(annotation, "__args__", ())
+        if getattr(a, "__origin__", None) is not None)
+
+
+def _is_mapping(annotation: object) -> bool:
+    return getattr(annotation, "__origin__", None) is dict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,6 +187,9 @@ def load_scenario(path: str | Path) -> Study:
     if not sites:
         raise SiteError(f"{path}: sites: no site files found")
     for source in spec.matrix.get(WEATHER_SOURCE, []):
+        if not isinstance(source, str):
+            raise SiteError(f"{path}: matrix.{WEATHER_SOURCE}: {quoted(source)} is not a "
+                            f"weather source name ('{OWN_WEATHER}' or a key of weather_sources)")
         if source != OWN_WEATHER and source not in spec.weather_sources:
             raise SiteError(f"{path}: matrix.{WEATHER_SOURCE}: {source!r} is not defined in "
                             f"weather_sources (defined: {sorted(spec.weather_sources)})")
@@ -160,8 +223,12 @@ def _file_sites(scenario: Path, entries: list[str]) -> list[SiteEntry]:
     for entry in entries:
         target = scenario.parent / entry
         if target.is_dir():
-            files += sorted(p for p in target.iterdir() if p.suffix.lower() in SUFFIXES
-                            and p.resolve() != scenario.resolve())
+            try:
+                files += sorted(p for p in target.iterdir() if p.suffix.lower() in SUFFIXES
+                                and p.resolve() != scenario.resolve())
+            except OSError as exc:
+                raise SiteError(f"{scenario}: sites: cannot list folder {target} "
+                                f"({exc.strerror})") from None
         else:
             files.append(target)
     sites = []
@@ -173,7 +240,9 @@ def _file_sites(scenario: Path, entries: list[str]) -> list[SiteEntry]:
             continue
         if "matrix" in mapping or "sites" in mapping:  # another scenario file in a folder
             continue
-        sites.append(SiteEntry(str(mapping.get("name", file.stem)), str(file), mapping))
+        name = mapping.get("name", file.stem)
+        label = name if isinstance(name, str) and name.strip() else file.stem
+        sites.append(SiteEntry(label, str(file), mapping))
     return _unique_labels(sites)
 
 
@@ -183,17 +252,30 @@ def _table_sites(scenario: Path, spec: TableSites) -> list[SiteEntry]:
     table_path = scenario.parent / spec.table
     template_path = scenario.parent / spec.template
     template = read_mapping(template_path)
+    if table_path.is_dir():
+        raise SiteError(f"{table_path}: is a folder; expected a CSV site table")
     try:
-        table = pd.read_csv(table_path)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise SiteError(f"{table_path}: cannot read site table ({exc})") from None
+        table = pd.read_csv(table_path, encoding="utf-8-sig")
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise SiteError(f"{table_path}: cannot read site table ({text})") from None
     if "name" not in table.columns:
         raise SiteError(f"{table_path}: line 1: the site table needs a 'name' column")
+    for column in table.columns:
+        problem = matrix_key_problem(str(column))
+        if problem:
+            raise SiteError(f"{table_path}: line 1: column {str(column)!r}: {problem}")
     sites = []
-    for row in table.to_dict(orient="records"):
-        mapping = apply_overrides(template, {k: _plain(v) for k, v in row.items()},
-                                  reason=f"from the site table {spec.table}")
-        sites.append(SiteEntry(str(row["name"]), str(template_path), mapping))
+    for line, row in enumerate(table.to_dict(orient="records"), start=2):
+        label = str(row["name"])
+        try:
+            mapping = apply_overrides(template, {k: _plain(v) for k, v in row.items()},
+                                      reason=f"from the site table {spec.table}")
+        except SiteError as exc:
+            sites.append(SiteEntry(label, str(template_path), None,
+                                   f"{table_path}: line {line}: {exc}"))
+            continue
+        sites.append(SiteEntry(label, str(template_path), mapping))
     return _unique_labels(sites)
 
 
@@ -203,12 +285,15 @@ def _plain(value: Any) -> Any:
 
 
 def _unique_labels(sites: list[SiteEntry]) -> list[SiteEntry]:
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     out = []
     for site in sites:
-        count = seen.get(site.label, 0)
-        seen[site.label] = count + 1
-        out.append(site if count == 0 else dataclasses.replace(site, label=f"{site.label}#{count}"))
+        label, count = site.label, 0
+        while label in seen:  # the second 'A' becomes 'A#1' (or 'A#2' when 'A#1' exists)
+            count += 1
+            label = f"{site.label}#{count}"
+        seen.add(label)
+        out.append(site if label == site.label else dataclasses.replace(site, label=label))
     return out
 
 

@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import html
 import math
+import re
 from typing import Any
 
 from matplotlib.figure import Figure as MplFigure
@@ -145,12 +146,15 @@ def _reconciliation_section(result: Result, rec) -> Section:
     tornado = Figure.render("tornado", "One-at-a-time sensitivities of the annual energy, "
                             "widest first; dotted lines: the energy each claim implies.",
                             tornado_figure(result, rec))
+    skipped = getattr(rec, "skipped", ())
+    notes = (("Sensitivities not run (the variant is not a valid site; the estimate "
+              "stands): " + "; ".join(skipped) + "."),) if skipped else ()
     return Section("Reconciliation of the reported figures", (
         f"Each claim as the yearly energy it implies, against the {years}-year average's "
         "distribution. *plausible* inside P10-P90; *needs one named assumption* when moving "
         "one assumption within its stated range (or reading the claim on another basis) "
         "brings it inside; *implausible* otherwise.",
-        claims, sensitivities, tornado))
+        claims, sensitivities, *notes, tornado))
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -465,28 +469,45 @@ def _html_block(block: Block) -> str:
 
 
 def to_markdown(report: Report, figure_dir: str = "figures") -> str:
-    """The report as Markdown; figures link ``figure_dir/<name>-<key>.png`` and ``.svg``."""
-    lines = [f"# {report.title}", "", f"*{report.subtitle}*", ""]
+    """The report as Markdown; figures link ``figure_dir/<name>-<key>.png`` and ``.svg``.
+
+    Text (much of it from the site file: names, notes, sources) is escaped like the HTML
+    report's: HTML tags and entities stay text, and brackets cannot form links, so a site
+    file cannot put a script, an event handler or a ``javascript:`` link into the page a
+    Markdown viewer renders.
+    """
+    lines = [f"# {md_text(report.title)}", "", f"*{md_text(report.subtitle)}*", ""]
     for section in report.sections:
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {md_text(section.title)}", ""]
         for block in section.blocks:
             lines += [*_markdown_block(block, report.name, figure_dir), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
+def md_text(text: str) -> str:
+    """Text for a Markdown document: ``<`` and an ``&`` that would start an entity
+    written as entities (raw HTML and entity tricks become visible text), a ``]`` that
+    would close a link or a link definition (``](``, ``][``, ``]:``) escaped, so no link or
+    image can be formed; one line."""
+    out = re.sub(r"&(?=#?\w+;)", "&amp;", str(text)).replace("<", "&lt;")
+    out = re.sub(r"\](?=\s*[(\[:])", r"\\]", out)
+    return out.replace("\r", " ").replace("\n", " ")
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return md_text(text).replace("|", "\\|")
 
 
 def _markdown_block(block: Block, name: str, figure_dir: str) -> list[str]:
     if isinstance(block, str):
-        return [block]
+        return [md_text(block)]
     if isinstance(block, Bullets):
-        return [f"- {item}" for item in block.items]
+        return [f"- {md_text(item)}" for item in block.items]
     if isinstance(block, Figure):
         stem = f"{figure_dir}/{name}-{block.key}"
-        return [f"![{block.caption}]({stem}.png)", "",
-                f"*{block.caption}* ([SVG]({stem}.svg))"]
+        caption = md_text(block.caption)
+        return [f"![{caption}]({stem}.png)", "",
+                f"*{caption}* ([SVG]({stem}.svg))"]
     header = [_md_cell(h) or " " for h in block.header]
     align = ["---:" if i < len(block.numeric) and block.numeric[i] else "---"
              for i in range(len(header))]

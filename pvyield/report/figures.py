@@ -490,8 +490,19 @@ def all_figures(result: Result) -> dict[str, Figure]:
     return {key: make(result) for key, (make, _) in FIGURES.items()}
 
 
+def _plain_text(fig: Figure) -> Figure:
+    """Draw every text as written: names and sources from site and weather files may hold
+    ``$``, which mathtext would parse (and fail on, or render as formulas)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+    return fig
+
+
 def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
     """The figure as PNG bytes."""
+    _plain_text(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
@@ -499,6 +510,7 @@ def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
 
 def figure_svg(fig: Figure) -> str:
     """The figure as SVG text (no date, stable ids, so equal figures give equal files)."""
+    _plain_text(fig)
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": "pvyield"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -509,6 +521,8 @@ def save_figure(fig: Figure, path: str | Path) -> tuple[Path, Path]:
     """Save a figure as ``path`` + ``.png`` and ``.svg``; returns both paths."""
     stem = Path(path)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    png.write_bytes(figure_png(fig))
-    svg.write_text(figure_svg(fig), encoding="utf-8")
+    from pvyield.files import write_atomic
+
+    write_atomic(png, figure_png(fig))
+    write_atomic(svg, figure_svg(fig))
     return png, svg

@@ -1,20 +1,18 @@
 """Write reports to a folder: ``<name>.html``, ``<name>.md`` and ``figures/<name>-<key>.*``.
 
-Every file is rendered in memory first and written through a staging folder inside the
-target, then moved into place, so a failure leaves no half-written report behind.
+Every file is rendered in memory first, then each is written atomically (temporary name,
+then rename), so a failure leaves no half-written report behind.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from pvyield.errors import PvyieldError
+from pvyield.files import write_atomic
 from pvyield.report.document import Report, build_report, to_html, to_markdown
 from pvyield.results import Result
 
@@ -64,6 +62,10 @@ def write_report(result: Result, out_dir: str | Path, name: str | None = None) -
 def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     """Write files (relative path -> bytes) under ``out_dir``, creating it if needed.
 
+    Every file is rendered before the first is written, and each is written atomically
+    (:func:`pvyield.files.write_atomic`: temporary name, then rename, umask honoured), so a
+    failure leaves no half-written file behind.
+
     Raises
     ------
     PvyieldError
@@ -72,30 +74,14 @@ def write_files(files: Mapping[str, bytes], out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise PvyieldError(f"{out}: exists and is not a folder")
+    written = []
     try:
         out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=out, prefix=".pvyield-report-"))
+        for relative in files:
+            (out / relative).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PvyieldError(f"{out}: cannot create the report folder ({exc.strerror})") from None
-    try:
-        for relative, content in files.items():
-            path = stage / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-        written = _move_into(stage, out, files)
-    except OSError as exc:
-        raise PvyieldError(f"{out}: cannot write the report ({exc.strerror})") from None
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    for relative, content in files.items():
+        written.append(write_atomic(out / relative, content))
     logger.info("wrote %d file(s) to %s", len(written), out)
-    return written
-
-
-def _move_into(stage: Path, out: Path, relatives: Iterable[str]) -> list[Path]:
-    written = []
-    for relative in relatives:
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(stage / relative, target)
-        written.append(target)
-    return written
+    return [out / relative for relative in files]

@@ -155,7 +155,8 @@ def check_all(
                                                 else ())
     out = []
     for check in checks:
-        if check.verdict in ("consistent", "not modelled") or check.metric == "module_count":
+        if (check.verdict in ("consistent", "not modelled", "not comparable")
+                or check.metric == "module_count"):
             out.append(check)
             continue
         drivers = energy_drivers
@@ -194,6 +195,9 @@ def check_one(
         implied = {"dc_density_mwp_per_ha": site.plant.dc_capacity_mwp / value}
         return Check(metric, value, None, None, "not modelled", implied, reported.source,
                      reported.date, note)
+    if not estimate > 0:  # a year without energy: no ratio to state
+        return Check(metric, value, None, None, "not comparable", implied,
+                     reported.source, reported.date, note or "the estimate is 0")
     deviation = (value / estimate - 1.0) * 100.0
     return Check(metric, value, estimate, deviation, verdict_for(deviation), implied,
                  reported.source, reported.date, note)
@@ -204,6 +208,10 @@ def _households_check(
 ) -> Check:
     value = reported.value
     implied = {"kwh_per_household_year": energy_gwh * 1e6 / value}
+    if not households.households > 0:  # NaN: no consumption figure for the country
+        return Check("households", value, None, None, "not comparable", implied,
+                     reported.source, reported.date,
+                     "; ".join(filter(None, [reported.note, households.source])))
     deviation = (value / households.households - 1.0) * 100.0
     inside = households.households_low <= value <= households.households_high
     verdict = "consistent" if inside else verdict_for(deviation)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pvyield.errors import SiteError
 from pvyield.site.load import site_from_mapping
 from pvyield.site.schema import Site
 
@@ -18,19 +19,31 @@ def apply_overrides(
     A replaced section loses the ``sources`` and ``assumptions`` entries at or below it
     (they described the old value); the new values are recorded as assumptions with
     ``reason``.
+
+    Raises
+    ------
+    SiteError
+        When a path goes through a value or a list instead of a section.
     """
     out = copy.deepcopy(mapping)
     for path, value in overrides.items():
         node = out
-        parts = path.split(".")
-        for part in parts[:-1]:
+        parts = str(path).split(".")
+        for depth, part in enumerate(parts[:-1]):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                through = ".".join(parts[: depth + 1])
+                kind = "a list" if isinstance(node, list) else f"a value ({node!r:.40})"
+                raise SiteError(f"{path}: {through} is {kind}, not a section with fields; "
+                                f"replace {through} as a whole")
         node[parts[-1]] = copy.deepcopy(value)
         for kind in ("sources", "assumptions"):
             entries = out.get(kind, {})
-            out[kind] = {k: v for k, v in entries.items()
-                         if k != path and not k.startswith(path + ".")}
-        out.setdefault("assumptions", {})[path] = reason
+            if isinstance(entries, dict):  # anything else is for the schema to refuse
+                out[kind] = {k: v for k, v in entries.items()
+                             if k != path and not str(k).startswith(path + ".")}
+        if isinstance(out.setdefault("assumptions", {}), dict):
+            out["assumptions"][path] = reason
     return out
 
 

@@ -119,8 +119,9 @@ def update_readme(path: str) -> bool:
     _, tail = rest.split(END, 1)
     new = f"{head}{START}\n{markdown_reference()}{END}{tail}"
     if new != text:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(new)
+        from pvyield.files import write_atomic
+
+        write_atomic(path, new)
     return new != text
 
 

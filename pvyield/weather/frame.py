@@ -15,6 +15,7 @@ It travels with a :class:`WeatherMeta` that says where it came from.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Literal
 
 import numpy as np
@@ -117,7 +118,10 @@ def validate_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
         raise WeatherError(f"{where}: time stamps must be time-zone aware")
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
-        raise WeatherError(f"{where}: time stamps must be strictly increasing")
+        steps = (frame.index[1:] - frame.index[:-1]) <= pd.Timedelta(0)
+        first = frame.index[1:][steps][0] if steps.any() else frame.index[0]
+        raise WeatherError(f"{where}: time stamps must be strictly increasing; the stamp "
+                           f"{first} (interval centre) repeats or goes back in time")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise WeatherError(f"{where}: missing column(s) {missing}")
@@ -129,7 +133,34 @@ def validate_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
                 f"first at {frame.index[bad.argmax()]}"
             )
     columns = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
-    return frame[columns].astype(float)
+    return numeric_columns(frame[columns], where)
+
+
+def numeric_columns(frame: pd.DataFrame, where: str, first_line: int | None = None,
+                    names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The frame with every column as float; a cell that is not a number is an error.
+
+    ``first_line`` is the file line of the frame's first row (the message then names the
+    line, else the time stamp); ``names`` maps a column to the file's name for it.
+    """
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        try:
+            out[column] = values.astype(float)
+            continue
+        except (ValueError, TypeError):
+            pass
+        numbers = pd.to_numeric(values, errors="coerce")
+        bad = numbers.isna() & values.notna()
+        i = int(bad.to_numpy().argmax())
+        where_row = (f"line {first_line + i}" if first_line is not None
+                     else f"row {i + 1} ({frame.index[i]})")
+        text = repr(values.iloc[i])
+        text = text if len(text) <= 40 else text[:37] + "..."
+        raise WeatherError(f"{where}: {where_row}: column {(names or {}).get(column, column)!r}"
+                           f" is not a number ({text})")
+    return pd.DataFrame(out, index=frame.index)
 
 
 def coerce_year(index: pd.DatetimeIndex, year: int = TYPICAL_YEAR) -> pd.DatetimeIndex:
@@ -139,16 +170,23 @@ def coerce_year(index: pd.DatetimeIndex, year: int = TYPICAL_YEAR) -> pd.Datetim
     sorted by the caller.
     """
     naive = index.tz_localize(None)
+    # 29 February of a month taken from a leap year has no place in a common year: its
+    # stamps go to 28 February (the caller drops a whole leap day that then collides)
+    leap_day = (naive.month == 2) & (naive.day == 29) & (not _is_leap(year))
     shifted = pd.to_datetime(
         {
             "year": year,
             "month": naive.month,
-            "day": naive.day,
+            "day": np.where(leap_day, 28, naive.day),
             "hour": naive.hour,
             "minute": naive.minute,
         }
     )
     return pd.DatetimeIndex(shifted).tz_localize(index.tz)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -161,7 +199,7 @@ def haversine_km(lat1, lon1, lat2, lon2):
 
 def fixed_offset_zone(hours: float, where: str) -> str:
     """IANA name of a whole-hour fixed offset: UTC-4 is ``Etc/GMT+4`` (sign inverted)."""
-    if hours != int(hours) or not -12 <= hours <= 14:
+    if not math.isfinite(hours) or hours != int(hours) or not -12 <= hours <= 14:
         raise WeatherError(f"{where}: time zone offset {hours} h is not a whole hour in [-12, 14]")
     hours = int(hours)
     return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
@@ -171,6 +209,8 @@ def to_center(frame: pd.DataFrame, label: Label) -> pd.DataFrame:
     """Move stamps from ``label`` to the middle of each interval."""
     if label == "center":
         return frame
+    if len(frame.index) < 2:
+        raise WeatherError("a series needs at least two time stamps to know its interval")
     half = pd.Timedelta(minutes=time_step_minutes(frame.index) / 2)
     shifted = frame.copy()
     shifted.index = frame.index + (half if label == "start" else -half)
@@ -181,9 +221,19 @@ def _typical(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Coerce a multi-year typical year into :data:`TYPICAL_YEAR`; report whether it was one."""
     if frame.index.year.nunique() == 1:
         return frame, False
+    return _coerced(frame), True
+
+
+def _coerced(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame in :data:`TYPICAL_YEAR`; a leap day that collides with 28 February (a
+    February taken from a leap year) is dropped, a lone stamp moved there is kept."""
+    naive = frame.index.tz_localize(None)
+    leap_day = (naive.month == 2) & (naive.day == 29)
     out = frame.copy()
     out.index = coerce_year(frame.index)
-    return out.sort_index(), True
+    if leap_day.any() and not _is_leap(TYPICAL_YEAR):
+        out = out[~(leap_day & out.index.duplicated(keep=False))]
+    return out.sort_index()
 
 
 def finish_frame(
@@ -194,13 +244,14 @@ def finish_frame(
     ``typical`` None detects a typical year (stamps from several years); True forces the
     coercion. Returns the frame and whether it is a typical year.
     """
+    if len(frame.index) < 2:
+        raise WeatherError(f"{where}: {len(frame.index)} data row(s); a weather series needs "
+                           "at least two (a year of hourly values is 8,760)")
     # centre first: an end-labelled 00:00 on 1 January belongs to the last hour of the year,
     # which coercion then puts back into the typical year
     frame = to_center(frame, label)
     if typical:
-        frame = frame.copy()
-        frame.index = coerce_year(frame.index)
-        frame = frame.sort_index()
+        frame = _coerced(frame)
     else:
         frame, typical = _typical(frame)
     return validate_frame(frame, where), typical

@@ -83,8 +83,9 @@ def read_generic_csv(path: str | Path, mapping: CsvMapping) -> tuple[pd.DataFram
         raise WeatherError(f"{where}: unknown variable(s) {unknown}; expected {sorted(KIND)}")
     try:
         raw = pd.read_csv(path, sep=mapping.sep)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise WeatherError(f"{where}: cannot parse CSV ({exc})") from None
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise WeatherError(f"{where}: cannot parse CSV ({text})") from None
     needed = [mapping.time_column, *mapping.columns.values()]
     missing = [c for c in needed if c not in raw]
     if missing:
@@ -92,6 +93,9 @@ def read_generic_csv(path: str | Path, mapping: CsvMapping) -> tuple[pd.DataFram
                            f"the file has {list(raw.columns)}")
     stamps = _stamps(raw[mapping.time_column], mapping.timezone, where)
     step_h = pd.Series(stamps).diff().dt.total_seconds().median() / 3600.0
+    if not step_h > 0:  # NaN (one row) or 0 (repeated stamps): no interval to divide by
+        raise WeatherError(f"{where}: column {mapping.time_column!r}: the stamps give no "
+                           "interval length (fewer than two distinct, increasing stamps)")
     frame = pd.DataFrame(index=stamps)
     for name, column in mapping.columns.items():
         values = pd.to_numeric(raw[column], errors="coerce")

@@ -11,12 +11,12 @@ import datetime
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import requests
 
 from pvyield.errors import WeatherError
+from pvyield.files import write_atomic
 
 #: Endpoints and fixed query parameters, as pvlib.iotools uses them.
 PVGIS_TMY_URL = "https://re.jrc.ec.europa.eu/api/v5_3/tmy"
@@ -103,12 +103,9 @@ def _nsrdb_credentials() -> dict:
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WeatherError(f"{path.parent}: cannot create the download cache "
+                           f"({exc.strerror})") from None
+    write_atomic(path, content)

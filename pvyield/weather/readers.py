@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pvyield.weather.frame import (
     WeatherMeta,
     finish_frame,
     fixed_offset_zone,
+    numeric_columns,
     time_step_minutes,
 )
 from pvyield.weather.nasa_power import read_nasa_power
@@ -82,19 +84,27 @@ def read_sam_csv(path: str | Path, label: Label) -> tuple[pd.DataFrame, WeatherM
     where = str(path)
     meta = _sam_header(path)
     try:
-        raw = pd.read_csv(path, skiprows=2)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise WeatherError(f"{where}: cannot parse SAM CSV data ({exc})") from None
+        raw = pd.read_csv(path, skiprows=2, encoding="utf-8-sig", skipinitialspace=True)
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise WeatherError(f"{where}: cannot parse SAM CSV data ({_short(exc)})") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
     stamp_cols = ["Year", "Month", "Day", "Hour", "Minute"]
     missing = [c for c in (*stamp_cols, "GHI", "DNI", "DHI", "Tdry", "Wspd") if c not in raw]
     if missing:
         raise WeatherError(f"{where}: line 3: missing SAM CSV column(s) {missing}")
+    if len(raw) < 2:
+        raise WeatherError(f"{where}: {len(raw)} data row(s) after the header (line 3); a "
+                           "weather series needs at least two")
+    # line 4 holds the first data row: two metadata lines, then the column names
+    parts = numeric_columns(raw[stamp_cols], where, first_line=4)
     try:
-        stamps = pd.to_datetime(raw[stamp_cols].rename(columns=str.lower))
-    except (ValueError, TypeError) as exc:
-        raise WeatherError(f"{where}: invalid Year/Month/Day/Hour/Minute values ({exc})") from None
+        stamps = pd.to_datetime(parts.rename(columns=str.lower))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise WeatherError(f"{where}: invalid Year/Month/Day/Hour/Minute values "
+                           f"({_short(exc)})") from None
     zone = fixed_offset_zone(meta["tz_hours"], where)
-    frame = raw[[c for c in SAM_COLUMNS if c in raw]].rename(columns=SAM_COLUMNS)
+    columns = [c for c in SAM_COLUMNS if c in raw]
+    frame = numeric_columns(raw[columns], where, first_line=4).rename(columns=SAM_COLUMNS)
     frame.index = pd.DatetimeIndex(stamps).tz_localize(zone)
     frame, typical = finish_frame(_pressure_mbar_to_pa(frame), label, where)
     return frame, WeatherMeta(
@@ -114,8 +124,9 @@ def _sam_header(path: str | Path) -> dict:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh)
             names, values = next(reader), next(reader)
-    except (OSError, StopIteration, UnicodeDecodeError) as exc:
-        raise WeatherError(f"{where}: cannot read the two SAM CSV header lines ({exc})") from None
+    except (OSError, StopIteration, UnicodeDecodeError, csv.Error) as exc:
+        raise WeatherError(f"{where}: cannot read the two SAM CSV header lines "
+                           f"({_short(exc) or 'file ends early'})") from None
     header = dict(zip((n.strip() for n in names), (v.strip() for v in values), strict=False))
     out = {"source": header.get("Source", "unknown")}
     for key, name in (("latitude", "Latitude"), ("longitude", "Longitude"),
@@ -126,6 +137,9 @@ def _sam_header(path: str | Path) -> dict:
             raise WeatherError(
                 f"{where}: line 2: header field {name!r} missing or not a number"
             ) from None
+        if not math.isfinite(out[key]):
+            raise WeatherError(f"{where}: line 2: header field {name!r} is "
+                               f"{header[name]!r}; expected a finite number")
     return out
 
 
@@ -139,8 +153,11 @@ def read_nsrdb_csv(path: str | Path, label: Label = "center") -> tuple[pd.DataFr
     try:
         data, meta = pvlib.iotools.read_nsrdb_psm4(str(path), map_variables=True)
     except (OSError, KeyError, ValueError, pd.errors.ParserError) as exc:
-        raise WeatherError(f"{where}: cannot read as NSRDB CSV ({exc!r})") from None
-    data = _pressure_mbar_to_pa(data)
+        if isinstance(exc, ValueError):
+            _raise_bad_cell(path, header_lines=2)
+        raise WeatherError(f"{where}: cannot read as NSRDB CSV ({_short(exc)})") from None
+    # line 4 holds the first data row: two metadata lines, then the column names
+    data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=4))
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
     frame, typical = finish_frame(data, label, where)
@@ -170,8 +187,9 @@ def read_tmy3_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame
             str(path), coerce_year=TYPICAL_YEAR, map_variables=True
         )
     except (OSError, KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
-        raise WeatherError(f"{where}: cannot read as TMY3 ({exc!r})") from None
-    data = _pressure_mbar_to_pa(data)
+        raise WeatherError(f"{where}: cannot read as TMY3 ({_short(exc)})") from None
+    # line 3 holds the first data row: one metadata line, then the column names
+    data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=3))
     data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
     frame, _ = finish_frame(data, label, where)
     return frame, WeatherMeta(
@@ -196,8 +214,10 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
     try:
         data, meta = pvlib.iotools.read_epw(str(path))
     except (OSError, KeyError, ValueError, IndexError, pd.errors.ParserError) as exc:
-        raise WeatherError(f"{where}: cannot read as EPW ({exc!r})") from None
+        raise WeatherError(f"{where}: cannot read as EPW ({_short(exc)})") from None
+    # EPW data start on line 9, after eight header lines
     data = data.rename(columns={"atmospheric_pressure": "pressure"})
+    data = numeric_columns(_used(data), where, first_line=9)
     data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
     frame, _ = finish_frame(data, label, where)
     return frame, WeatherMeta(
@@ -209,6 +229,32 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
         time_step_minutes=time_step_minutes(frame.index),
         typical_year=True,
     )
+
+
+_USED = ("ghi", "dni", "dhi", "temp_air", "wind_speed", "pressure", "relative_humidity",
+             "albedo")
+
+
+def _raise_bad_cell(path: str | Path, header_lines: int) -> None:
+    """Name the line and column of the first cell that is not a number, if there is one
+    (pvlib's readers report only the value)."""
+    try:
+        raw = pd.read_csv(path, skiprows=header_lines, dtype=str, encoding="utf-8-sig")
+    except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return
+    # the line after the header lines holds the column names, data start on the next
+    numeric_columns(raw, str(path), first_line=header_lines + 2)
+
+
+def _used(data: pd.DataFrame) -> pd.DataFrame:
+    """The columns the weather contract keeps (flags and uncertainties are dropped)."""
+    return data[[c for c in data.columns if c in _USED]]
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    """An exception's message, cut for a one-line error."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _pressure_mbar_to_pa(data: pd.DataFrame) -> pd.DataFrame:
@@ -287,6 +333,10 @@ def read_weather_file(
         Where stamps sit in their interval; defaults to the format's documented convention.
         Required for formats without one (SAM CSV).
     """
+    if Path(path).is_dir():
+        raise WeatherError(f"{path}: is a folder; expected a weather file")
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO would block
+        raise WeatherError(f"{path}: is not a regular file; expected a weather file")
     if not Path(path).is_file():
         raise WeatherError(f"{path}: weather file not found")
     fmt = detect_format(path) if fmt == "auto" else fmt
@@ -296,13 +346,41 @@ def read_weather_file(
         if label not in (None, FORMAT_LABELS[fmt]):
             raise WeatherError(f"{path}: the {fmt} format fixes where its stamps sit; "
                                "remove weather.label")
-        return READERS[fmt](path)
-    if label is None:
-        label = FORMAT_LABELS[fmt]
-    if label is None:
-        raise WeatherError(
-            f"{path}: the {fmt} format does not say where stamps sit in their interval; "
-            "set weather.label to 'start', 'center' or 'end'"
-        )
-    frame, meta = READERS[fmt](path, label=label)
-    return frame, dataclasses.replace(meta, source_label=label)
+        frame, meta = _read(fmt, path, {})
+    else:
+        if label is None:
+            label = FORMAT_LABELS[fmt]
+        if label is None:
+            raise WeatherError(
+                f"{path}: the {fmt} format does not say where stamps sit in their interval; "
+                "set weather.label to 'start', 'center' or 'end'"
+            )
+        frame, meta = _read(fmt, path, {"label": label})
+        meta = dataclasses.replace(meta, source_label=label)
+    _check_location(meta, str(path))
+    return frame, meta
+
+
+def _read(fmt: str, path: str | Path, options: dict) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Run one reader; what a malformed file makes the parsers raise is a WeatherError
+    naming the file and the format (the readers name the line where they can)."""
+    try:
+        return READERS[fmt](path, **options)
+    except WeatherError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError,
+            UnicodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            pd.errors.OutOfBoundsDatetime, csv.Error, OSError) as exc:
+        raise WeatherError(f"{path}: cannot read as {fmt} ({type(exc).__name__}: "
+                           f"{_short(exc)})") from None
+
+
+def _check_location(meta: WeatherMeta, where: str) -> None:
+    for name, value, low, high in (("latitude", meta.latitude, -90, 90),
+                                   ("longitude", meta.longitude, -180, 180),
+                                   ("elevation", meta.elevation_m, -500, 9000)):
+        if name == "elevation" and value != value:  # unknown elevation is allowed
+            continue
+        if not (math.isfinite(value) and low <= value <= high):
+            raise WeatherError(f"{where}: {name} {value!r} in the file's header is outside "
+                               f"[{low}, {high}]")
