@@ -434,6 +434,7 @@ UNACCEPTABLE_FINDINGS = {
     "impossible_irradiance": "irradiance above the physically possible limits is not weather",
     "temp_range": "air temperatures no place on Earth has seen are fill values or wrong units",
     "wind_negative": "a negative wind speed is a fill value or a wrong sign",
+    "no_sun": "a series with no sunlight in it gives no energy and no performance ratio",
 }
 
 

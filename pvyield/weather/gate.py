@@ -44,6 +44,7 @@ FIXES = {
     "impossible_irradiance": "remove or repair the impossible values (fill values, spikes)",
     "temp_range": "remove or repair the impossible temperatures (fill values, wrong units)",
     "wind_negative": "remove or repair the negative wind speeds (fill values)",
+    "no_sun": "check the irradiance columns (names, units, empty cells read as 0)",
     "coverage": "use whole years of weather, or accept it with weather.accept "
                 "[{finding: coverage, reason: ...}] (figures are then scaled from the period)",
     "gap": "fill the gaps, or accept them with weather.accept [{finding: gap, reason: ...}]",
@@ -59,8 +60,9 @@ FIXES = {
 #: Order in which refusing findings are named: the likeliest cause first (a shifted series
 #: also puts GHI above the extraterrestrial irradiance at dawn; units trip value limits).
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
-            "units_kelvin", "negated", "impossible_irradiance", "temp_range", "wind_negative",
-            "coverage", "time_step", "gap", "time_shift", "negative", "above_extraterrestrial")
+            "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
+            "wind_negative", "coverage", "time_step", "gap", "time_shift", "negative",
+            "above_extraterrestrial")
 #: Reports kept by :func:`qc_for` (one per weather series in use).
 CACHE_SIZE = 16
 

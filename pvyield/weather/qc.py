@@ -60,6 +60,8 @@ def time_shift_minutes(
         Shift in minutes, or NaN when the series has fewer than :data:`MIN_CLEAR_DAYS`
         clear days.
     """
+    if len(frame) < MIN_SHIFT_INTERVALS:  # the lag search spans 13 h each way
+        return float("nan")
     clear = clear_sky_ghi(frame.index, latitude, longitude, elevation_m).to_numpy()
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
     step_min = time_step_minutes(frame.index)
@@ -96,6 +98,13 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
 
 
+#: Fewer intervals than this and the time shift is not measured (the lag search spans
+#: 13 hours each way).
+MIN_SHIFT_INTERVALS = 48
+#: Below this ratio of GHI to the extraterrestrial irradiance on the horizontal, summed over
+#: the series, there is no sunlight in it: annual clearness indices range from about 0.3
+#: (overcast maritime and polar sites) to 0.75 (high deserts) (Duffie & Beckman 2013, ch. 2).
+MIN_CLEARNESS = 0.05
 #: A time shift at least this large [min] is a warning (hourly data resolve about 10 min)...
 SHIFT_WARNING_MINUTES = 20.0
 #: ... and at least this large an error: half an hour, the smallest shift a wrong interval
@@ -395,7 +404,15 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
     cosz = np.cos(np.radians(solpos["zenith"].to_numpy()))
     extra = extra_normal * np.maximum(cosz, 0)
-    above = frame["ghi"].to_numpy() > extra + EXTRA_SLACK_W_M2
+    ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
+    if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():
+        clearness = ghi.clip(min=0).sum() / extra.sum() if extra.sum() > 0 else 0.0
+        flags.append(QcFlag("no_sun", "error",
+                            f"GHI is {clearness:.1%} of the extraterrestrial irradiance on the "
+                            f"horizontal over the series (below {MIN_CLEARNESS:.0%}; the "
+                            "cloudiest climates keep about 30 %): the irradiance columns are "
+                            "empty, zero or not irradiance"))
+    above = ghi > extra + EXTRA_SLACK_W_M2
     if above.any():
         flags.append(QcFlag("above_extraterrestrial", "error",
                             f"GHI above the extraterrestrial irradiance in {int(above.sum())} "

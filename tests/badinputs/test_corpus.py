@@ -534,7 +534,7 @@ def explorador_read_with_label_end(inputs, out):
     return ["weather", "inspect", EXPLORADOR, "--label", "end", "--json"]
 
 
-@case(fragment="not a number", xfail="weather gate")
+@case(fragment="infinite or missing")
 def weather_inf_in_ghi(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(12, "GHI"): "inf"}))
 
@@ -544,17 +544,17 @@ def weather_repeated_hour(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(5, "Hour"): "4"}))
 
 
-@case(fragment="", xfail="weather gate")
+@case(fragment="also: coverage")
 def weather_two_night_rows(inputs, out):
     return with_weather(inputs, out, sam_csv(rows=2))
 
 
-@case(fragment="", xfail="weather gate")
+@case(fragment="not whole years")
 def weather_partial_year_of_two_days(inputs, out):
     return with_weather(inputs, out, sam_csv(rows=48))
 
 
-@case(fragment="", xfail="weather gate")
+@case(fragment="no_sun")
 def weather_year_without_sun(inputs, out):
     lines = EXPLORADOR.read_text(encoding="utf-8").splitlines()
     dark = [",".join(c if i not in (5, 6, 7) else "0" for i, c in enumerate(line.split(",")))
@@ -562,7 +562,7 @@ def weather_year_without_sun(inputs, out):
     return with_weather(inputs, out, "\n".join([*lines[:3], *dark]) + "\n")
 
 
-@case(fragment="", xfail="weather gate")
+@case(code=0, fragment="", nothing_written=False)
 def inspect_two_rows(inputs, out):
     return ["weather", "inspect", write(inputs, "w.csv", sam_csv(rows=2)), "--label", "center"]
 
