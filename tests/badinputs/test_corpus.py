@@ -394,9 +394,25 @@ def weather_abc_in_month(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "abc"}))
 
 
-@case(fragment="Year/Month/Day")
+@case(fragment="line 7: column 'Month' is 13; expected 1..12")
 def weather_month_13(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "13"}))
+
+
+@case(fragment="column 'Year' is 82019")
+def weather_year_82019(inputs, out):
+    return with_weather(inputs, out, sam_csv(cell={(0, "Year"): "82019"}))
+
+
+@case(fragment="Year/Month/Day")
+def weather_30_february(inputs, out):
+    return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "2", (3, "Day"): "30"}))
+
+
+@case(fragment="more fields than the column names")
+def weather_first_row_longer_than_header(inputs, out):
+    text = sam_csv().replace(",850\n", ",850,2019,1,1\n", 1)
+    return with_weather(inputs, out, text)
 
 
 @case(fragment="Time Zone")
