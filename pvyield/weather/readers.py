@@ -389,7 +389,8 @@ def _read(fmt: str, path: str | Path, options: dict) -> tuple[pd.DataFrame, Weat
         raise
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError,
             UnicodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
-            pd.errors.OutOfBoundsDatetime, csv.Error, OSError) as exc:
+            pd.errors.OutOfBoundsDatetime, csv.Error, OSError,
+            RuntimeError) as exc:  # RuntimeError: netCDF4 and HDF5 on a corrupt file
         raise WeatherError(f"{path}: cannot read as {fmt} ({type(exc).__name__}: "
                            f"{_short(exc)})") from None
 
