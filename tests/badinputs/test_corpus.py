@@ -165,6 +165,14 @@ def synthetic_all_zero_ghi(inputs, out):
     return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
 
 
+@case(fragment="", xfail="weather gate")
+def synthetic_nearly_sunless_year(inputs, out):
+    # 0.001 kWh/m2/day in December only: every ratio of the estimate is 0/0
+    climate = {**SYNTHETIC, "ghi_kwh_m2_day": [0.0] * 11 + [0.001]}
+    path = write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate}))
+    return ["estimate", path, "--out", out / "result.json"]
+
+
 @case(fragment="ghi_kwh_m2_day")
 def synthetic_eleven_months(inputs, out):
     climate = {**SYNTHETIC, "ghi_kwh_m2_day": [5.0] * 11}
