@@ -836,6 +836,16 @@ def site_file_is_a_fifo(inputs, out):
     return estimate(inputs / "s.yaml", out)
 
 
+@case(fragment="File name too long")
+def weather_inspect_of_a_5000_character_name(inputs, out):
+    return ["weather", "inspect", inputs / ("w" * 5000 + ".csv")]
+
+
+@case(fragment="File name too long")
+def schema_out_of_a_5000_character_name(inputs, out):
+    return ["schema", "--out", out / ("s" * 5000 + ".json")]
+
+
 @case(fragment="is also an input")
 def estimate_out_is_the_site_file(inputs, out):
     path = write(inputs, "s.yaml", site_yaml())
