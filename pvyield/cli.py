@@ -103,10 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except PvyieldError as exc:
-        _error(f"error: {exc}")
+        _error(f"error: {_cut_lines(str(exc))}")
         return EXIT_USER_ERROR
     except _StdoutError as exc:
         return _stdout_failed(exc.error, stdout)
+    except OSError as exc:  # a path the system refuses (too long, no permission, ...)
+        name = str(exc.filename) if exc.filename is not None else "a file"
+        name = name if len(name) <= 200 else name[:120] + f"... ({len(name):,} characters)"
+        _error(f"error: {name}: {exc.strerror or exc}")
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         hint = "; resume with --resume" if args.command == "batch" else ""
         _error(f"interrupted{hint}")
@@ -120,6 +125,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL_ERROR
     finally:
         sys.stdout = stdout
+
+
+#: Longest line of an error message [characters]; a longer one (a path of thousands of
+#: characters) is cut and its length said.
+MAX_MESSAGE_LINE = 1000
+
+
+def _cut_lines(text: str) -> str:
+    return "\n".join(line if len(line) <= MAX_MESSAGE_LINE else
+                     f"{line[:MAX_MESSAGE_LINE - 60]}... ({len(line):,} characters)"
+                     for line in text.splitlines())
 
 
 def _error(text: str) -> None:

@@ -129,10 +129,13 @@ def reconcile(
             sensitivities.append(_sensitivity(site, spec, weather, engine))
         except SiteError as exc:
             skipped.append(f"{spec.parameter}: {_first_problem(exc)}")
-    claims = tuple(_claim(result, r, tuple(sensitivities)) for r in site.reported
-                   if r.metric in ENERGY_METRICS
-                   # households without a consumption figure imply no energy
-                   and np.isfinite(_implied_energy(result, r.metric, r.value)))
+    reported = [r for r in site.reported if r.metric in ENERGY_METRICS
+                # households without a consumption figure imply no energy
+                and np.isfinite(_implied_energy(result, r.metric, r.value))]
+    if reported and not result.annual_energy_gwh > 0:  # no distribution to set them against
+        skipped.append("claims: the estimate is 0 GWh/yr; no claim can be reconciled")
+        reported = []
+    claims = tuple(_claim(result, r, tuple(sensitivities)) for r in reported)
     return Reconciliation(result.annual_energy_gwh, tuple(sensitivities), claims,
                           tuple(skipped))
 

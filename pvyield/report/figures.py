@@ -390,7 +390,8 @@ def _implied_text(check: Check, key: str) -> str:
         first += f" = {quantity(key, check.implied[key])}"
     implied = [f"{quantity_name(k)} {quantity(k, v)}" for k, v in check.implied.items()
                if k not in (key, check.metric)][:2]
-    verdict = f"{signed_pct(check.deviation_pct)} against the estimate: {check.verdict}"
+    verdict = (check.verdict if check.deviation_pct is None else
+               f"{signed_pct(check.deviation_pct)} against the estimate: {check.verdict}")
     lines = [first, "implies " + ", ".join(implied), verdict] if implied else [first, verdict]
     return "\n".join(lines)
 

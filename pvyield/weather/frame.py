@@ -120,6 +120,10 @@ def validate_frame(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         steps = (frame.index[1:] - frame.index[:-1]) <= pd.Timedelta(0)
         first = frame.index[1:][steps][0] if steps.any() else frame.index[0]
+        try:
+            first = str(first)
+        except (ValueError, NotImplementedError):  # beyond the standard library's years
+            first = repr(first.value)
         raise WeatherError(f"{where}: time stamps must be strictly increasing; the stamp "
                            f"{first} (interval centre) repeats or goes back in time")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,10 @@ FORMAT_LABELS: dict[str, Label | None] = {
     "nasa_power": "start",  # pvlib.iotools.get_nasa_power: index at the interval start
     "era5_netcdf": "end",  # accumulations over the hour ending at the stamp
 }
+
+#: Allowed values of the SAM CSV stamp columns (years: what a weather series can cover).
+STAMP_RANGES = (("Year", 1800, 2200), ("Month", 1, 12), ("Day", 1, 31), ("Hour", 0, 24),
+                ("Minute", 0, 59))
 
 SAM_COLUMNS = {
     "GHI": "ghi",
@@ -84,7 +89,15 @@ def read_sam_csv(path: str | Path, label: Label) -> tuple[pd.DataFrame, WeatherM
     where = str(path)
     meta = _sam_header(path)
     try:
-        raw = pd.read_csv(path, skiprows=2, encoding="utf-8-sig", skipinitialspace=True)
+        with warnings.catch_warnings():
+            # a first row longer than the header would otherwise become an index, shifting
+            # every column silently; with index_col=False pandas warns instead: an error
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(path, skiprows=2, encoding="utf-8-sig", skipinitialspace=True,
+                              index_col=False)
+    except pd.errors.ParserWarning:
+        raise WeatherError(f"{where}: line 4: more fields than the column names of line 3"
+                           ) from None
     except (OSError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise WeatherError(f"{where}: cannot parse SAM CSV data ({_short(exc)})") from None
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -97,6 +110,12 @@ def read_sam_csv(path: str | Path, label: Label) -> tuple[pd.DataFrame, WeatherM
                            "weather series needs at least two")
     # line 4 holds the first data row: two metadata lines, then the column names
     parts = numeric_columns(raw[stamp_cols], where, first_line=4)
+    for column, low, high in STAMP_RANGES:
+        outside = ~parts[column].between(low, high)
+        if outside.any():
+            i = int(outside.to_numpy().argmax())
+            raise WeatherError(f"{where}: line {i + 4}: column {column!r} is "
+                               f"{parts[column].iloc[i]:g}; expected {low}..{high}")
     try:
         stamps = pd.to_datetime(parts.rename(columns=str.lower))
     except (ValueError, TypeError, OverflowError) as exc:
@@ -370,7 +389,8 @@ def _read(fmt: str, path: str | Path, options: dict) -> tuple[pd.DataFrame, Weat
         raise
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError,
             UnicodeError, pd.errors.ParserError, pd.errors.EmptyDataError,
-            pd.errors.OutOfBoundsDatetime, csv.Error, OSError) as exc:
+            pd.errors.OutOfBoundsDatetime, csv.Error, OSError,
+            RuntimeError) as exc:  # RuntimeError: netCDF4 and HDF5 on a corrupt file
         raise WeatherError(f"{path}: cannot read as {fmt} ({type(exc).__name__}: "
                            f"{_short(exc)})") from None
 

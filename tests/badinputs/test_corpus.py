@@ -165,6 +165,14 @@ def synthetic_all_zero_ghi(inputs, out):
     return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
 
 
+@case(fragment="", xfail="weather gate")
+def synthetic_nearly_sunless_year(inputs, out):
+    # 0.001 kWh/m2/day in December only: every ratio of the estimate is 0/0
+    climate = {**SYNTHETIC, "ghi_kwh_m2_day": [0.0] * 11 + [0.001]}
+    path = write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate}))
+    return ["estimate", path, "--out", out / "result.json"]
+
+
 @case(fragment="ghi_kwh_m2_day")
 def synthetic_eleven_months(inputs, out):
     climate = {**SYNTHETIC, "ghi_kwh_m2_day": [5.0] * 11}
@@ -394,9 +402,25 @@ def weather_abc_in_month(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "abc"}))
 
 
-@case(fragment="Year/Month/Day")
+@case(fragment="line 7: column 'Month' is 13; expected 1..12")
 def weather_month_13(inputs, out):
     return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "13"}))
+
+
+@case(fragment="column 'Year' is 82019")
+def weather_year_82019(inputs, out):
+    return with_weather(inputs, out, sam_csv(cell={(0, "Year"): "82019"}))
+
+
+@case(fragment="Year/Month/Day")
+def weather_30_february(inputs, out):
+    return with_weather(inputs, out, sam_csv(cell={(3, "Month"): "2", (3, "Day"): "30"}))
+
+
+@case(fragment="more fields than the column names")
+def weather_first_row_longer_than_header(inputs, out):
+    text = sam_csv().replace(",850\n", ",850,2019,1,1\n", 1)
+    return with_weather(inputs, out, text)
 
 
 @case(fragment="Time Zone")
@@ -810,6 +834,16 @@ def estimate_only_scenario_files(inputs, out):
 def site_file_is_a_fifo(inputs, out):
     os.mkfifo(inputs / "s.yaml")  # reading it would wait for a writer for ever
     return estimate(inputs / "s.yaml", out)
+
+
+@case(fragment="File name too long")
+def weather_inspect_of_a_5000_character_name(inputs, out):
+    return ["weather", "inspect", inputs / ("w" * 5000 + ".csv")]
+
+
+@case(fragment="File name too long")
+def schema_out_of_a_5000_character_name(inputs, out):
+    return ["schema", "--out", out / ("s" * 5000 + ".json")]
 
 
 @case(fragment="is also an input")
