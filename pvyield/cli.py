@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pvyield import __version__
+from pvyield import __version__, interrupt
 from pvyield.errors import PvyieldError
 from pvyield.estimate import ENGINES, estimate
 from pvyield.files import check_output_dir, check_output_file, write_atomic
@@ -99,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     stdout = sys.stdout
     sys.stdout = _CheckedStdout(stdout)
     try:
-        code = args.handler(args)
+        with interrupt.catching():
+            try:
+                code = args.handler(args)
+            finally:
+                interrupt.check()  # an interruption a parser turned into its own error
         sys.stdout.flush()
         return code
     except PvyieldError as exc:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pvyield import __version__
+from pvyield import __version__, interrupt
 from pvyield.batch.scenario import OWN_WEATHER, SiteEntry, Study, apply_overrides
 from pvyield.errors import PvyieldError, SiteError
 from pvyield.estimate import estimate
@@ -95,6 +95,15 @@ def run_chunk(specs: list[RunSpec], engine: str = "batch") -> list[dict[str, Any
 
 
 def _run_one(spec: RunSpec, weather_cache: dict[str, Any], engine: str) -> dict[str, Any]:
+    record = _run_one_unchecked(spec, weather_cache, engine)
+    # Ctrl-C while a parser waited in read() comes back as that parser's error: a run that
+    # "failed" then is an interruption, not a bad file
+    interrupt.check()
+    return record
+
+
+def _run_one_unchecked(spec: RunSpec, weather_cache: dict[str, Any],
+                       engine: str) -> dict[str, Any]:
     record: dict[str, Any] = {"site": spec.site, "scenario": spec.scenario}
     if spec.mapping is None:
         return {**record, "status": "invalid", "error": spec.error}

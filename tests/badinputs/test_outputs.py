@@ -268,3 +268,32 @@ def test_a_leap_day_in_a_typical_year_goes_to_28_february_or_is_dropped():
     assert len(out) == 2 + 24
     assert (out.index[2:].day == 28).all()
     assert list(out["ghi"].iloc[2:]) == list(range(2, 26))  # 28 February's own values
+
+
+def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
+        tmp_path, capsys, monkeypatch):
+    # pandas' C reader, interrupted in read(), raises "Calling read(nbytes) on source
+    # failed": the run must not be recorded as a bad file and the batch must stop
+    from pvyield import interrupt
+    from pvyield.batch import runner
+    from pvyield.errors import WeatherError
+
+    calls = []
+
+    def interrupted_read(site):
+        calls.append(site.name)
+        interrupt._INTERRUPTED.set()  # what the SIGINT handler records
+        raise WeatherError("w.csv: cannot parse SAM CSV data (Error tokenizing data. C "
+                           "error: Calling read(nbytes) on source failed)")
+
+    monkeypatch.setattr(runner, "weather_for_site", interrupted_read)
+    for name in ("a", "b"):
+        _write(tmp_path / f"{name}.yaml", site_yaml(name=name.upper()))
+    study = _write(tmp_path / "study.yaml", scenario_yaml(["a.yaml", "b.yaml"], chunk_size=1))
+    code = main(["batch", str(study), "--out", str(tmp_path / "r.nc"), "--engine",
+                 "reference"])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert err.strip().splitlines()[-1] == "pvyield: interrupted; resume with --resume"
+    assert calls == ["A"]
+    assert not (tmp_path / "r.nc").exists()
