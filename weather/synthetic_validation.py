@@ -312,28 +312,35 @@ def fit_constants(files=FIT) -> dict:
     For every month of every file, the daily ratio of measured to clear-sky irradiation
     (:func:`pvyield.weather.synthetic.daily_clear_sky_index`): the clear-day index is the
     median of the monthly maxima; the margin is the median of (maximum - mean) over settled
-    months (standard deviation below 0.06); the concentration of the beta distribution of
-    the index relative to the clear-day index is fitted as ``exp(c0 + c1 m)`` (least squares
-    on the logarithm of the method-of-moments concentrations), over the range of ``m`` seen.
+    months (standard deviation below 0.06); the floor ratio is the median of minimum / mean
+    over variable months (standard deviation above 0.15); the concentration of the beta
+    distribution of the index between the floor and the clear-day index is fitted as
+    ``exp(c0 + c1 m)`` (least squares on the logarithm of the method-of-moments
+    concentrations), over the range of ``m`` seen.
     """
     stats = []
     for entry in files:
         frame, meta = read_real(entry)
         k = daily_clear_sky_index(frame, meta.latitude, meta.longitude, meta.elevation_m)
         by_month = k.groupby(k.index.month)
-        stats.append(pd.DataFrame({"max": by_month.max(), "mean": by_month.mean(),
-                                   "std": by_month.std()}))
+        stats.append(pd.DataFrame({"max": by_month.max(), "min": by_month.min(),
+                                   "mean": by_month.mean(), "std": by_month.std()}))
     months = pd.concat(stats)
     clear_day = float(months["max"].median())
     settled = months[months["std"] < 0.06]
     margin = float((settled["max"] - settled["mean"]).median())
-    top = np.maximum(clear_day, months["mean"] + margin)
-    m = (months["mean"] / top).clip(0.02, 0.98)
-    concentration = m * (1 - m) / (months["std"] / top) ** 2 - 1
+    variable = months[months["std"] > 0.15]
+    floor_ratio = float((variable["min"] / variable["mean"]).median())
+    # the fit uses the constants as kept (rounded), like the generator
+    top = np.maximum(round(clear_day, 2), months["mean"] + round(margin, 2))
+    low = round(floor_ratio, 2) * months["mean"]
+    m = ((months["mean"] - low) / (top - low)).clip(0.02, 0.98)
+    concentration = m * (1 - m) / (months["std"] / (top - low)) ** 2 - 1
     ok = concentration > 0
     c1, c0 = np.polyfit(m[ok], np.log(concentration[ok]), 1)
     return {"months": len(months), "clear_day_index": round(clear_day, 3),
             "settled_months": len(settled), "clear_day_margin": round(margin, 3),
+            "variable_months": len(variable), "floor_ratio": round(floor_ratio, 3),
             "concentration_log": (round(float(c0), 2), round(float(c1), 2)),
             "relative_mean_range": (round(float(m.min()), 2), round(float(m.max()), 2))}
 
