@@ -122,8 +122,8 @@ def test_bcr_quantiles_have_the_published_mean_and_bounds():
         assert k.min() >= 0.05 and k.max() <= k_max
         assert k.mean() == pytest.approx(kt_mean, abs=1e-3)
         g = _exp_rate((kt_mean - 0.05) / (k_max - 0.05))[0] / (k_max - 0.05)
-        norm = integrate.quad(lambda x: np.exp(g * x), 0.05, k_max)[0]
-        mean = integrate.quad(lambda x: x * np.exp(g * x), 0.05, k_max)[0] / norm
+        norm = integrate.quad(lambda x, g=g: np.exp(g * x), 0.05, k_max)[0]
+        mean = integrate.quad(lambda x, g=g: x * np.exp(g * x), 0.05, k_max)[0] / norm
         assert mean == pytest.approx(kt_mean, abs=1e-6)
         # the median of the quantiles is the analytic median of the density
         median = np.log((np.exp(g * 0.05) + np.exp(g * k_max)) / 2) / g

@@ -460,7 +460,8 @@ def daily_clear_sky_index(
     """Daily ratio of measured to Ineichen-Perez clear-sky irradiation [-], one per day.
 
     The statistic from which :data:`CLEAR_DAY_INDEX`, :data:`CLEAR_DAY_MARGIN`,
-    :data:`DAILY_INDEX_FLOOR_RATIO` and :data:`DAILY_INDEX_CONCENTRATION_LOG` are measured on real hourly series.
+    :data:`DAILY_INDEX_FLOOR_RATIO` and :data:`DAILY_INDEX_CONCENTRATION_LOG` are
+    measured on real hourly series.
     """
     solpos = pvlib.solarposition.get_solarposition(
         frame.index, latitude, longitude, elevation_m
