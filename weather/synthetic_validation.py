@@ -24,7 +24,9 @@ Run from the repository root: ``python weather/synthetic_validation.py`` prints 
 Markdown tables of ``weather/README.md`` and writes the per-mounting spread that the
 synthetic-weather uncertainty item reads
 (``pvyield/weather/synthetic_spread.json``); ``--decomposition`` prints the comparison of
-decomposition models on the measured GHI of every file.
+decomposition models on the measured GHI of every file, ``--decomposition-months`` the
+monthly energy on each file's measured GHI decomposed (generator's model and DISC),
+``--fit`` the generator's constants measured on the fit files.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pvyield.weather.frame import (
 )
 from pvyield.weather.readers import read_weather_file
 from pvyield.weather.synthetic import (
+    DECOMPOSITION,
     DECOMPOSITIONS,
     SPREAD_FILE,
     daily_clear_sky_index,
@@ -284,6 +287,28 @@ def decomposition_on_measured_ghi(entry) -> pd.DataFrame:
     return (table / table.loc["measured"] - 1.0).drop(index="measured")
 
 
+def decomposition_months(entry, method: str = DECOMPOSITION) -> pd.DataFrame:
+    """Monthly AC energy on the measured GHI decomposed by ``method``, against the file.
+
+    The part of a synthetic month's deviation that the decomposition alone causes: the
+    real hours, with only DNI and DHI replaced. Returns mounting x month (1-12), -1.
+    """
+    frame, meta = read_real(entry)
+    solpos = pvlib.solarposition.get_solarposition(
+        frame.index, meta.latitude, meta.longitude, meta.elevation_m)
+    location = pvlib.location.Location(meta.latitude, meta.longitude,
+                                       altitude=meta.elevation_m)
+    clear_sky = location.get_clearsky(frame.index, model="ineichen", solar_position=solpos)
+    dni, dhi = decompose(frame["ghi"].clip(lower=0).to_numpy(), frame.index,
+                         solpos["zenith"].to_numpy(), clear_sky, meta.elevation_m, method)
+    site_of = plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
+    sites = [site_of[m] for m in MOUNTINGS for _ in range(2)]
+    energy = monthly_energy(sites, [frame, frame.assign(dni=dni, dhi=dhi)] * len(MOUNTINGS))
+    energy = energy.reshape(len(MOUNTINGS), 2, 12)
+    return pd.DataFrame(energy[:, 1] / energy[:, 0] - 1.0, index=list(MOUNTINGS),
+                        columns=range(1, 13))
+
+
 def decomposition_study(files=FILES) -> tuple[pd.DataFrame, pd.DataFrame]:
     """RMS over files of every decomposition's deviations, fit and test sets apart [%].
 
@@ -358,6 +383,14 @@ def main(argv: list[str]) -> None:
         print("RMS over files and seeds 0-4 [%] of the annual energy of synthetic years "
               "against the real year, by decomposition:")
         print(synthetic.round(2).to_string())
+        return
+    if "--decomposition-months" in argv:
+        for entry in FILES:
+            for method in (DECOMPOSITION, "disc"):
+                table = decomposition_months(entry, method)
+                for mounting, row in table.iterrows():
+                    print(f"| {entry[0][:34]} | {method} | {mounting} | "
+                          + " ".join(f"{d * 100:+.0f}" for d in row) + " |")
         return
     results = {entry[0]: validate(entry) for entry in FILES}
     print(markdown(results))
