@@ -58,7 +58,7 @@ References
    fraction for hourly, daily and monthly-average global radiation. Solar Energy 28(4),
    293-302. doi:10.1016/0038-092X(82)90302-4
 .. [7] Bendt, P., Collares-Pereira, M., Rabl, A. (1981). The frequency distribution of
-   daily insolation values. Solar Energy 27(1), 1-5. doi:10.1016/0038-092X(81)90014-1
+   daily insolation values. Solar Energy 27(1), 1-5.
 .. [8] McKay, M.D., Beckman, R.J., Conover, W.J. (1979). A comparison of three methods for
    selecting values of input variables in the analysis of output from a computer code.
    Technometrics 21(2), 239-245. doi:10.2307/1268522
@@ -95,8 +95,8 @@ CLEAR_DAY_MARGIN = 0.04
 MAX_MEAN_INDEX = 1.25
 #: Floor of a month's daily clear-sky index, as a fraction of the month's mean index: the
 #: median over the 55 fit-file months whose daily index varies (standard deviation above
-#: 0.15) of the month's lowest daily index divided by its mean (0.384). Real months have
-#: no day darker than about 0.2-0.35 (overcast still passes a third of the clear sky),
+#: 0.15) of the month's lowest daily index divided by its mean (0.384). Real (TMY) months
+#: have no day darker than about 0.2-0.35 (overcast still passes a third of the clear sky),
 #: where a distribution from 0 puts several such days into an overcast month.
 DAILY_INDEX_FLOOR_RATIO = 0.38
 #: Concentration (alpha + beta) of the beta distribution of the daily clear-sky index
@@ -323,7 +323,8 @@ def synthetic_years(
         default) makes every month of every year match its mean; above 0 each month of each
         year is scaled by a factor drawn from a normal distribution of mean 1 and this
         standard deviation (floored at 0.5), for variability studies.
-
+    decomposition : str
+        A key of :data:`DECOMPOSITIONS`.
     daily_distribution : str, optional
         One of :data:`DAILY_INDEX_DISTRIBUTIONS`; default :data:`DAILY_INDEX_DISTRIBUTION`.
 
