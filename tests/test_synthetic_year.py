@@ -104,3 +104,55 @@ def test_unknown_decomposition_is_refused():
     with pytest.raises(pvyield.WeatherError, match="decomposition"):
         synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", GHI, TEMP,
                        decomposition="nope")
+
+
+def test_bcr_quantiles_have_the_published_mean_and_bounds():
+    """Bendt et al. (1981): density proportional to exp(g K) on [0.05, Kmax(K)], Kmax =
+    0.6313 + 0.267 K - 11.9 (K - 0.75)^8; the mean of the quantiles is the monthly mean
+    (checked against a direct numerical integration of the density)."""
+    from scipy import integrate
+
+    from pvyield.weather.synthetic import _exp_rate, bcr_kt_max, bcr_quantile
+
+    q = (np.arange(2000) + 0.5) / 2000
+    for kt_mean in (0.3, 0.5, 0.7):
+        k = bcr_quantile(q, kt_mean)
+        k_max = 0.6313 + 0.267 * kt_mean - 11.9 * (kt_mean - 0.75) ** 8
+        assert bcr_kt_max(kt_mean) == pytest.approx(k_max)
+        assert k.min() >= 0.05 and k.max() <= k_max
+        assert k.mean() == pytest.approx(kt_mean, abs=1e-3)
+        g = _exp_rate((kt_mean - 0.05) / (k_max - 0.05))[0] / (k_max - 0.05)
+        norm = integrate.quad(lambda x, g=g: np.exp(g * x), 0.05, k_max)[0]
+        mean = integrate.quad(lambda x, g=g: x * np.exp(g * x), 0.05, k_max)[0] / norm
+        assert mean == pytest.approx(kt_mean, abs=1e-6)
+        # the median of the quantiles is the analytic median of the density
+        median = np.log((np.exp(g * 0.05) + np.exp(g * k_max)) / 2) / g
+        assert np.median(k) == pytest.approx(median, abs=1e-3)
+
+
+def test_every_month_has_the_distribution_shape_whatever_the_seed():
+    """Stratified daily probabilities: in every month of n days, exactly one day falls in
+    each [r/n, (r+1)/n), whatever the seed; the seed changes which day gets which."""
+    from pvyield.weather.synthetic import _ar1, _stratified_quantiles
+
+    day_period = np.repeat(np.arange(12), [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    qs = []
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        z = _ar1(len(day_period), 0.3, rng)
+        q = _stratified_quantiles(z, day_period, rng)
+        for p in range(12):
+            month = np.sort(q[day_period == p])
+            n = len(month)
+            assert (np.floor(month * n) == np.arange(n)).all()
+            # the days rank as the AR(1) series does: its serial correlation survives
+            members = day_period == p
+            assert (np.argsort(q[members]) == np.argsort(z[members])).all()
+        qs.append(q)
+    assert np.mean(np.floor(qs[0] * 31) == np.floor(qs[1] * 31)) < 0.2
+
+
+def test_unknown_daily_distribution_is_refused():
+    with pytest.raises(pvyield.WeatherError, match="daily distribution"):
+        synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", GHI, TEMP,
+                       daily_distribution="nope")

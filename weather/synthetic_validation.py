@@ -24,7 +24,9 @@ Run from the repository root: ``python weather/synthetic_validation.py`` prints 
 Markdown tables of ``weather/README.md`` and writes the per-mounting spread that the
 synthetic-weather uncertainty item reads
 (``pvyield/weather/synthetic_spread.json``); ``--decomposition`` prints the comparison of
-decomposition models on the measured GHI of every file.
+decomposition models on the measured GHI of every file, ``--decomposition-months`` the
+monthly energy on each file's measured GHI decomposed (generator's model and DISC),
+``--fit`` the generator's constants measured on the fit files.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pvyield.weather.frame import (
 )
 from pvyield.weather.readers import read_weather_file
 from pvyield.weather.synthetic import (
+    DECOMPOSITION,
     DECOMPOSITIONS,
     SPREAD_FILE,
     daily_clear_sky_index,
@@ -284,6 +287,28 @@ def decomposition_on_measured_ghi(entry) -> pd.DataFrame:
     return (table / table.loc["measured"] - 1.0).drop(index="measured")
 
 
+def decomposition_months(entry, method: str = DECOMPOSITION) -> pd.DataFrame:
+    """Monthly AC energy on the measured GHI decomposed by ``method``, against the file.
+
+    The part of a synthetic month's deviation that the decomposition alone causes: the
+    real hours, with only DNI and DHI replaced. Returns mounting x month (1-12), -1.
+    """
+    frame, meta = read_real(entry)
+    solpos = pvlib.solarposition.get_solarposition(
+        frame.index, meta.latitude, meta.longitude, meta.elevation_m)
+    location = pvlib.location.Location(meta.latitude, meta.longitude,
+                                       altitude=meta.elevation_m)
+    clear_sky = location.get_clearsky(frame.index, model="ineichen", solar_position=solpos)
+    dni, dhi = decompose(frame["ghi"].clip(lower=0).to_numpy(), frame.index,
+                         solpos["zenith"].to_numpy(), clear_sky, meta.elevation_m, method)
+    site_of = plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
+    sites = [site_of[m] for m in MOUNTINGS for _ in range(2)]
+    energy = monthly_energy(sites, [frame, frame.assign(dni=dni, dhi=dhi)] * len(MOUNTINGS))
+    energy = energy.reshape(len(MOUNTINGS), 2, 12)
+    return pd.DataFrame(energy[:, 1] / energy[:, 0] - 1.0, index=list(MOUNTINGS),
+                        columns=range(1, 13))
+
+
 def decomposition_study(files=FILES) -> tuple[pd.DataFrame, pd.DataFrame]:
     """RMS over files of every decomposition's deviations, fit and test sets apart [%].
 
@@ -312,28 +337,35 @@ def fit_constants(files=FIT) -> dict:
     For every month of every file, the daily ratio of measured to clear-sky irradiation
     (:func:`pvyield.weather.synthetic.daily_clear_sky_index`): the clear-day index is the
     median of the monthly maxima; the margin is the median of (maximum - mean) over settled
-    months (standard deviation below 0.06); the concentration of the beta distribution of
-    the index relative to the clear-day index is fitted as ``exp(c0 + c1 m)`` (least squares
-    on the logarithm of the method-of-moments concentrations), over the range of ``m`` seen.
+    months (standard deviation below 0.06); the floor ratio is the median of minimum / mean
+    over variable months (standard deviation above 0.15); the concentration of the beta
+    distribution of the index between the floor and the clear-day index is fitted as
+    ``exp(c0 + c1 m)`` (least squares on the logarithm of the method-of-moments
+    concentrations), over the range of ``m`` seen.
     """
     stats = []
     for entry in files:
         frame, meta = read_real(entry)
         k = daily_clear_sky_index(frame, meta.latitude, meta.longitude, meta.elevation_m)
         by_month = k.groupby(k.index.month)
-        stats.append(pd.DataFrame({"max": by_month.max(), "mean": by_month.mean(),
-                                   "std": by_month.std()}))
+        stats.append(pd.DataFrame({"max": by_month.max(), "min": by_month.min(),
+                                   "mean": by_month.mean(), "std": by_month.std()}))
     months = pd.concat(stats)
     clear_day = float(months["max"].median())
     settled = months[months["std"] < 0.06]
     margin = float((settled["max"] - settled["mean"]).median())
-    top = np.maximum(clear_day, months["mean"] + margin)
-    m = (months["mean"] / top).clip(0.02, 0.98)
-    concentration = m * (1 - m) / (months["std"] / top) ** 2 - 1
+    variable = months[months["std"] > 0.15]
+    floor_ratio = float((variable["min"] / variable["mean"]).median())
+    # the fit uses the constants as kept (rounded), like the generator
+    top = np.maximum(round(clear_day, 2), months["mean"] + round(margin, 2))
+    low = round(floor_ratio, 2) * months["mean"]
+    m = ((months["mean"] - low) / (top - low)).clip(0.02, 0.98)
+    concentration = m * (1 - m) / (months["std"] / (top - low)) ** 2 - 1
     ok = concentration > 0
     c1, c0 = np.polyfit(m[ok], np.log(concentration[ok]), 1)
     return {"months": len(months), "clear_day_index": round(clear_day, 3),
             "settled_months": len(settled), "clear_day_margin": round(margin, 3),
+            "variable_months": len(variable), "floor_ratio": round(floor_ratio, 3),
             "concentration_log": (round(float(c0), 2), round(float(c1), 2)),
             "relative_mean_range": (round(float(m.min()), 2), round(float(m.max()), 2))}
 
@@ -351,6 +383,14 @@ def main(argv: list[str]) -> None:
         print("RMS over files and seeds 0-4 [%] of the annual energy of synthetic years "
               "against the real year, by decomposition:")
         print(synthetic.round(2).to_string())
+        return
+    if "--decomposition-months" in argv:
+        for entry in FILES:
+            for method in (DECOMPOSITION, "disc"):
+                table = decomposition_months(entry, method)
+                for mounting, row in table.iterrows():
+                    print(f"| {entry[0][:34]} | {method} | {mounting} | "
+                          + " ".join(f"{d * 100:+.0f}" for d in row) + " |")
         return
     results = {entry[0]: validate(entry) for entry in FILES}
     print(markdown(results))

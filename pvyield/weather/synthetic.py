@@ -6,13 +6,18 @@ drawn with serial correlation, then hours within each day; Aguiar, Collares-Pere
 
 1. clear-sky GHI from the Ineichen-Perez model with the site's climatological Linke
    turbidity (pvlib), at the centre of every hour of local standard time;
-2. a daily clear-sky index for every day, drawn from a beta distribution between 0 and the
-   month's clear-day index, whose mean is the month's ratio of measured to clear-sky
-   irradiation, with lag-one autocorrelation between days (a Gaussian AR(1) process mapped
-   through the beta quantile function). The clear-day index is :data:`CLEAR_DAY_INDEX`, or
-   the month's mean index plus :data:`CLEAR_DAY_MARGIN` when the month is brighter than
-   that: the climatological Linke turbidity is often too high over deserts, so real clear
-   days exceed the model's clear sky (see ``weather/README.md``, where both constants and
+2. a daily clear-sky index for every day, from a beta distribution between a floor
+   (:data:`DAILY_INDEX_FLOOR_RATIO` times the month's mean) and the month's clear-day
+   index, whose mean is the month's ratio of measured to clear-sky irradiation. The days
+   of a month take the distribution's quantiles at stratified probabilities (one per
+   1/n of probability, n the days of the month), ranked by a Gaussian AR(1) series with
+   lag-one autocorrelation between days: every month has the distribution's shape, and
+   the seed sets the order of the days (see :func:`_daily_clear_sky_index`, and
+   :data:`DAILY_INDEX_DISTRIBUTIONS` for the Bendt et al. 1981 distribution the beta was
+   compared with). The clear-day index is :data:`CLEAR_DAY_INDEX`, or the month's mean
+   index plus :data:`CLEAR_DAY_MARGIN` when the month is brighter than that: the
+   climatological Linke turbidity is often too high over deserts, so real clear days
+   exceed the model's clear sky (see ``weather/README.md``, where these constants and
    the concentration of the distribution are measured on the eight TMY3 files of the fit
    set, and the generator is judged on five other files);
 3. an hourly clear-sky index around the daily one with AR(1) fluctuations, largest on
@@ -52,6 +57,11 @@ References
 .. [6] Erbs, D.G., Klein, S.A., Duffie, J.A. (1982). Estimation of the diffuse radiation
    fraction for hourly, daily and monthly-average global radiation. Solar Energy 28(4),
    293-302. doi:10.1016/0038-092X(82)90302-4
+.. [7] Bendt, P., Collares-Pereira, M., Rabl, A. (1981). The frequency distribution of
+   daily insolation values. Solar Energy 27(1), 1-5.
+.. [8] McKay, M.D., Beckman, R.J., Conover, W.J. (1979). A comparison of three methods for
+   selecting values of input variables in the analysis of output from a computer code.
+   Technometrics 21(2), 239-245. doi:10.2307/1268522
 """
 
 from __future__ import annotations
@@ -65,7 +75,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pvlib
-from scipy import signal, stats
+from scipy import optimize, signal, stats
 
 from pvyield.errors import WeatherError
 from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
@@ -83,17 +93,32 @@ CLEAR_DAY_INDEX = 1.07
 CLEAR_DAY_MARGIN = 0.04
 #: A monthly mean above this multiple of clear-sky irradiation is a unit mistake.
 MAX_MEAN_INDEX = 1.25
+#: Floor of a month's daily clear-sky index, as a fraction of the month's mean index: the
+#: median over the 55 fit-file months whose daily index varies (standard deviation above
+#: 0.15) of the month's lowest daily index divided by its mean (0.384). Real (TMY) months
+#: have no day darker than about 0.2-0.35 (overcast still passes a third of the clear sky),
+#: where a distribution from 0 puts several such days into an overcast month.
+DAILY_INDEX_FLOOR_RATIO = 0.38
 #: Concentration (alpha + beta) of the beta distribution of the daily clear-sky index
-#: relative to the clear-day index, ``exp(c0 + c1 m)`` with ``m`` the month's mean relative
-#: index: variable months (m about 0.55) are broad, clear and overcast days, with a
-#: concentration near 3; settled months (m about 0.95) near 8. Least-squares fit of the
-#: logarithm of the method-of-moments concentration of the 96 fit-file months
-#: (``python weather/synthetic_validation.py --fit``).
-DAILY_INDEX_CONCENTRATION_LOG = (-0.17, 2.31)
+#: between the floor and the clear-day index, ``exp(c0 + c1 m)`` with ``m`` the month's
+#: mean relative to that range: variable months (m about 0.5) near 1.7, settled months
+#: (m about 0.94) near 4.5. Least-squares fit of the logarithm of the method-of-moments
+#: concentration of the 96 fit-file months (``python weather/synthetic_validation.py
+#: --fit``).
+DAILY_INDEX_CONCENTRATION_LOG = (-0.64, 2.30)
 #: Range of ``m`` over which the concentration was fitted; outside it the value at the
-#: nearer end is used (no extrapolation: the exponential would make months darker than
-#: any fit month ever more bimodal, which nothing measured supports).
-DAILY_INDEX_FIT_RANGE = (0.52, 0.96)
+#: nearer end is used (no extrapolation).
+DAILY_INDEX_FIT_RANGE = (0.40, 0.94)
+#: Daily-index distributions: "beta" (the generator's: beta between the floor and the
+#: clear-day index, constants above) and "bcr" (Bendt, Collares-Pereira & Rabl 1981: the
+#: daily clearness index H/H0 has the density proportional to exp(gamma K) between 0.05
+#: and ``Kmax = 0.6313 + 0.267 K - 11.9 (K - 0.75)^8``, ``gamma`` set by the monthly mean
+#: ``K``; kept for comparison: on the validation files its overcast months read higher
+#: still, ``weather/README.md``).
+DAILY_INDEX_DISTRIBUTIONS = ("beta", "bcr")
+DAILY_INDEX_DISTRIBUTION = "beta"
+#: Smallest daily clearness index of the Bendt et al. (1981) distribution.
+BCR_KT_MIN = 0.05
 #: Lag-one autocorrelation of daily values (Aguiar et al. 1988 report 0.2-0.4).
 DAILY_AUTOCORRELATION = 0.3
 #: Lag-one autocorrelation of the hourly clear-sky index within a day.
@@ -234,6 +259,7 @@ def synthetic_year(
     seed: int = 0,
     source: str = "monthly means",
     decomposition: str = DECOMPOSITION,
+    daily_distribution: str | None = None,
 ) -> tuple[pd.DataFrame, WeatherMeta]:
     """Synthesise one typical hourly year (8,760 hours of :data:`TYPICAL_YEAR`).
 
@@ -242,6 +268,7 @@ def synthetic_year(
     return synthetic_years(
         latitude, longitude, elevation_m, timezone, ghi_kwh_m2_day, temp_air_c,
         temp_range_c, wind_speed_m_s, seed=seed, source=source, decomposition=decomposition,
+        daily_distribution=daily_distribution,
     )
 
 
@@ -261,6 +288,7 @@ def synthetic_years(
     start_year: int = TYPICAL_YEAR,
     monthly_ghi_cv: float = 0.0,
     decomposition: str = DECOMPOSITION,
+    daily_distribution: str | None = None,
 ) -> tuple[pd.DataFrame, WeatherMeta]:
     """Synthesise hourly years from monthly means.
 
@@ -295,6 +323,10 @@ def synthetic_years(
         default) makes every month of every year match its mean; above 0 each month of each
         year is scaled by a factor drawn from a normal distribution of mean 1 and this
         standard deviation (floored at 0.5), for variability studies.
+    decomposition : str
+        A key of :data:`DECOMPOSITIONS`.
+    daily_distribution : str, optional
+        One of :data:`DAILY_INDEX_DISTRIBUTIONS`; default :data:`DAILY_INDEX_DISTRIBUTION`.
 
     Returns
     -------
@@ -337,7 +369,8 @@ def synthetic_years(
     target = ghi_month[np.arange(12 * n_years) % 12] * _year_factors(
         n_years, monthly_ghi_cv, rng
     )
-    daily_k = _daily_clear_sky_index(clear, target, day, day_period, rng)
+    daily_k = _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
+                                     daily_distribution)
     ghi = _hourly_ghi(clear, extra, daily_k[day], rng)
     ghi = _match_monthly_means(ghi, target, period, extra)
     dni, dhi = decompose(ghi, times, solpos["zenith"].to_numpy(), clear_sky, elevation_m,
@@ -427,8 +460,9 @@ def daily_clear_sky_index(
 ) -> pd.Series:
     """Daily ratio of measured to Ineichen-Perez clear-sky irradiation [-], one per day.
 
-    The statistic from which :data:`CLEAR_DAY_INDEX`, :data:`CLEAR_DAY_MARGIN` and
-    :data:`DAILY_INDEX_CONCENTRATION` are measured on real hourly series.
+    The statistic from which :data:`CLEAR_DAY_INDEX`, :data:`CLEAR_DAY_MARGIN`,
+    :data:`DAILY_INDEX_FLOOR_RATIO` and :data:`DAILY_INDEX_CONCENTRATION_LOG` are
+    measured on real hourly series.
     """
     solpos = pvlib.solarposition.get_solarposition(
         frame.index, latitude, longitude, elevation_m
@@ -485,13 +519,34 @@ def daily_index_concentration(mean_relative_index: np.ndarray) -> np.ndarray:
     return np.exp(c0 + c1 * m)
 
 
-def _daily_clear_sky_index(clear, target, day, day_period, rng) -> np.ndarray:
-    """One clear-sky index per day: beta marginals, AR(1) correlation between days."""
+def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
+                           distribution=None) -> np.ndarray:
+    """One clear-sky index per day: stratified quantiles of the month's distribution.
+
+    Every calendar month of ``n`` days takes the quantiles ``(r + u_r) / n`` (``r`` = 0 ..
+    n-1, ``u_r`` uniform in [0, 1)) of its daily-index distribution, day ``r`` being the
+    one whose Gaussian AR(1) value (:data:`DAILY_AUTOCORRELATION`) ranks ``r``-th in the
+    month. So every month has the distribution's shape, and the seed sets the order of
+    the days (with their serial correlation) rather than how many clear days a month gets.
+
+    Why: a tilted plane's energy in an overcast month comes mostly from its few clear
+    days, so independent draws (as before) moved such a month by 10-30 % from one seed to
+    the next (``weather/README.md``) where a synthetic year should vary in the sequence of
+    its days, not in its monthly statistics. Stratified sampling (McKay, Beckman & Conover
+    1979, Latin hypercube sampling in one dimension) keeps the marginal distribution and
+    removes that sampling noise; ranking by the AR(1) series keeps the serial correlation
+    of days (Aguiar et al. 1988) as a rank correlation.
+    """
+    distribution = distribution or DAILY_INDEX_DISTRIBUTION
+    if distribution not in DAILY_INDEX_DISTRIBUTIONS:
+        raise WeatherError(f"synthetic year: daily distribution must be one of "
+                           f"{DAILY_INDEX_DISTRIBUTIONS} (got {distribution!r})")
     clear_daily = np.bincount(day, weights=clear)  # [Wh/m^2/day]
+    extra_daily = np.bincount(day, weights=extra)
     n_periods = len(target)
-    clear_period = np.bincount(day_period, weights=clear_daily, minlength=n_periods) / (
-        np.bincount(day_period, minlength=n_periods)
-    )
+    days_in = np.bincount(day_period, minlength=n_periods)
+    clear_period = np.bincount(day_period, weights=clear_daily, minlength=n_periods) / days_in
+    extra_period = np.bincount(day_period, weights=extra_daily, minlength=n_periods) / days_in
     mean_index = target * 1000.0 / clear_period
     if (mean_index > MAX_MEAN_INDEX).any():
         worst = int(np.argmax(mean_index))
@@ -499,13 +554,76 @@ def _daily_clear_sky_index(clear, target, day, day_period, rng) -> np.ndarray:
             f"synthetic year: mean GHI of month {worst % 12 + 1} is {mean_index[worst]:.2f} "
             "times the clear-sky value; check the units (kWh/m^2/day expected)"
         )
-    top = clear_day_index(mean_index)[day_period]
     z = _ar1(len(clear_daily), DAILY_AUTOCORRELATION, rng)
-    mean = np.clip(mean_index[day_period] / top, 0.02, 0.98)
-    concentration = daily_index_concentration(mean)
-    a = mean * concentration
-    b = (1 - mean) * concentration
-    return top * stats.beta.ppf(stats.norm.cdf(z), a, b)
+    q = _stratified_quantiles(z, day_period, rng)
+    if distribution == "beta":
+        top = clear_day_index(mean_index)[day_period]
+        low = DAILY_INDEX_FLOOR_RATIO * mean_index[day_period]
+        mean = np.clip((mean_index[day_period] - low) / (top - low), 0.02, 0.98)
+        concentration = daily_index_concentration(mean)
+        return low + (top - low) * stats.beta.ppf(q, mean * concentration,
+                                                  (1 - mean) * concentration)
+    kt_mean = target * 1000.0 / extra_period  # Bendt et al. (1981)
+    return bcr_quantile(q, kt_mean[day_period]) * extra_daily / clear_daily
+
+
+def _stratified_quantiles(z, day_period, rng) -> np.ndarray:
+    """Quantile ``(r + u) / n`` of every day from the rank ``r`` of ``z`` in its month."""
+    q = np.empty_like(z)
+    u = rng.random(len(z))
+    for p in np.unique(day_period):
+        members = np.flatnonzero(day_period == p)
+        rank = np.argsort(np.argsort(z[members]))
+        q[members] = (rank + u[members]) / len(members)
+    return q
+
+
+def bcr_kt_max(kt_mean: np.ndarray) -> np.ndarray:
+    """Largest daily clearness index of a month, Bendt et al. (1981) [-]."""
+    kt_mean = np.asarray(kt_mean, dtype=float)
+    return 0.6313 + 0.267 * kt_mean - 11.9 * (kt_mean - 0.75) ** 8
+
+
+def _exp_mean(t: float) -> float:
+    """Mean on [0, 1] of the density proportional to exp(t x)."""
+    if abs(t) < 1e-6:
+        return 0.5 + t / 12.0
+    return 1.0 / -np.expm1(-t) - 1.0 / t
+
+
+def _exp_rate(share: np.ndarray) -> np.ndarray:
+    """Rate ``t`` of the density proportional to exp(t x) on [0, 1] with mean ``share``."""
+    share = np.clip(np.atleast_1d(np.asarray(share, dtype=float)), 0.005, 0.995)
+    unique, inverse = np.unique(share, return_inverse=True)
+    rate = np.array([optimize.brentq(lambda t, s=s: _exp_mean(t) - s, -400.0, 400.0)
+                     for s in unique])
+    return rate[inverse.reshape(share.shape)]
+
+
+def exponential_quantile(q, mean, low, high) -> np.ndarray:
+    """Quantile ``q`` of the density proportional to exp(g x) on [low, high] with ``mean``.
+
+    The form of Bendt et al. (1981): ``F(x) = (exp(g x) - exp(g low)) / (exp(g high) -
+    exp(g low))``, ``g`` solved exactly from the mean (Bendt et al. give an explicit
+    approximation of it).
+    """
+    q = np.asarray(q, dtype=float)
+    mean, low, high = (np.broadcast_to(np.asarray(v, dtype=float), q.shape)
+                       for v in (mean, low, high))
+    t = _exp_rate((mean - low) / (high - low))
+    small = np.abs(t) < 1e-9
+    t_safe = np.where(small, 1.0, t)
+    # log1p/expm1 keep the quantile accurate for either sign of the exponent
+    with np.errstate(over="ignore"):
+        x = np.where(small, q, np.log1p(q * np.expm1(t_safe)) / t_safe)
+    big = t > 50  # expm1 overflows: F = exp(t (x - 1)) to machine precision
+    x = np.where(big, 1.0 + np.log(np.maximum(q, 1e-300)) / np.where(big, t, 1.0), x)
+    return low + (high - low) * np.clip(x, 0.0, 1.0)
+
+
+def bcr_quantile(q: np.ndarray, kt_mean: np.ndarray) -> np.ndarray:
+    """Daily clearness index at quantile ``q``, Bendt et al. (1981) [-]."""
+    return exponential_quantile(q, kt_mean, BCR_KT_MIN, bcr_kt_max(kt_mean))
 
 
 def _ar1(n: int, rho: float, rng: np.random.Generator) -> np.ndarray:
