@@ -81,3 +81,23 @@ def test_bundled_tables_are_package_data():
         assert PACKAGE in path.resolve().parents
     sums = (PACKAGE / "data" / "SHA256SUMS").read_text().split()
     assert climatology.LABREN_PATH.name in sums and climatology.MERRA2_EXTRACT_PATH.name in sums
+
+
+def test_every_core_dependency_is_used():
+    """No declared dependency that nothing uses: each is imported by the package (or
+    loaded lazily by it), or is the engine xarray is told to write with."""
+    import tomllib
+
+    from .conftest import ROOT
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = [re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in deps]
+    module = {"pyyaml": "yaml", "gsee-climate-data": "gsee_climate_data"}
+    source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
+    unused = [n for n in names
+              if not re.search(rf"^\s*(?:import|from) {re.escape(module.get(n, n))}\b",
+                               source, re.MULTILINE)
+              and f'lazy_module("{n}.' not in source
+              and f'engine="{n.lower()}"' not in source]
+    assert unused == []
+    assert not {"dask", "distributed", "bokeh", "h5py", "h5netcdf"} & set(names)
