@@ -22,7 +22,7 @@ Weather and site objects are built before the clock starts, in every case.
 
 Run from the repository root::
 
-    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/pip install -e '.[bench,dask]'
     .venv/bin/python benchmarks/run_benchmark.py
 """
 

@@ -311,11 +311,22 @@ def _is_scenario_file(path: Path) -> bool:
     return "sites" in data and "matrix" in data
 
 
+def _require_dask(option: str) -> None:
+    """Dask (with distributed) is an optional dependency: say how to install it."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("dask", "distributed")):
+        raise PvyieldError(f"{option} runs the batch on Dask, which is not installed; "
+                           "install it with: pip install 'pvyield[dask]'")
+
+
 def _batch(args: argparse.Namespace) -> int:
     from pvyield.batch import clear_cache, compare, run_batch, summary_frame, write_dataset
     from pvyield.batch.dataset import csv_safe
 
     workers = _worker_count(args.workers)
+    if workers is not None or args.scheduler is not None:
+        _require_dask("--workers" if workers is not None else "--scheduler")
     # every destination is checked before any work: a mistake found after hours of runs
     # would waste them
     out = check_output_file(args.out, "results file") if args.out.suffix != ".zarr" else (

@@ -7,12 +7,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from pvyield.model.chain import run_chain
-from pvyield.model.engine import run_chain_batch
+from pvyield.model.chain import ChainOutput, run_chain
 from pvyield.results import Result, summarise
 from pvyield.site import Site, load_site
 from pvyield.weather import WeatherMeta, gate, weather_for_site, weather_path
 from pvyield.weather.frame import time_step_minutes
+
+
+def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
+    """:func:`pvyield.model.engine.run_chain_batch`, imported on first use.
+
+    The engine compiles its kernels with numba; importing it only when the batch engine runs
+    keeps ``import pvyield`` (and every ``pvyield --help``) free of numba's start-up cost.
+    """
+    from pvyield.model.engine import run_chain_batch as run
+
+    return run(site, weather)
+
 
 #: Implementations of the model chain: the per-site reference on pvlib, and the batch
 #: engine (the same chain compiled over arrays; tests/test_engine.py holds them together).

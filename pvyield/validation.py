@@ -40,7 +40,9 @@ from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import FixedMount, Reported, Site
 from pvyield.weather import weather_for_site
 
-#: The project's own validation corpus (site files, plants.csv index, README).
+#: The project's own validation corpus (site files, plants.csv index, README). It lives in
+#: the source repository beside the package, with the 10 MB of weather files its sites point
+#: to, and is not part of the wheel: an installed pvyield validates the paths it is given.
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "sites" / "validation"
 #: Name of the optional index beside the site files: technology of each plant.
 INDEX_NAME = "plants.csv"
@@ -281,6 +283,11 @@ def validate(paths: Iterable[str | Path] | None = None, *,
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if paths is None and not CORPUS_DIR.is_dir():
+        raise PvyieldError(
+            f"{CORPUS_DIR}: the validation corpus is not installed (it ships with the source "
+            "repository, sites/validation/, not with the package); give the site files or "
+            "folder to validate")
     files = site_files([CORPUS_DIR] if paths is None else paths)
     rows, failures, skipped = [], [], []
     for path in files:

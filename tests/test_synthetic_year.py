@@ -9,6 +9,7 @@ import pytest
 
 import pvyield
 from pvyield.weather.climatology import (
+    LABREN_PATH,
     inmet_monthly_means,
     labren_monthly_ghi,
     read_inmet_daily,
@@ -62,8 +63,7 @@ def test_mauriti_site_file_values_come_from_the_bundled_sources(mauriti_path):
     """The monthly means written into sites/mauriti.yaml are what the bundled LABREN and
     INMET files give (no hand-typed drift)."""
     climate = pvyield.load_site(mauriti_path).weather.synthetic
-    labren = labren_monthly_ghi(WEATHER / "LABREN2017_global_horizontal_means_sedes-munic.csv",
-                                "Mauriti", "CE")
+    labren = labren_monthly_ghi(LABREN_PATH, "Mauriti", "CE")
     np.testing.assert_allclose(climate.ghi_kwh_m2_day, labren, atol=5e-4)
     inmet = inmet_monthly_means(
         read_inmet_daily(WEATHER / "BRA_INMET_A315_daily_2010-2026_dados_A315_D.csv"),

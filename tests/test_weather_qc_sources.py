@@ -15,6 +15,7 @@ import pvyield
 from pvyield.cli import main
 from pvyield.site import site_from_mapping
 from pvyield.weather import load, online, weather_for_site
+from pvyield.weather.climatology import LABREN_PATH
 from pvyield.weather.generic import CsvMapping, read_generic_csv
 from pvyield.weather.qc import qc_report, shift_stamps
 from pvyield.weather.readers import read_weather_file
@@ -108,7 +109,7 @@ def test_coordinates_only_in_brazil_uses_labren_offline(monkeypatch):
 
 def test_municipality_name_gives_labren_means():
     frame, meta = weather_for_site(_site(municipality="Petrolina, PE"))
-    labren = pd.read_csv(ROOT / "weather" / "LABREN2017_global_horizontal_means_sedes-munic.csv")
+    labren = pd.read_csv(LABREN_PATH)
     row = labren[(labren.NAME == "Petrolina") & (labren.STATE == 16)].iloc[0]
     np.testing.assert_allclose(frame["ghi"].sum() / 365, row["ANNUAL"], rtol=0.01)
     assert meta.distance_km < 5

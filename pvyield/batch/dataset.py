@@ -114,7 +114,9 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> None:
         _write_zarr(ds, path)
         return
     with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, encoding={name: {"dtype": str} for name in TEXT_VARIABLES})
+        # netCDF4 (HDF5) by name, the declared dependency: variable-length strings need it
+        ds.to_netcdf(tmp, engine="netcdf4",
+                     encoding={name: {"dtype": str} for name in TEXT_VARIABLES})
 
 
 def _write_zarr(ds: xr.Dataset, path: Path) -> None:

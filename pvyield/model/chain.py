@@ -68,8 +68,8 @@ import numpy as np
 import pandas as pd
 import pvlib
 from pvlib.bifacial import infinite_sheds
-from pvlib.bifacial import utils as bifacial_utils
 
+from pvyield.model import _pvlib_compat
 from pvyield.site.schema import FixedMount, SingleAxisMount, Site
 from pvyield.weather.frame import time_step_minutes
 
@@ -273,7 +273,7 @@ def row_sky_view_ratio(surface_tilt, gcr: float):
     row's isotropic sky diffuse), over the unobstructed ``(1 + cos(tilt)) / 2``.
     """
     tilt = np.asarray(surface_tilt, dtype=float)
-    masked = bifacial_utils.vf_row_sky_2d_integ(tilt, gcr, 0.0, 1.0)
+    masked = _pvlib_compat.vf_row_sky_integ(tilt, gcr)
     return masked / (0.5 * (1.0 + np.cos(np.radians(tilt))))
 
 

@@ -37,10 +37,9 @@ import numpy as np
 import pandas as pd
 import pvlib
 import xarray as xr
-from pvlib.bifacial import utils as bifacial_utils
 
 from pvyield.errors import ModelError
-from pvyield.model import kernels
+from pvyield.model import _pvlib_compat, kernels
 from pvyield.model.chain import (
     CELL_ABSORPTANCE,
     INVERTER_ETA_REF,
@@ -63,8 +62,6 @@ DEFAULT_CHUNK_SITES = 64
 TIME_BASES_KEPT = 16
 #: Names of the energy stages in the output, in chain order.
 STAGE_NAMES = ("ghi", *STAGES)
-# pvlib's table for its default Perez model (pvlib has no public accessor for it)
-_PEREZ_F1, _PEREZ_F2 = pvlib.irradiance._get_perez_coefficients("allsitescomposite1990")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -227,7 +224,8 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
     sums = np.zeros((len(sites), kernels.N_SUMS))
     series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
     kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
-                         soiling, tables, _PEREZ_F1, _PEREZ_F2, kernels.FIRSTSOLAR_CDTE, sums,
+                         soiling, tables, *_pvlib_compat.perez_coefficients(),
+                         kernels.FIRSTSOLAR_CDTE, sums,
                          series[:, 1:])
     if keep_series:
         series[:, 0] = weather[:, 0]
@@ -392,12 +390,11 @@ def rear_view_factors(back_tilt, gcr: float, height_m: float, pitch_m: float) ->
         Ground-to-sky, back row-to-ground and front row-to-ground view factors [-].
     """
     max_rows = np.ceil(height_m / (pitch_m * np.tan(np.radians(5))))
-    ground_sky = bifacial_utils.vf_ground_sky_2d_integ(
-        back_tilt, gcr, height_m, pitch_m, g0=0, g1=1, max_rows=max_rows)
-    row_ground = bifacial_utils.vf_row_ground_2d_integ(
-        back_tilt, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
-    row_ground_front = bifacial_utils.vf_row_ground_2d_integ(
-        180.0 - np.asarray(back_tilt, dtype=float), gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
+    ground_sky = _pvlib_compat.vf_ground_sky_integ(back_tilt, gcr, height_m, pitch_m,
+                                                   max_rows=max_rows)
+    row_ground = _pvlib_compat.vf_row_ground_integ(back_tilt, gcr)
+    row_ground_front = _pvlib_compat.vf_row_ground_integ(
+        180.0 - np.asarray(back_tilt, dtype=float), gcr)
     return np.array([ground_sky, row_ground, row_ground_front], dtype=float)
 
 

@@ -31,7 +31,8 @@ import numba
 import numpy as np
 import pandas as pd
 import pvlib
-from pvlib import spa
+
+from pvyield.model import _pvlib_compat
 
 #: Difference between terrestrial time and UT1 [s], pvlib's default for ``nrel_numpy``.
 DELTA_T_S = 67.0
@@ -88,29 +89,12 @@ def sun_terms(times: pd.DatetimeIndex) -> SunTerms:
     -------
     SunTerms
     """
-    # pvlib's SPA building blocks in the order of spa.solar_position_numpy, stopped
-    # before the observer enters
-    jd = spa.julian_day(unixtime(times))
-    jde = spa.julian_ephemeris_day(jd, DELTA_T_S)
-    jc = spa.julian_century(jd)
-    jce = spa.julian_ephemeris_century(jde)
-    jme = spa.julian_ephemeris_millennium(jce)
-    radius_au = spa.heliocentric_radius_vector(jme)
-    theta = spa.geocentric_longitude(spa.heliocentric_longitude(jme))
-    beta = spa.geocentric_latitude(spa.heliocentric_latitude(jme))
-    nutation = np.empty((2, len(jd)))
-    spa.longitude_obliquity_nutation(
-        jce, spa.mean_elongation(jce), spa.mean_anomaly_sun(jce), spa.mean_anomaly_moon(jce),
-        spa.moon_argument_latitude(jce), spa.moon_ascending_longitude(jce), nutation)
-    delta_psi, delta_epsilon = nutation
-    epsilon = spa.true_ecliptic_obliquity(spa.mean_ecliptic_obliquity(jme), delta_epsilon)
-    lamd = spa.apparent_sun_longitude(theta, delta_psi, spa.aberration_correction(radius_au))
-    sidereal = spa.apparent_sidereal_time(spa.mean_sidereal_time(jd, jc), delta_psi, epsilon)
-    right_ascension = spa.geocentric_sun_right_ascension(lamd, epsilon, beta)
-    declination = spa.geocentric_sun_declination(lamd, epsilon, beta)
-    ha0 = np.radians(sidereal - right_ascension)
-    decl = np.radians(declination)
-    xi = np.radians(spa.equatorial_horizontal_parallax(radius_au))
+    # pvlib's SPA building blocks (pvyield.model._pvlib_compat), stopped before the
+    # observer enters
+    ha0_deg, decl_deg, xi_deg = _pvlib_compat.spa_time_terms(unixtime(times), DELTA_T_S)
+    ha0 = np.radians(ha0_deg)
+    decl = np.radians(decl_deg)
+    xi = np.radians(xi_deg)
     return SunTerms(np.cos(ha0), np.sin(ha0), np.sin(decl), np.cos(decl), np.sin(xi))
 
 
@@ -150,12 +134,12 @@ def observer(latitude, longitude, elevation_m) -> Observer:
     """
     latitude, longitude, elevation_m = (np.asarray(x, dtype=float)
                                         for x in (latitude, longitude, elevation_m))
-    u = spa.uterm(latitude)
+    x_term, y_term = _pvlib_compat.spa_observer_terms(latitude, elevation_m)
     pressure_mbar = pvlib.atmosphere.alt2pres(elevation_m) / 100.0
     lat, lon = np.radians(latitude), np.radians(longitude)
     return Observer(
         sin_lat=np.sin(lat), cos_lat=np.cos(lat), sin_lon=np.sin(lon), cos_lon=np.cos(lon),
-        x_term=spa.xterm(u, latitude, elevation_m), y_term=spa.yterm(u, latitude, elevation_m),
+        x_term=x_term, y_term=y_term,
         refraction_scale=(pressure_mbar / 1010.0) * (283.0 / (273 + REFRACTION_TEMPERATURE_C))
         * 1.02 / 60.0,
     )

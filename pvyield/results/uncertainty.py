@@ -33,10 +33,11 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from scipy import stats
-
+from pvyield._lazy import lazy_module
 from pvyield.site.schema import FixedMount, SingleAxisMount
 from pvyield.weather.synthetic import SPREAD_FILE, validation_spread
+
+stats = lazy_module("scipy.stats")  # loaded on first use: keeps `import pvyield` light
 
 #: Exceedance levels reported (probability that a year, or an average, is exceeded).
 LEVELS = (50, 75, 90, 99)

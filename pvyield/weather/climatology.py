@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pvyield.data import bundled
 from pvyield.errors import WeatherError
 from pvyield.weather.frame import haversine_km
 
@@ -125,12 +126,10 @@ def inmet_monthly_means(daily: pd.DataFrame, start: str, end: str) -> pd.DataFra
     return out
 
 
-#: The bundled LABREN table.
-LABREN_PATH = Path(__file__).resolve().parents[2] / "weather" / (
-    "LABREN2017_global_horizontal_means_sedes-munic.csv")
-#: The bundled extract of gsee-climate-data, used when the package is not installed.
-MERRA2_EXTRACT_PATH = Path(__file__).resolve().parents[2] / "weather" / (
-    "MERRA2_gsee-climate-data_monthly_GHI_kWh_m2_day_cells.csv")
+#: The bundled LABREN table (package data, provenance in ``pvyield/data/README.md``).
+LABREN_PATH = bundled("LABREN2017_global_horizontal_means_sedes-munic.csv")
+#: The bundled extract of gsee-climate-data, used when that package is not installed.
+MERRA2_EXTRACT_PATH = bundled("MERRA2_gsee-climate-data_monthly_GHI_kWh_m2_day_cells.csv")
 #: Past this distance from the nearest municipal seat, LABREN is not used for a point.
 LABREN_MAX_DISTANCE_KM = 100.0
 #: Known bias of the MERRA-2 monthly GHI of gsee-climate-data, measured on the bundled data

@@ -17,12 +17,11 @@ References
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 import pvlib
-import xarray as xr
 
 from pvyield.errors import WeatherError
 from pvyield.weather.frame import WeatherMeta, time_step_minutes, validate_frame
@@ -30,6 +29,9 @@ from pvyield.weather.frame import WeatherMeta, time_step_minutes, validate_frame
 LICENCE = ("Contains modified Copernicus Climate Change Service information; "
            "Hersbach et al. (2020), doi:10.1002/qj.3803")
 ZERO_CELSIUS_K = 273.15
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def read_era5_netcdf(
@@ -56,6 +58,8 @@ def read_era5_netcdf(
         Hourly frame under the weather contract (UTC, interval centres). When ``fdir`` is
         missing, DNI and DHI come from the Erbs decomposition, recorded as a correction.
     """
+    import xarray as xr  # only this reader needs it; kept out of `import pvyield`
+
     where = str(path)
     try:
         ds = xr.open_dataset(path)

@@ -75,10 +75,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 import pvlib
-from scipy import optimize, signal, stats
 
+from pvyield._lazy import lazy_module
 from pvyield.errors import WeatherError
 from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
+
+# loaded on first use: keeps `import pvyield` light
+optimize, signal, stats = (lazy_module("scipy.optimize"), lazy_module("scipy.signal"),
+                           lazy_module("scipy.stats"))
 
 #: Spread of the synthetic year's annual energy against real years, by mounting, written by
 #: ``weather/synthetic_validation.py --write``; the synthetic-weather uncertainty reads it.

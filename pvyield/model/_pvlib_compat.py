@@ -1,0 +1,204 @@
+"""Every use of a pvlib function outside pvlib's documented, stable API, in one place.
+
+pvlib's public functions keep their names and signatures across minor versions; what this
+module wraps does not have that promise (a leading underscore, or building blocks whose
+signatures pvlib changed between versions). Keeping them here means a pvlib release that
+renames or re-signs one of them breaks one function of this module, found by
+``tests/test_pvlib_compat.py``, and never ``import pvyield``: nothing here runs at import
+time, and pvlib's submodules are imported inside the functions.
+
+Tested range: the ``pvlib`` bounds of ``pyproject.toml``; CI runs the engine and reader
+tests at the lower bound as well as at the newest release the bounds allow.
+
+What is wrapped, and why pvyield needs it:
+
+- :func:`perez_coefficients`: ``pvlib.irradiance._get_perez_coefficients``, the table of
+  Perez et al. (1990) that :func:`pvlib.irradiance.perez` uses; the compiled engine needs
+  the numbers themselves (pvlib has no public accessor).
+- :func:`spa_time_terms`, :func:`spa_observer_terms`: the building blocks of
+  :mod:`pvlib.spa` (Julian days, heliocentric terms, nutation, obliquity, aberration,
+  sidereal time, geocentric right ascension and declination, parallax terms), so that the
+  engine computes the time-only part of the NREL SPA once for all sites.
+- :func:`vf_row_sky_integ`, :func:`vf_ground_sky_integ`, :func:`vf_row_ground_integ`:
+  the integrated view factors of :mod:`pvlib.bifacial.utils` (their signatures changed in
+  pvlib 0.16, which computes them exactly instead of on 100 points).
+
+Elsewhere, and not wrapped here: ``pvlib.iotools.nasa_power.VARIABLE_MAP`` (its names
+changed between pvlib revisions) is read by :mod:`pvyield.weather.nasa_power`, which owns
+that file format.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+#: pvlib's name of the Perez coefficient set of :func:`pvlib.irradiance.perez`'s default.
+PEREZ_DEFAULT_MODEL = "allsitescomposite1990"
+
+
+def perez_coefficients(model: str = PEREZ_DEFAULT_MODEL) -> tuple[np.ndarray, np.ndarray]:
+    """Brightness coefficients of the Perez sky diffuse model, as pvlib uses them.
+
+    Parameters
+    ----------
+    model : str
+        Coefficient set, a ``model`` name of :func:`pvlib.irradiance.perez`.
+
+    Returns
+    -------
+    f1, f2 : ndarray of shape (8, 3)
+        Rows: the eight sky clearness bins; columns: ``F11, F12, F13`` and ``F21, F22, F23``
+        of Perez et al. (1990), Table 6 [-]. Fresh copies on each call.
+
+    References
+    ----------
+    .. [1] Perez, R., Ineichen, P., Seals, R., Michalsky, J., Stewart, R. (1990). Modeling
+       daylight availability and irradiance components from direct and global irradiance.
+       Solar Energy 44(5), 271-289. doi:10.1016/0038-092X(90)90055-H
+    """
+    f1, f2 = _perez_table(model)
+    return f1.copy(), f2.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _perez_table(model: str) -> tuple[np.ndarray, np.ndarray]:
+    from pvlib import irradiance
+
+    f1, f2 = irradiance._get_perez_coefficients(model)
+    return np.array(f1, dtype=float), np.array(f2, dtype=float)
+
+
+def spa_time_terms(unixtime_s: np.ndarray, delta_t_s: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Site-independent terms of the NREL SPA, with pvlib's building blocks.
+
+    The steps of :func:`pvlib.spa.solar_position_numpy` up to where the observer enters.
+
+    Parameters
+    ----------
+    unixtime_s : ndarray
+        Seconds since 1970-01-01 UTC [s].
+    delta_t_s : float
+        Terrestrial time minus UT1 [s].
+
+    Returns
+    -------
+    hour_angle_0 : ndarray
+        Hour angle of the Sun at longitude 0: apparent sidereal time minus geocentric right
+        ascension [degrees].
+    declination : ndarray
+        Geocentric declination of the Sun [degrees].
+    parallax : ndarray
+        Equatorial horizontal parallax of the Sun [degrees].
+
+    References
+    ----------
+    .. [1] Reda, I., Andreas, A. (2004). Solar position algorithm for solar radiation
+       applications. Solar Energy 76(5), 577-589. doi:10.1016/j.solener.2003.12.003
+    """
+    from pvlib import spa
+
+    jd = spa.julian_day(np.asarray(unixtime_s, dtype=float))
+    jde = spa.julian_ephemeris_day(jd, delta_t_s)
+    jc = spa.julian_century(jd)
+    jce = spa.julian_ephemeris_century(jde)
+    jme = spa.julian_ephemeris_millennium(jce)
+    radius_au = spa.heliocentric_radius_vector(jme)
+    theta = spa.geocentric_longitude(spa.heliocentric_longitude(jme))
+    beta = spa.geocentric_latitude(spa.heliocentric_latitude(jme))
+    nutation = np.empty((2, len(jd)))
+    spa.longitude_obliquity_nutation(
+        jce, spa.mean_elongation(jce), spa.mean_anomaly_sun(jce), spa.mean_anomaly_moon(jce),
+        spa.moon_argument_latitude(jce), spa.moon_ascending_longitude(jce), nutation)
+    delta_psi, delta_epsilon = nutation
+    epsilon = spa.true_ecliptic_obliquity(spa.mean_ecliptic_obliquity(jme), delta_epsilon)
+    lamd = spa.apparent_sun_longitude(theta, delta_psi, spa.aberration_correction(radius_au))
+    sidereal = spa.apparent_sidereal_time(spa.mean_sidereal_time(jd, jc), delta_psi, epsilon)
+    right_ascension = spa.geocentric_sun_right_ascension(lamd, epsilon, beta)
+    declination = spa.geocentric_sun_declination(lamd, epsilon, beta)
+    return (sidereal - right_ascension, declination,
+            spa.equatorial_horizontal_parallax(radius_au))
+
+
+def spa_observer_terms(latitude, elevation_m) -> tuple[np.ndarray, np.ndarray]:
+    """The SPA's parallax terms ``x`` and ``y`` of an observer (Reda & Andreas 2004, eq. 38-39).
+
+    Parameters
+    ----------
+    latitude : float or ndarray
+        [degrees]
+    elevation_m : float or ndarray
+        [m]
+
+    Returns
+    -------
+    x_term, y_term : ndarray
+        [-]
+    """
+    from pvlib import spa
+
+    latitude = np.asarray(latitude, dtype=float)
+    elevation_m = np.asarray(elevation_m, dtype=float)
+    u = spa.uterm(latitude)
+    return spa.xterm(u, latitude, elevation_m), spa.yterm(u, latitude, elevation_m)
+
+
+def vf_row_sky_integ(surface_tilt, gcr: float):
+    """Row-to-sky view factor averaged over a row's slant height, between rows [-].
+
+    :func:`pvlib.bifacial.utils.vf_row_sky_2d_integ` from ``x0 = 0`` to ``x1 = 1``.
+
+    Parameters
+    ----------
+    surface_tilt : float or ndarray
+        [degrees]
+    gcr : float
+        Ground coverage ratio [-].
+    """
+    from pvlib.bifacial import utils
+
+    return utils.vf_row_sky_2d_integ(surface_tilt, gcr, 0.0, 1.0)
+
+
+def vf_ground_sky_integ(surface_tilt, gcr: float, height_m: float, pitch_m: float,
+                        max_rows: int):
+    """Ground-to-sky view factor averaged over the ground between two rows [-].
+
+    :func:`pvlib.bifacial.utils.vf_ground_sky_2d_integ` over the whole ground period
+    (``g0 = 0``, ``g1 = 1``), computed exactly (pvlib >= 0.16).
+
+    Parameters
+    ----------
+    surface_tilt : float or ndarray
+        Tilt (tracker rotation) of the rows [degrees].
+    gcr : float
+        Ground coverage ratio [-].
+    height_m, pitch_m : float
+        Height of the row centre and row pitch [m].
+    max_rows : int
+        Rows considered on either side.
+    """
+    from pvlib.bifacial import utils
+
+    return utils.vf_ground_sky_2d_integ(surface_tilt, gcr, height_m, pitch_m, g0=0, g1=1,
+                                        max_rows=max_rows)
+
+
+def vf_row_ground_integ(surface_tilt, gcr: float):
+    """Row-to-ground view factor averaged over a row's slant height [-].
+
+    :func:`pvlib.bifacial.utils.vf_row_ground_2d_integ` over the whole row and ground
+    period (``x0 = g0 = 0``, ``x1 = g1 = 1``).
+
+    Parameters
+    ----------
+    surface_tilt : float or ndarray
+        [degrees]
+    gcr : float
+        Ground coverage ratio [-].
+    """
+    from pvlib.bifacial import utils
+
+    return utils.vf_row_ground_2d_integ(surface_tilt, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
