@@ -204,6 +204,14 @@ def _horizontal_components(data: pd.DataFrame, meta: dict, where: str) -> pd.Dat
 
 
 def _slope(meta: dict) -> float | None:
+    """Slope of the response's plane [degrees]; None when it has none (a tracker: '-')."""
+    try:
+        return _slope_value(meta)
+    except ValueError:
+        return None
+
+
+def _slope_value(meta: dict) -> float | None:
     inputs = meta.get("inputs", {})
     mounting = inputs.get("mounting_system", {})
     for system in mounting.values() if isinstance(mounting, dict) else ():

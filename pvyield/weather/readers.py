@@ -19,6 +19,7 @@ import pandas as pd
 import pvlib
 
 from pvyield.errors import WeatherError
+from pvyield.weather import pvgis
 from pvyield.weather.era5 import read_era5_netcdf
 from pvyield.weather.frame import (
     TYPICAL_YEAR,
@@ -31,7 +32,6 @@ from pvyield.weather.frame import (
     time_step_minutes,
 )
 from pvyield.weather.nasa_power import read_nasa_power
-from pvyield.weather import pvgis
 from pvyield.weather.pvgis import read_pvgis_hourly, read_pvgis_tmy
 
 #: Interval-label convention of each format, from its documentation. SAM CSV files carry
@@ -159,14 +159,22 @@ def read_nsrdb_csv(path: str | Path, label: Label = "center") -> tuple[pd.DataFr
             _raise_bad_cell(path, header_lines=2)
         raise WeatherError(f"{where}: cannot read as NSRDB CSV ({_short(exc)})") from None
     # line 4 holds the first data row: two metadata lines, then the column names
-    data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=4))
+    data = numeric_columns(_used(data), where, first_line=4)
+    return nsrdb_frame(data, meta, where, Path(path).name, label)
+
+
+def nsrdb_frame(data: pd.DataFrame, meta: dict, where: str, name: str,
+                label: Label = "center") -> tuple[pd.DataFrame, WeatherMeta]:
+    """NSRDB data as :func:`pvlib.iotools.read_nsrdb_psm4` (or a PSM4 fetcher) returns them,
+    under the contract: pressure from mbar to Pa, stamps in the file's fixed offset."""
+    data = _pressure_mbar_to_pa(_used(data).astype(float))
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
     frame, typical = finish_frame(data, label, where)
     return frame, WeatherMeta(
         format="nsrdb_csv",
         source=f"NREL NSRDB {meta.get('Source', '')} v{meta.get('Version', '?')} "
-        f"location {meta.get('Location ID', '?')} ({Path(path).name})",
+        f"location {meta.get('Location ID', '?')} ({name})",
         latitude=float(meta["latitude"]),
         longitude=float(meta["longitude"]),
         elevation_m=float(meta["altitude"]),
