@@ -161,3 +161,33 @@ def test_nasa_power_download_reads_like_the_file(cache, monkeypatch):
 def test_a_typical_year_takes_no_years(cache):
     with pytest.raises(pvyield.WeatherError, match="takes no 'years'"):
         online.fetch("pvgis", 45.0, 8.0, (2015, 2016))
+
+
+def _site(**weather):
+    from pvyield.site import site_from_mapping
+
+    return site_from_mapping({
+        "name": "online", "country": "US", "latitude": 40.53, "longitude": -108.54,
+        "elevation_m": 2168, "timezone": "Etc/GMT+7",
+        "plant": {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8,
+                  "mounting": {"type": "fixed", "orientations": [
+                      {"tilt_deg": 30, "azimuth_deg": 180}]}},
+        "weather": weather})
+
+
+def test_site_file_years_reach_the_fetcher_and_the_site(cache, monkeypatch):
+    """weather.source and weather.years of a site file: the request asks for those years and
+    the series is placed at the site (distance, elevation difference)."""
+    from pvyield.weather import weather_for_site
+
+    monkeypatch.setenv("NSRDB_API_KEY", "k")
+    monkeypatch.setenv("NSRDB_EMAIL", "e@example.org")
+    transport = _replay(monkeypatch, [(RECORDED / "test_read_psm4.csv").read_bytes()])
+    frame, meta = weather_for_site(_site(source="nsrdb_hourly", years=[2023, 2023]))
+    assert transport.query()["names"] == "2023" and len(frame) == 17520
+    assert meta.distance_km < 1 and abs(meta.elevation_difference_m) < 1
+
+
+def test_site_file_years_must_be_in_order():
+    with pytest.raises(pvyield.SiteError, match="first year is after the last"):
+        _site(source="nasa_power", years=[2020, 2019])

@@ -505,9 +505,8 @@ class Weather(StrictModel):
         "'nsrdb_hourly' (default: two years ago; every year of the database for "
         "'pvgis_hourly'); 'years' gives several.",
     )
-    years: tuple[Annotated[int, Field(ge=1981, le=2100)],
-                 Annotated[int, Field(ge=1981, le=2100)]] | None = Field(
-        default=None,
+    years: list[Annotated[int, Field(ge=1981, le=2100)]] | None = Field(
+        default=None, min_length=2, max_length=2,
         description="First and last calendar year, inclusive, to download for a source of "
         "real years ('pvgis_hourly', 'nasa_power', 'nsrdb_hourly'): the model runs over "
         "every year and reports the mean year; the years' spread is the series' own "
