@@ -279,3 +279,15 @@ def _nsrdb_site(weather: Path):
                   "mounting": {"type": "fixed", "orientations": [
                       {"tilt_deg": 30, "azimuth_deg": 180}]}},
         "weather": {"file": str(weather)}})
+
+
+def test_inspect_lists_the_ghi_of_each_year(tmp_path, capsys):
+    from pvyield.cli import main
+
+    path = _two_year_psm4(tmp_path, 0.9)
+    assert main(["weather", "inspect", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_year = report["annual_ghi_kwh_m2_by_year"]
+    assert list(by_year) == ["2022", "2023"]
+    np.testing.assert_allclose(by_year["2022"], 0.9 * by_year["2023"], rtol=1e-9)
+    assert abs(report["qc"]["time_shift_minutes"]) < 10

@@ -173,7 +173,7 @@ def nsrdb_frame(data: pd.DataFrame, meta: dict, where: str, name: str,
     frame, typical = finish_frame(data, label, where)
     return frame, WeatherMeta(
         format="nsrdb_csv",
-        source=f"NREL NSRDB {meta.get('Source', '')} v{meta.get('Version', '?')} "
+        source=f"NREL NSRDB {meta.get('Source', '')} v{str(meta.get('Version', '?')).lstrip('v')} "
         f"location {meta.get('Location ID', '?')} ({name})",
         latitude=float(meta["latitude"]),
         longitude=float(meta["longitude"]),
