@@ -171,9 +171,10 @@ def nsrdb_frame(data: pd.DataFrame, meta: dict, where: str, name: str,
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
     frame, typical = finish_frame(data, label, where)
+    version = str(meta.get("Version", "?")).lstrip("v")  # PSM3 writes "v3.2.2", PSM4 "4.0.1"
     return frame, WeatherMeta(
         format="nsrdb_csv",
-        source=f"NREL NSRDB {meta.get('Source', '')} v{str(meta.get('Version', '?')).lstrip('v')} "
+        source=f"NREL NSRDB {meta.get('Source', '')} v{version} "
         f"location {meta.get('Location ID', '?')} ({name})",
         latitude=float(meta["latitude"]),
         longitude=float(meta["longitude"]),
