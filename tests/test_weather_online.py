@@ -191,3 +191,15 @@ def test_site_file_years_reach_the_fetcher_and_the_site(cache, monkeypatch):
 def test_site_file_years_must_be_in_order():
     with pytest.raises(pvyield.SiteError, match="first year is after the last"):
         _site(source="nasa_power", years=[2020, 2019])
+
+
+def test_pvgis_hourly_download_reads_like_the_file(cache, monkeypatch):
+    """No recorded horizontal seriescalc response exists: the JSON sample (the API's layout,
+    horizontal plane, components) goes through get_pvgis_hourly and must give what the file
+    reader gives, stamps at the slot minute kept."""
+    body = (SAMPLES / "palmdale_pvgis_hourly.json").read_bytes()
+    _replay(monkeypatch, [body])
+    frame, meta = online.fetch("pvgis_hourly", 34.633, -118.083, (2019, 2019))
+    want, _ = read_weather_file(SAMPLES / "palmdale_pvgis_hourly.json")
+    pd.testing.assert_frame_equal(frame, want)
+    assert meta.format == "pvgis_hourly" and not meta.typical_year
