@@ -257,7 +257,8 @@ def test_multi_year_series_stays_multi_year_with_per_year_ghi(tmp_path):
 
 def test_multi_year_energy_is_the_mean_of_its_years(tmp_path):
     """The model runs over both years and reports their mean: the two-year estimate's
-    energy per year equals the mean of the two one-year estimates."""
+    energy per year equals the mean of the two one-year estimates (both 8,760 h years, so
+    the chain's years = hours / 8,760 is exactly 2)."""
     two = _two_year_psm4(tmp_path, 0.9)
     frame, meta = read_weather_file(two)
     site = _nsrdb_site(two)
@@ -266,6 +267,8 @@ def test_multi_year_energy_is_the_mean_of_its_years(tmp_path):
                for y in (2022, 2023)]
     mean = (singles[0].annual_energy_gwh + singles[1].annual_energy_gwh) / 2
     np.testing.assert_allclose(both.annual_energy_gwh, mean, rtol=2e-3)
+    batch = pvyield.estimate(site, (frame, meta), engine="batch")  # the numba chain too
+    np.testing.assert_allclose(batch.annual_energy_gwh, both.annual_energy_gwh, rtol=1e-6)
     assert singles[0].annual_energy_gwh < singles[1].annual_energy_gwh  # the dimmer year gives less
 
 
