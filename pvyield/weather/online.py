@@ -124,7 +124,11 @@ def fetch(source: str, latitude: float, longitude: float,
 def _cached(source: str, call: Callable[[], tuple[pd.DataFrame, WeatherMeta]]
             ) -> tuple[pd.DataFrame, WeatherMeta]:
     """Run a fetcher with requests cached on disk; network and HTTP failures as one line."""
-    import requests_cache  # imported here: only online sources need it
+    try:
+        import requests_cache  # imported here: only online sources need it
+    except ImportError:
+        raise WeatherError(f"{source}: online sources need the package requests-cache "
+                           "(pip install requests-cache)") from None
 
     folder = cache_dir()
     try:
