@@ -403,6 +403,10 @@ def _weather_inspect(args: argparse.Namespace) -> int:
           f"{report['time_step_minutes']:g} min, {report['start']} .. {report['end']}")
     print(f"  annual GHI {report['annual_ghi_kwh_m2']:,.0f} kWh/m2; stamps were "
           f"'{report['source_label']}', now interval centres")
+    by_year = report["annual_ghi_kwh_m2_by_year"]
+    if by_year:
+        print("  GHI by year: " + ", ".join(f"{y} {v:,.0f}" for y, v in by_year.items())
+              + " kWh/m2")
     shift = report["qc"]["time_shift_minutes"]
     print("  time shift: " + ("not measurable (too few clear days)" if shift is None
                               else f"{shift:+.0f} min against clear-sky noon"))

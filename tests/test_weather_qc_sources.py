@@ -1,9 +1,9 @@
-"""QC flags (time shift, time zone, kW), online sources offline, climatologies, inspect."""
+"""QC flags (time shift, time zone, kW), climatologies, inspect (online sources:
+tests/test_weather_online.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import requests
 import pvyield
 from pvyield.cli import main
 from pvyield.site import site_from_mapping
-from pvyield.weather import load, online, weather_for_site
+from pvyield.weather import weather_for_site
 from pvyield.weather.climatology import LABREN_PATH
 from pvyield.weather.generic import CsvMapping, read_generic_csv
 from pvyield.weather.qc import qc_report, shift_stamps
@@ -89,6 +89,10 @@ def test_gaps_and_duplicates_are_flagged(palmdale):
     assert {"gap", "duplicate_stamps", "non_monotonic"} <= codes
 
 
+def _no_network(*args, **kwargs):
+    raise requests.ConnectionError("network unreachable")
+
+
 def _site(**weather):
     return site_from_mapping({
         "name": "test", "country": weather.pop("country", "BR"), "latitude": -9.39,
@@ -126,29 +130,6 @@ def test_merra2_states_its_bias():
     assert any("km from the site" in w for w in meta.warnings)  # cell centre is far
 
 
-def _no_network(*args, **kwargs):
-    raise requests.ConnectionError("network unreachable")
-
-
-def test_online_source_reads_recorded_response_offline(tmp_path, monkeypatch):
-    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
-    monkeypatch.setattr(requests, "get", _no_network)
-    site = _site(source="pvgis")
-    target = online.cached_path("pvgis", site.latitude, site.longitude)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(SAMPLES / "palmdale_pvgis_tmy.json", target)  # the recorded response
-    frame, meta = load("pvgis", site)
-    assert meta.format == "pvgis_tmy" and len(frame) == 48
-    assert meta.distance_km > 1000 and any("km from the site" in w for w in meta.warnings)
-
-
-def test_online_source_without_network_says_so(tmp_path, monkeypatch):
-    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
-    monkeypatch.setattr(requests, "get", _no_network)
-    with pytest.raises(pvyield.WeatherError, match="no network"):
-        load("nasa_power", _site(source="nasa_power"))
-
-
 def test_inspect_json_has_the_documented_keys(capsys):
     assert main(["weather", "inspect", str(PALMDALE), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -164,41 +145,3 @@ def test_inspect_bad_file_exits_2(tmp_path, capsys):
     bad.write_text("x\n")
     assert main(["weather", "inspect", str(bad)]) == 2
     assert "bad.csv" in capsys.readouterr().err
-
-
-class _Recorded:
-    """A recorded HTTP response (what requests.get returns, as far as fetch reads it)."""
-
-    def __init__(self, content: bytes) -> None:
-        self.content, self.ok, self.status_code, self.text = content, True, 200, ""
-
-
-def test_nsrdb_download_sends_the_key_then_runs_from_the_cache(tmp_path, monkeypatch):
-    """The NSRDB request carries the API key from the environment (never the cache name);
-    the recorded response (an NSRDB TMY CSV) is cached and read; a second run is offline."""
-    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
-    monkeypatch.setenv("NSRDB_API_KEY", "test-key")
-    monkeypatch.setenv("NSRDB_EMAIL", "someone@example.org")
-    recorded = (ROOT / "weather" / "CHL_NSRDB_PSM3_TMY_-20.63_-69.90_922m_UTC.csv").read_bytes()
-    calls = []
-
-    def answer(url, params, timeout):
-        calls.append((url, params))
-        return _Recorded(recorded)
-
-    monkeypatch.setattr(requests, "get", answer)
-    path = online.fetch("nsrdb", -20.63, -69.90)
-    assert calls and calls[0][1]["api_key"] == "test-key"
-    assert calls[0][1]["wkt"] == "POINT(-69.9000 -20.6300)"
-    assert "test-key" not in path.name and path.read_bytes() == recorded
-    monkeypatch.setattr(requests, "get", _no_network)
-    assert online.fetch("nsrdb", -20.63, -69.90) == path
-    frame, meta = read_weather_file(path)
-    assert meta.format == "nsrdb_csv" and len(frame) == 8760
-
-
-def test_nsrdb_without_a_key_says_which_variables(tmp_path, monkeypatch):
-    monkeypatch.setenv("PVYIELD_CACHE", str(tmp_path))
-    monkeypatch.delenv("NSRDB_API_KEY", raising=False)
-    with pytest.raises(pvyield.WeatherError, match="NSRDB_API_KEY"):
-        online.fetch("nsrdb", -20.63, -69.90)

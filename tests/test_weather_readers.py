@@ -7,15 +7,21 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pvlib
 import pytest
 
 import pvyield
+from pvyield.weather import gate
 from pvyield.weather.generic import CsvMapping, read_generic_csv
+from pvyield.weather.qc import qc_report
 from pvyield.weather.readers import detect_format, read_weather_file
 
 ROOT = Path(__file__).resolve().parent.parent
 WEATHER = ROOT / "weather"
 SAMPLES = ROOT / "tests" / "data" / "weather"
+RECORDED = ROOT / "tests" / "data" / "recorded"
+PVGIS_TMY = "tmy_45.000_8.000_2005_2023"
 # a known row: 2019-06-10 20:30 UTC is 12:30 local standard time in Palmdale
 ROW = "2019-06-10 20:30+00:00"
 
@@ -42,8 +48,6 @@ def _hand_sum_csv(path, column, skip, stop_at_blank=True):
 
 
 @pytest.mark.parametrize(("name", "fmt", "dni_tol"), [
-    ("palmdale_pvgis_tmy.csv", "pvgis_tmy", 0.01),
-    ("palmdale_pvgis_tmy.json", "pvgis_tmy", 0.01),
     ("palmdale_pvgis_hourly.csv", "pvgis_hourly", 3.0),  # DNI from beam / sin(H_sun)
     ("palmdale_pvgis_hourly.json", "pvgis_hourly", 3.0),
     ("palmdale_nasa_power.csv", "nasa_power", 0.01),
@@ -63,15 +67,6 @@ def test_sample_reads_the_palmdale_row(name, fmt, dni_tol, palmdale):
     np.testing.assert_allclose(got["dni"], want["dni"], atol=dni_tol)
     # ERA5's instantaneous temperature is averaged over the hour's two bounding stamps
     np.testing.assert_allclose(got["temp_air"], want["temp_air"], atol=0.6)
-
-
-def test_pvgis_tmy_csv_annual_ghi_matches_hand_sum():
-    path = SAMPLES / "palmdale_pvgis_tmy.csv"
-    frame, meta = read_weather_file(path)
-    hand = _hand_sum_csv(path, "G(h)", skip=17) / 1000.0
-    assert len(frame) == 8760 and meta.typical_year
-    np.testing.assert_allclose(frame["ghi"].sum() / 1000.0, hand, rtol=0.01)
-    assert frame.index[0].strftime("%m-%d %H:%M") == "01-01 00:30"
 
 
 @pytest.mark.parametrize(("name", "label", "column", "skip"), [
@@ -119,7 +114,7 @@ def test_era5_bilinear_point_interpolates_the_grid():
 
 
 def test_truncated_file_names_file_and_line(tmp_path):
-    lines = (SAMPLES / "palmdale_pvgis_tmy.csv").read_text().splitlines()
+    lines = (RECORDED / "tmy_45.000_8.000_2005_2023.csv").read_text().splitlines()
     cut = tmp_path / "cut_pvgis_tmy.csv"
     cut.write_text("\n".join(lines[:500]) + "\n")
     with pytest.raises(pvyield.WeatherError, match=r"cut_pvgis_tmy\.csv: line 500:"):
@@ -140,3 +135,162 @@ def test_unknown_content_is_refused(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(pvyield.WeatherError, match="line 1: unrecognised weather format"):
         read_weather_file(path)
+
+
+# --- real recorded responses (tests/data/recorded/README.md) --------------------------------
+
+@pytest.fixture(scope="module")
+def pvgis_tmy():
+    return {kind: read_weather_file(RECORDED / f"{PVGIS_TMY}.{kind}")
+            for kind in ("csv", "json", "epw")}
+
+
+@pytest.mark.parametrize("kind", ["json", "epw"])
+def test_pvgis_tmy_formats_of_one_response_give_the_same_frame(kind, pvgis_tmy):
+    """CSV, JSON and EPW of one PVGIS response: identical stamps (hh:10:34 UTC, the stated
+    irradiance time offset 0.1761 h) and values within the rounding of each format (EPW:
+    two decimals, wind speed one decimal)."""
+    want, _ = pvgis_tmy["csv"]
+    got, meta = pvgis_tmy[kind]
+    assert got.index.equals(want.index)
+    # 00:00 + 0.1761 h, kept to the minute when the typical year is given one calendar year
+    assert str(want.index[0]) == "2019-01-01 00:10:00+00:00"
+    tolerance = {"ghi": 0.006, "dni": 0.006, "dhi": 0.006, "temp_air": 0.006,
+                 "wind_speed": 0.051, "relative_humidity": 0.006, "pressure": 0.5}
+    for column, atol in tolerance.items():
+        np.testing.assert_allclose(got[column], want[column], atol=atol, err_msg=column)
+    assert meta.typical_year and meta.latitude == 45.0 and meta.longitude == 8.0
+
+
+@pytest.mark.parametrize("kind", ["csv", "json", "epw"])
+def test_pvgis_tmy_passes_the_gate_at_clear_sky_noon(kind, pvgis_tmy):
+    """Each format reads within 10 min of clear-sky noon with no finding the gate refuses
+    (the EPW read 40 min early with 58 hours above the extraterrestrial irradiance when its
+    header's time zone was taken for the UTC rows)."""
+    frame, meta = pvgis_tmy[kind]
+    report = qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m)
+    assert abs(report.time_shift_minutes) < 10
+    _, verdict = gate.check(frame, meta, [], kind)
+    assert not verdict.refused, verdict.refused
+
+
+def test_pvgis_tmy_annual_ghi_matches_hand_sum(pvgis_tmy):
+    frame, meta = pvgis_tmy["csv"]
+    hand = _hand_sum_csv(RECORDED / f"{PVGIS_TMY}.csv", "G(h)", skip=17) / 1000.0
+    np.testing.assert_allclose(frame["ghi"].sum() / 1000.0, hand, rtol=1e-9)
+    assert meta.years == (2006, 2007, 2008, 2009, 2010, 2011, 2013, 2016, 2018, 2020)
+
+
+@pytest.mark.parametrize(("name", "year"), [("test_read_psm3.csv", 2017),
+                                            ("test_read_psm4.csv", 2023)])
+def test_nsrdb_raw_downloads(name, year):
+    """NSRDB PSM3 and PSM4 raw downloads (30 min, local standard time UTC-7): one real year,
+    GHI sum equal to the hand sum, at clear-sky noon, passing the gate."""
+    path = RECORDED / name
+    assert detect_format(path) == "nsrdb_csv"
+    frame, meta = read_weather_file(path)
+    assert len(frame) == 17520 and meta.time_step_minutes == 30 and not meta.typical_year
+    assert meta.years == (year,) and meta.annual_ghi_kwh_m2_by_year == ()
+    hand = _hand_sum_csv(path, "GHI", skip=2) * 0.5 / 1000.0
+    np.testing.assert_allclose(frame["ghi"].sum() * 0.5 / 1000.0, hand, rtol=1e-9)
+    report = qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m)
+    assert abs(report.time_shift_minutes) < 10
+    assert not gate.check(frame, meta, [], name)[1].refused
+
+
+def test_pvgis_hourly_tilted_response_is_refused_naming_the_slope():
+    """The recorded seriescalc CSV is a 30 deg plane (stamps hh:10): not horizontal weather."""
+    path = RECORDED / "pvgis_hourly_Timeseries_45.000_8.000_SA_30deg_0deg_2016_2016.csv"
+    assert detect_format(path) == "pvgis_hourly"
+    data, _ = pvlib.iotools.read_pvgis_hourly(path)
+    assert str(data.index[0]) == "2016-01-01 00:10:00+00:00"
+    with pytest.raises(pvyield.WeatherError, match=r"SA_30deg.*found slope 30\.0"):
+        read_weather_file(path)
+
+
+@pytest.mark.parametrize("name", ["test_read_pvgis_horizon.csv", "cams_radiation_monthly.csv",
+                                  "cams_radiation_1min_verbose.csv"])
+def test_files_that_are_not_weather_are_one_line_errors(name):
+    """A PVGIS horizon profile and CAMS irradiation (no temperature or wind) are not weather
+    series: reading one gives a one-line error, not a crash."""
+    with pytest.raises(pvyield.WeatherError) as info:
+        read_weather_file(RECORDED / name)
+    assert name in str(info.value) and "\n" not in str(info.value)
+
+
+def test_cams_and_horizon_parse_with_pvlib():
+    """What the files hold, read with pvlib (the project models no horizon and takes no CAMS
+    file as weather): 1-min CAMS GHI in Wh/m^2 per minute, a horizon every 7.5 deg."""
+    data, meta = pvlib.iotools.read_cams(RECORDED / "cams_radiation_1min_verbose.csv",
+                                         integrated=False, label="right")
+    assert meta["time_step"] == "1min" and data["ghi"].max() > 0
+    horizon = pd.read_csv(RECORDED / "test_read_pvgis_horizon.csv")
+    assert list(horizon.columns) == ["horizon_azimuth", "horizon_elevation"]
+    assert np.allclose(np.diff(horizon["horizon_azimuth"]), 7.5)
+
+
+def _two_year_psm4(tmp_path: Path, factor: float) -> Path:
+    """The real PSM4 2023 download preceded by a 2022 copy with irradiance x ``factor``:
+    a continuous two-year series (neither year is leap)."""
+    path = RECORDED / "test_read_psm4.csv"
+    header = path.read_text().splitlines()[:2]
+    data = pd.read_csv(path, skiprows=2)
+    first = data.copy()
+    first["Year"] = 2022
+    for column in ("GHI", "DNI", "DHI"):
+        first[column] = first[column] * factor
+    out = tmp_path / "psm4_2022_2023.csv"
+    out.write_text("\n".join(header) + "\n" + pd.concat([first, data]).to_csv(index=False))
+    return out
+
+
+def test_multi_year_series_stays_multi_year_with_per_year_ghi(tmp_path):
+    frame, meta = read_weather_file(_two_year_psm4(tmp_path, 0.9))
+    assert len(frame) == 2 * 17520 and not meta.typical_year and meta.years == (2022, 2023)
+    hand_2023 = _hand_sum_csv(RECORDED / "test_read_psm4.csv", "GHI", skip=2) * 0.5 / 1000.0
+    by_year = dict(meta.annual_ghi_kwh_m2_by_year)
+    np.testing.assert_allclose(by_year[2023], hand_2023, rtol=1e-9)
+    np.testing.assert_allclose(by_year[2022], 0.9 * hand_2023, rtol=1e-9)
+    assert meta.to_dict()["annual_ghi_kwh_m2_by_year"] == {"2022": by_year[2022],
+                                                           "2023": by_year[2023]}
+
+
+def test_multi_year_energy_is_the_mean_of_its_years(tmp_path):
+    """The model runs over both years and reports their mean: the two-year estimate's
+    energy per year equals the mean of the two one-year estimates (both 8,760 h years, so
+    the chain's years = hours / 8,760 is exactly 2)."""
+    two = _two_year_psm4(tmp_path, 0.9)
+    frame, meta = read_weather_file(two)
+    site = _nsrdb_site(two)
+    both = pvyield.estimate(site, (frame, meta))
+    singles = [pvyield.estimate(site, (frame[frame.index.year == y], meta))
+               for y in (2022, 2023)]
+    mean = (singles[0].annual_energy_gwh + singles[1].annual_energy_gwh) / 2
+    np.testing.assert_allclose(both.annual_energy_gwh, mean, rtol=2e-3)
+    batch = pvyield.estimate(site, (frame, meta), engine="batch")  # the numba chain too
+    np.testing.assert_allclose(batch.annual_energy_gwh, both.annual_energy_gwh, rtol=1e-6)
+    assert singles[0].annual_energy_gwh < singles[1].annual_energy_gwh  # the dimmer year gives less
+
+
+def _nsrdb_site(weather: Path):
+    from pvyield.site import site_from_mapping
+
+    return site_from_mapping({
+        "name": "psm4 point", "country": "US", "latitude": 40.53, "longitude": -108.54,
+        "elevation_m": 2168, "timezone": "Etc/GMT+7",
+        "plant": {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8,
+                  "mounting": {"type": "fixed", "orientations": [
+                      {"tilt_deg": 30, "azimuth_deg": 180}]}},
+        "weather": {"file": str(weather)}})
+
+
+def test_inspect_lists_the_ghi_of_each_year(tmp_path, capsys):
+    from pvyield.cli import main
+
+    path = _two_year_psm4(tmp_path, 0.9)
+    assert main(["weather", "inspect", str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    by_year = report["annual_ghi_kwh_m2_by_year"]
+    assert list(by_year) == ["2022", "2023"]
+    np.testing.assert_allclose(by_year["2022"], 0.9 * by_year["2023"], rtol=1e-9)
+    assert abs(report["qc"]["time_shift_minutes"]) < 10

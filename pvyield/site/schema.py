@@ -409,7 +409,8 @@ class MonthlyClimate(StrictModel):
 
 
 #: Named weather sources: offline climatologies and online services.
-WEATHER_SOURCES = ("labren", "merra2", "pvgis", "nasa_power", "nsrdb")
+WEATHER_SOURCES = ("labren", "merra2", "pvgis", "pvgis_hourly", "nasa_power", "nsrdb",
+                   "nsrdb_hourly")
 
 
 #: Quality-control findings (stable codes of :mod:`pvyield.weather.qc`) that a site file may
@@ -483,12 +484,15 @@ class Weather(StrictModel):
         default=None, description="Licence or attribution of the weather data, to cite."
     )
     synthetic: MonthlyClimate | None = None
-    source: Literal["labren", "merra2", "pvgis", "nasa_power", "nsrdb"] | None = Field(
+    source: Literal[
+        "labren", "merra2", "pvgis", "pvgis_hourly", "nasa_power", "nsrdb", "nsrdb_hourly",
+    ] | None = Field(
         default=None,
         description="A named source at the site's coordinates: 'labren' (Brazil) or "
         "'merra2' (global, 3 deg) monthly means from which a year is synthesised offline; "
-        "'pvgis' (TMY), 'nasa_power' (hourly, one year) or 'nsrdb' (TMY, API key in "
-        "NSRDB_API_KEY and NSRDB_EMAIL) downloaded once and cached.",
+        "'pvgis' (TMY), 'pvgis_hourly' (hourly years), 'nasa_power' (hourly years), "
+        "'nsrdb' (PSM4 TMY) or 'nsrdb_hourly' (PSM4 hourly years; both NSRDB sources need "
+        "NSRDB_API_KEY and NSRDB_EMAIL in the environment) downloaded once and cached.",
     )
     municipality: str | None = Field(
         default=None,
@@ -498,7 +502,16 @@ class Weather(StrictModel):
     )
     year: int | None = Field(
         default=None, ge=1981, le=2100,
-        description="Calendar year to download for 'nasa_power' (default: two years ago).",
+        description="Calendar year to download for 'nasa_power', 'pvgis_hourly' or "
+        "'nsrdb_hourly' (default: two years ago; every year of the database for "
+        "'pvgis_hourly'); 'years' gives several.",
+    )
+    years: list[Annotated[int, Field(ge=1981, le=2100)]] | None = Field(
+        default=None, min_length=2, max_length=2,
+        description="First and last calendar year, inclusive, to download for a source of "
+        "real years ('pvgis_hourly', 'nasa_power', 'nsrdb_hourly'): the model runs over "
+        "every year and reports the mean year; the years' spread is the series' own "
+        "inter-annual variability.",
     )
     seed: int = Field(
         default=0, ge=0, description="Seed of the synthetic year made from a climatology."
@@ -517,6 +530,14 @@ class Weather(StrictModel):
         "by ...'}). A finding of severity error refuses the estimate unless accepted here; "
         "an accepted finding is still listed as a warning with its reason.",
     )
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> Weather:
+        if self.years is not None and self.years[0] > self.years[1]:
+            raise ValueError(f"years {list(self.years)}: the first year is after the last")
+        if self.years is not None and self.year is not None:
+            raise ValueError("give 'year' or 'years', not both")
+        return self
 
     @model_validator(mode="after")
     def _one_source(self) -> Weather:

@@ -49,8 +49,9 @@ def load(source: str | Path, site: Site | None = None) -> tuple[pd.DataFrame, We
     ----------
     source : str or Path
         A weather file (format detected from its content); ``'labren'`` or ``'merra2'``
-        (offline monthly means at the site, synthesised into a year); ``'pvgis'``,
-        ``'nasa_power'`` or ``'nsrdb'`` (downloaded at the site once, then cached); or a
+        (offline monthly means at the site, synthesised into a year); one of
+        :data:`pvyield.weather.online.ONLINE_SOURCES` (downloaded at the site once, then
+        cached; ``weather.years`` of the site for the sources of real years); or a
         municipality ``'Name, UF'`` (LABREN).
     site : Site, optional
         Needed for named sources (its coordinates); when given, the series is also placed
@@ -73,12 +74,21 @@ def load(source: str | Path, site: Site | None = None) -> tuple[pd.DataFrame, We
     if text in CLIMATOLOGIES or _MUNICIPALITY.match(text):
         return _from_climatology(site, text)
     if text in online.ONLINE_SOURCES:
-        frame, meta = read_weather_file(online.fetch(text, site.latitude, site.longitude,
-                                                     site.weather.year))
+        frame, meta = online.fetch(text, site.latitude, site.longitude, _years(site, text))
         return place_at_site(frame, meta, site, meta.elevation_m)
     raise WeatherError(f"{text!r}: no such file, and not a source name "
                        f"({', '.join(CLIMATOLOGIES + online.ONLINE_SOURCES)}) or a "
                        "municipality 'Name, UF'")
+
+
+def _years(site: Site, source: str) -> tuple[int, int] | None:
+    """The calendar years a site file asks of an online source of real years."""
+    spec = site.weather
+    if spec.years is not None:
+        return spec.years[0], spec.years[1]
+    if spec.year is not None and source in online.SERIES_SOURCES:
+        return spec.year, spec.year
+    return None
 
 
 def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:

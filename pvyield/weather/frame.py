@@ -70,6 +70,11 @@ class WeatherMeta:
         ``end``) before they were moved to the centre.
     warnings : tuple of str
         Things a user should know about the series (distance to the site, known biases).
+    annual_ghi_kwh_m2_by_year : tuple of (int, float)
+        For a series of several whole calendar years (not a typical year): each complete
+        year and its GHI irradiation [kWh/m^2], in the order of the years; the spread of
+        these is the series' own inter-annual variability. Empty for a typical year or a
+        single year.
     """
 
     format: str
@@ -88,6 +93,7 @@ class WeatherMeta:
     years: tuple[int, ...] = ()
     source_label: str = "center"
     warnings: tuple[str, ...] = ()
+    annual_ghi_kwh_m2_by_year: tuple[tuple[int, float], ...] = ()
 
     def with_correction(self, text: str) -> WeatherMeta:
         """Copy with one more correction recorded."""
@@ -102,7 +108,33 @@ class WeatherMeta:
         out = dataclasses.asdict(self)
         for key in ("corrections", "years", "warnings"):
             out[key] = list(out[key])
+        out["annual_ghi_kwh_m2_by_year"] = {str(y): v for y, v in
+                                            self.annual_ghi_kwh_m2_by_year}
         return out
+
+
+#: A calendar year counts as complete when its stamps cover at least this share of its
+#: hours (a year of hourly values missing a few hours still gives a usable annual sum).
+COMPLETE_YEAR_SHARE = 0.99
+
+
+def annual_ghi_by_year(frame: pd.DataFrame) -> tuple[tuple[int, float], ...]:
+    """GHI irradiation of each complete calendar year of a multi-year series [kWh/m^2].
+
+    Years are those of the stamps in the frame's own time zone; a year whose stamps cover
+    less than :data:`COMPLETE_YEAR_SHARE` of its hours is left out (a partial first or
+    last year would bias the spread). Fewer than two complete years give an empty tuple.
+    """
+    if len(frame.index) < 2:
+        return ()
+    step_h = time_step_minutes(frame.index) / 60.0
+    groups = frame["ghi"].groupby(frame.index.year)
+    out = []
+    for year, values in groups:
+        hours = (366 if _is_leap(int(year)) else 365) * 24.0
+        if len(values) * step_h >= COMPLETE_YEAR_SHARE * hours:
+            out.append((int(year), float(values.sum()) * step_h / 1000.0))
+    return tuple(out) if len(out) >= 2 else ()
 
 
 def time_step_minutes(index: pd.DatetimeIndex) -> float:
@@ -222,10 +254,23 @@ def to_center(frame: pd.DataFrame, label: Label) -> pd.DataFrame:
 
 
 def _typical(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """Coerce a multi-year typical year into :data:`TYPICAL_YEAR`; report whether it was one."""
-    if frame.index.year.nunique() == 1:
+    """Coerce a typical year stitched from several years into :data:`TYPICAL_YEAR`; report
+    whether it was one.
+
+    A series whose stamps span several calendar years but follow each other at one constant
+    step is a real multi-year series (PVGIS hourly, NSRDB or NASA POWER years): it stays as
+    it is, so that every year reaches the model. A typical year jumps between the years its
+    months come from, which no continuous series does.
+    """
+    if frame.index.year.nunique() == 1 or _continuous(frame.index):
         return frame, False
     return _coerced(frame), True
+
+
+def _continuous(index: pd.DatetimeIndex) -> bool:
+    """True when every step between stamps is the same positive interval."""
+    steps = index[1:] - index[:-1]
+    return bool(len(steps)) and steps[0] > pd.Timedelta(0) and bool((steps == steps[0]).all())
 
 
 def _coerced(frame: pd.DataFrame) -> pd.DataFrame:

@@ -19,8 +19,9 @@ def inspect_weather(path: str | Path, label: str | None = None) -> dict:
         JSON-ready: ``format``, ``source``, ``latitude``, ``longitude``, ``elevation_m``,
         ``rows``, ``time_step_minutes``, ``start``, ``end``, ``years``, ``source_label``,
         ``typical_year``, ``licence``, ``annual_ghi_kwh_m2`` (GHI summed over the series and
-        scaled to 365 days) [kWh/m^2] and ``qc`` (``time_shift_minutes`` [min] and
-        ``flags``).
+        scaled to 365 days) [kWh/m^2], ``annual_ghi_kwh_m2_by_year`` (each whole calendar
+        year of a multi-year series, else empty) [kWh/m^2] and ``qc``
+        (``time_shift_minutes`` [min] and ``flags``).
     """
     frame, meta = read_weather_file(path, "auto", label)
     step_h = time_step_minutes(frame.index) / 60.0  # the stamps', whatever the metadata says
@@ -44,5 +45,6 @@ def inspect_weather(path: str | Path, label: str | None = None) -> dict:
         "licence": meta.licence,
         "corrections": list(meta.corrections),
         "annual_ghi_kwh_m2": float(frame["ghi"].sum()) * step_h / 1000.0 * 365.0 / days,
+        "annual_ghi_kwh_m2_by_year": meta.to_dict()["annual_ghi_kwh_m2_by_year"],
         "qc": report.to_dict(),
     }

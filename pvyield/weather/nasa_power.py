@@ -71,6 +71,30 @@ def read_nasa_power(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     )
 
 
+def power_frame(data: pd.DataFrame, meta: dict,
+                where: str) -> tuple[pd.DataFrame, WeatherMeta]:
+    """A response of :func:`pvlib.iotools.get_nasa_power` under the contract.
+
+    pvlib returns pvlib's column names, pressure in Pa and UTC stamps at the start of each
+    hour; ``meta`` holds ``latitude``, ``longitude`` and ``altitude`` [m].
+    """
+    used = [c for c in ("ghi", "dni", "dhi", "temp_air", "wind_speed", "pressure",
+                        "relative_humidity") if c in data]
+    frame, typical = finish_frame(data[used].astype(float), "start", where)
+    return frame, WeatherMeta(
+        format="nasa_power",
+        source=f"NASA POWER hourly (downloaded at {float(meta['latitude']):.4f}, "
+        f"{float(meta['longitude']):.4f})",
+        latitude=float(meta["latitude"]),
+        longitude=float(meta["longitude"]),
+        elevation_m=float(meta["altitude"]),
+        time_step_minutes=time_step_minutes(frame.index),
+        licence=LICENCE,
+        typical_year=typical,
+        source_label="start",
+    )
+
+
 def _parse_json(text: str, where: str):
     try:
         src = json.loads(text)

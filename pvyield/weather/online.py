@@ -1,32 +1,64 @@
-"""Weather downloaded by coordinates (PVGIS TMY, NASA POWER hourly, NSRDB PSM4 TMY), kept in
-an on-disk cache so that a second run needs no network.
+"""Weather downloaded by coordinates with pvlib's own fetchers, kept in an on-disk cache.
 
-The raw response is stored as the provider sent it and read with the same reader as a
-downloaded file; the cache folder is ``$PVYIELD_CACHE`` or ``~/.cache/pvyield/weather``.
+Sources (:data:`ONLINE_SOURCES`) and the :mod:`pvlib.iotools` function that fetches each:
+
+- ``pvgis``: PVGIS typical year (:func:`~pvlib.iotools.get_pvgis_tmy`, JSON);
+- ``pvgis_hourly``: PVGIS hourly series of one or several years on the horizontal plane
+  (:func:`~pvlib.iotools.get_pvgis_hourly`, ``components=True``, ``surface_tilt=0``);
+- ``nasa_power``: NASA POWER hourly values of one or several years
+  (:func:`~pvlib.iotools.get_nasa_power`);
+- ``nsrdb``: NREL NSRDB PSM4 typical year (:func:`~pvlib.iotools.get_nsrdb_psm4_tmy`);
+- ``nsrdb_hourly``: NREL NSRDB PSM4 hourly years, one request per year
+  (:func:`~pvlib.iotools.get_nsrdb_psm4_aggregated`).
+
+Each response is converted by the same code as the file of that service
+(:mod:`pvyield.weather.pvgis`, :mod:`pvyield.weather.readers`), so a download and a saved
+file of the same response give the same frame. A series of several years stays several
+years: the model runs over all of them and reports the mean year.
+
+The HTTP responses are cached by ``requests-cache`` (pvlib's fetchers call ``requests``
+directly, and ``requests_cache.enabled`` caches exactly those calls) as files under
+:func:`cache_dir`, keyed by the request (URL and parameters, without the NSRDB key and
+e-mail, which are also removed from what is stored). A cached response never expires, so a
+second run needs no network; delete the folder to download again. Without network and
+without a cached response, :func:`fetch` raises one :class:`~pvyield.errors.WeatherError`.
+
+NSRDB needs ``NSRDB_API_KEY`` and ``NSRDB_EMAIL`` in the environment (a free key from the
+NREL developer network); PVGIS and NASA POWER need no key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import hashlib
-import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+import pvlib
 import requests
 
 from pvyield.errors import WeatherError
-from pvyield.files import write_atomic
+from pvyield.weather import pvgis
+from pvyield.weather.frame import WeatherMeta
 
-#: Endpoints and fixed query parameters, as pvlib.iotools uses them.
-PVGIS_TMY_URL = "https://re.jrc.ec.europa.eu/api/v5_3/tmy"
-NASA_POWER_URL = "https://power.larc.nasa.gov/api/temporal/hourly/point"
-NSRDB_TMY_URL = ("https://developer.nrel.gov/api/nsrdb/v2/solar/"
-                 "nsrdb-GOES-tmy-v4-0-0-download.csv")
-NASA_POWER_PARAMETERS = ("ALLSKY_SFC_SW_DWN", "ALLSKY_SFC_SW_DNI", "ALLSKY_SFC_SW_DIFF",
-                         "T2M", "WS10M", "RH2M", "PS")
+ONLINE_SOURCES = ("pvgis", "pvgis_hourly", "nasa_power", "nsrdb", "nsrdb_hourly")
+#: Sources that give real calendar years (the others give one typical year).
+SERIES_SOURCES = ("pvgis_hourly", "nasa_power", "nsrdb_hourly")
+#: Seconds to wait for a service before giving up.
 TIMEOUT_S = 60
-ONLINE_SOURCES = ("pvgis", "nasa_power", "nsrdb")
+#: Parameters asked of NASA POWER, in pvlib's names (pvlib maps them to POWER's).
+NASA_POWER_PARAMETERS = ("ghi", "dni", "dhi", "temp_air", "wind_speed", "relative_humidity",
+                         "pressure")
+#: Parameters asked of NSRDB PSM4, in the API's names.
+NSRDB_PARAMETERS = ("ghi", "dni", "dhi", "air_temperature", "wind_speed", "surface_pressure",
+                    "relative_humidity")
+#: Query parameters never part of a cache key nor stored (the NSRDB credentials).
+SECRET_PARAMETERS = ("api_key", "email")
+HOSTS = {"pvgis": "re.jrc.ec.europa.eu", "pvgis_hourly": "re.jrc.ec.europa.eu",
+         "nasa_power": "power.larc.nasa.gov", "nsrdb": "developer.nrel.gov",
+         "nsrdb_hourly": "developer.nrel.gov"}
 
 
 def cache_dir() -> Path:
@@ -35,63 +67,152 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "pvyield" / "weather"
 
 
-def request_for(source: str, latitude: float, longitude: float,
-                year: int | None = None) -> tuple[str, dict, str]:
-    """URL, query parameters (without secrets) and file suffix of a download."""
-    if source == "pvgis":
-        return PVGIS_TMY_URL, {"lat": round(latitude, 4), "lon": round(longitude, 4),
-                               "outputformat": "json"}, "json"
-    if source == "nasa_power":
-        year = year or datetime.date.today().year - 2
-        return NASA_POWER_URL, {
-            "latitude": round(latitude, 4), "longitude": round(longitude, 4),
-            "start": f"{year}0101", "end": f"{year}1231", "community": "re",
-            "parameters": ",".join(NASA_POWER_PARAMETERS), "format": "json",
-            "time-standard": "utc"}, "json"
-    if source == "nsrdb":
-        return NSRDB_TMY_URL, {"wkt": f"POINT({longitude:.4f} {latitude:.4f})",
-                               "names": "tmy", "interval": 60, "utc": "false",
-                               "attributes": "ghi,dni,dhi,air_temperature,wind_speed,"
-                               "surface_pressure,relative_humidity"}, "csv"
-    raise WeatherError(f"unknown online source {source!r}; expected one of {ONLINE_SOURCES}")
+def default_years(source: str) -> tuple[int, int] | None:
+    """Years downloaded when the site file names none: two years ago for NASA POWER and
+    NSRDB (the latest year surely complete), every year of the database for PVGIS hourly
+    (None: PVGIS's own default); None for a typical year."""
+    if source in ("nasa_power", "nsrdb_hourly"):
+        year = datetime.date.today().year - 2
+        return year, year
+    return None
 
 
-def cached_path(source: str, latitude: float, longitude: float,
-                year: int | None = None) -> Path:
-    """Where the response of a download is (or will be) cached."""
-    _, params, suffix = request_for(source, latitude, longitude, year)
-    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    return cache_dir() / f"{source}_{latitude:.4f}_{longitude:.4f}_{key}.{suffix}"
+def fetch(source: str, latitude: float, longitude: float,
+          years: tuple[int, int] | None = None) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Weather of an online source at a point, from the cache or downloaded once.
 
+    Parameters
+    ----------
+    source : str
+        One of :data:`ONLINE_SOURCES`.
+    latitude, longitude : float
+        The point [degrees].
+    years : (int, int), optional
+        First and last calendar year, inclusive, for the sources of real years
+        (:data:`SERIES_SOURCES`); default :func:`default_years`. Not allowed for a typical
+        year.
 
-def fetch(source: str, latitude: float, longitude: float, year: int | None = None) -> Path:
-    """The cached response for a source and point, downloading it when not cached.
+    Returns
+    -------
+    frame, meta
+        Frame under the weather contract and its metadata (for several whole years, the
+        GHI of each in ``meta.annual_ghi_kwh_m2_by_year``).
 
     Raises
     ------
     WeatherError
-        Without network (naming the service and the cache file that would be used), when
-        the service refuses the request, or when NSRDB credentials are missing.
+        Without network and nothing cached, when the service refuses the request, or when
+        NSRDB credentials are missing.
     """
-    path = cached_path(source, latitude, longitude, year)
-    if path.is_file():
-        return path
-    url, params, _ = request_for(source, latitude, longitude, year)
-    if source == "nsrdb":
-        params = {**params, **_nsrdb_credentials()}
-    host = url.split("/")[2]
+    if source not in ONLINE_SOURCES:
+        raise WeatherError(f"unknown online source {source!r}; expected one of "
+                           f"{ONLINE_SOURCES}")
+    if years is not None and source not in SERIES_SOURCES:
+        raise WeatherError(f"{source}: a typical year takes no 'years'; sources of real "
+                           f"years: {SERIES_SOURCES}")
+    years = years or default_years(source)
+    if years is not None and years[0] > years[1]:
+        raise WeatherError(f"{source}: years {list(years)}: the first is after the last")
+    getter = _GETTERS[source]
+    credentials = _nsrdb_credentials() if source.startswith("nsrdb") else {}
+    frame, meta = _cached(source, lambda: getter(latitude, longitude, years, credentials))
+    from pvyield.weather.readers import with_years
+
+    return with_years(frame, meta)
+
+
+def _cached(source: str, call: Callable[[], tuple[pd.DataFrame, WeatherMeta]]
+            ) -> tuple[pd.DataFrame, WeatherMeta]:
+    """Run a fetcher with requests cached on disk; network and HTTP failures as one line."""
     try:
-        response = requests.get(url, params=params, timeout=TIMEOUT_S)
-    except requests.RequestException as exc:
+        import requests_cache  # imported here: only online sources need it
+    except ImportError:
+        raise WeatherError(f"{source}: online sources need the package requests-cache "
+                           "(pip install requests-cache)") from None
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WeatherError(f"{folder}: cannot create the download cache "
+                           f"({exc.strerror})") from None
+    host = HOSTS[source]
+    try:
+        with requests_cache.enabled(
+            str(folder / "http"), backend="filesystem", serializer="json",
+            expire_after=requests_cache.NEVER_EXPIRE, allowable_codes=(200,),
+            ignored_parameters=SECRET_PARAMETERS, stale_if_error=True,
+        ):
+            return call()
+    except (requests.ConnectionError, requests.Timeout) as exc:
         raise WeatherError(
-            f"{source}: cannot reach {host} ({type(exc).__name__}); no network? Nothing is "
-            f"cached for this point yet ({path}); use a weather file or an offline source "
+            f"{source}: cannot reach {host} ({type(exc).__name__}) and nothing is cached for "
+            f"this request in {folder}; no network? Use a weather file or an offline source "
             "('labren', 'merra2')") from None
-    if not response.ok:
-        raise WeatherError(f"{source}: {host} answered HTTP {response.status_code}: "
-                           f"{response.text[:300]}")
-    _write_atomic(path, response.content)
-    return path
+    except requests.HTTPError as exc:
+        text = " ".join(str(exc).split())
+        raise WeatherError(f"{source}: {host} refused the request: "
+                           f"{text[:300]}") from None
+    except (KeyError, ValueError, TypeError) as exc:
+        raise WeatherError(f"{source}: unexpected response from {host} "
+                           f"({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _pvgis_tmy(latitude, longitude, years, credentials):
+    data, meta = pvlib.iotools.get_pvgis_tmy(
+        latitude, longitude, outputformat="json", coerce_year=None, roll_utc_offset=None,
+        timeout=TIMEOUT_S)
+    return pvgis.tmy_frame(data, meta, f"PVGIS TMY at {latitude:.4f}, {longitude:.4f}",
+                           "downloaded")
+
+
+def _pvgis_hourly(latitude, longitude, years, credentials):
+    start, end = years if years is not None else (None, None)
+    data, meta = pvlib.iotools.get_pvgis_hourly(
+        latitude, longitude, start=start, end=end, components=True, surface_tilt=0,
+        surface_azimuth=180, outputformat="json", timeout=TIMEOUT_S)
+    return pvgis.hourly_frame(data, meta, f"PVGIS hourly at {latitude:.4f}, "
+                              f"{longitude:.4f}", "downloaded")
+
+
+def _nasa_power(latitude, longitude, years, credentials):
+    from pvyield.weather.nasa_power import power_frame
+
+    start = pd.Timestamp(f"{years[0]}-01-01")
+    end = pd.Timestamp(f"{years[1]}-12-31")
+    data, meta = pvlib.iotools.get_nasa_power(latitude, longitude, start, end,
+                                              parameters=list(NASA_POWER_PARAMETERS))
+    return power_frame(data, meta, f"NASA POWER at {latitude:.4f}, {longitude:.4f}")
+
+
+def _nsrdb_tmy(latitude, longitude, years, credentials):
+    from pvyield.weather.readers import nsrdb_frame
+
+    data, meta = pvlib.iotools.get_nsrdb_psm4_tmy(
+        latitude, longitude, year="tmy", time_step=60, parameters=list(NSRDB_PARAMETERS),
+        map_variables=True, timeout=TIMEOUT_S, **credentials)
+    return nsrdb_frame(data, meta, f"NSRDB PSM4 TMY at {latitude:.4f}, {longitude:.4f}",
+                       "downloaded")
+
+
+def _nsrdb_years(latitude, longitude, years, credentials):
+    from pvyield.weather.readers import nsrdb_frame
+
+    parts, meta = [], {}
+    for year in range(years[0], years[1] + 1):
+        # leap_day=True: a real year keeps its 29 February, else the series has a gap
+        data, meta = pvlib.iotools.get_nsrdb_psm4_aggregated(
+            latitude, longitude, year=str(year), time_step=60,
+            parameters=list(NSRDB_PARAMETERS), leap_day=True, map_variables=True,
+            timeout=TIMEOUT_S, **credentials)
+        parts.append(data)
+    frame, out = nsrdb_frame(pd.concat(parts), meta, f"NSRDB PSM4 {years[0]}-{years[1]} at "
+                             f"{latitude:.4f}, {longitude:.4f}", "downloaded")
+    return frame, dataclasses.replace(out, years=tuple(range(years[0], years[1] + 1)))
+
+
+_GETTERS = {"pvgis": _pvgis_tmy, "pvgis_hourly": _pvgis_hourly, "nasa_power": _nasa_power,
+            "nsrdb": _nsrdb_tmy, "nsrdb_hourly": _nsrdb_years}
 
 
 def _nsrdb_credentials() -> dict:
@@ -100,12 +221,3 @@ def _nsrdb_credentials() -> dict:
         raise WeatherError("nsrdb: set NSRDB_API_KEY and NSRDB_EMAIL in the environment "
                            "(free key from the NREL developer network)")
     return {"api_key": key, "email": email}
-
-
-def _write_atomic(path: Path, content: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WeatherError(f"{path.parent}: cannot create the download cache "
-                           f"({exc.strerror})") from None
-    write_atomic(path, content)

@@ -2,8 +2,8 @@
 
 PVGIS stamps are UTC. Its irradiance values are satellite samples at the stamp (hourly
 series: ``hh:MM`` with the minute of the satellite slot; typical year: ``hh:00`` plus the
-``Irradiance Time Offset`` stated in the file), so the stamp, moved by that offset, is taken
-as the centre of the hour the value stands for.
+irradiance time offset stated in the response, in each of its formats: CSV, JSON, EPW), so
+the stamp, moved by that offset, is taken as the centre of the hour the value stands for.
 
 References
 ----------
@@ -12,6 +12,11 @@ References
    doi:10.1016/j.solener.2012.03.006
 .. [2] European Commission JRC, PVGIS user manual: TMY and hourly radiation tools,
    output formats (https://joint-research-centre.ec.europa.eu/pvgis-online-tool).
+.. [3] PVGIS 5.3 TMY responses since December 2024 state ``irradiance_time_offset`` [h]:
+   the irradiance belongs to the stamp plus the offset (SARAH: the satellite slot, about
+   hh:10; ERA5: 0.5 h, the hour's centre). Checked on a recorded response (45 N, 8 E):
+   CSV, JSON and EPW of it give the same frame, GHI peaking at clear-sky noon
+   (``tests/test_weather_readers.py``).
 """
 
 from __future__ import annotations
@@ -47,9 +52,21 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     except (OSError, KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
         raise WeatherError(f"{where}: cannot read as PVGIS TMY {kind.upper()} ({exc!r}); "
                            f"{_line_hint(path, kind)}") from None
+    return tmy_frame(data, meta, where, Path(path).name)
+
+
+def tmy_frame(data: pd.DataFrame, meta: dict, where: str,
+              name: str) -> tuple[pd.DataFrame, WeatherMeta]:
+    """A PVGIS TMY as pvlib parses it (CSV or JSON, file or response) under the contract.
+
+    The stamps (``hh:00`` UTC) move by the response's irradiance time offset (the CSV's
+    ``Irradiance Time Offset (h)`` line, the JSON's ``inputs.location.irradiance_time_offset``)
+    to the time the irradiance values stand for [2]_, [3]_; ``name`` names the file or
+    request in the meta's ``source``.
+    """
+    offset_h = irradiance_time_offset_h(meta, where)
     inputs = meta["inputs"]
     location = inputs.get("location", inputs)
-    offset_h = float(inputs.get("irradiance time offset", 0.0) or 0.0)
     data = data.copy()
     data.index = data.index + pd.Timedelta(hours=offset_h)
     # a typical year from PVGIS spans its months' own years: give it one calendar year
@@ -57,7 +74,7 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     years = tuple(sorted({int(m["year"]) for m in meta.get("months_selected", [])}))
     return frame, WeatherMeta(
         format="pvgis_tmy",
-        source=f"PVGIS TMY {_database(meta)} ({Path(path).name})",
+        source=f"PVGIS TMY {_database(meta)} ({name})".replace("TMY  (", "TMY ("),
         latitude=float(location["latitude"]),
         longitude=float(location["longitude"]),
         elevation_m=float(location["elevation"]),
@@ -69,13 +86,46 @@ def read_pvgis_tmy(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     )
 
 
+#: Irradiance time offset of PVGIS responses that do not state it [h]: the stamp itself.
+#: An assumption (files written before PVGIS added the field, December 2024, do not say
+#: where in the hour their values belong; the SARAH slot is some 10-20 min past the hour
+#: in Europe [3]_, so such a file may read up to ~20 min early); the source label shows it.
+DEFAULT_TIME_OFFSET_H = 0.0
+
+
+def irradiance_time_offset_h(meta: dict, where: str) -> float:
+    """The irradiance time offset a PVGIS TMY response states [h].
+
+    CSV (as pvlib parses it): ``meta['inputs']['irradiance time offset']``; JSON:
+    ``meta['inputs']['location']['irradiance_time_offset']``. Both mean the same: the
+    values belong to the stamp plus the offset. A response without the field gets
+    :data:`DEFAULT_TIME_OFFSET_H`.
+    """
+    inputs = meta.get("inputs", {})
+    location = inputs.get("location", {}) if isinstance(inputs.get("location"), dict) else {}
+    for value in (inputs.get("irradiance time offset"),
+                  location.get("irradiance_time_offset")):
+        if value is None:
+            continue
+        try:
+            hours = float(value)
+        except (TypeError, ValueError):
+            raise WeatherError(f"{where}: irradiance time offset {value!r} is not a number "
+                               "of hours") from None
+        if not -1.0 <= hours <= 1.0:
+            raise WeatherError(f"{where}: irradiance time offset {hours} h outside [-1, 1]")
+        return hours
+    return DEFAULT_TIME_OFFSET_H
+
+
 def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     """Read a PVGIS hourly radiation series (``seriescalc``, CSV or JSON) with pvlib.
 
     The series must hold horizontal irradiance: either ``G(h)``, ``Gb(n)``, ``Gd(h)``, or
     the plane components ``Gb(i)``, ``Gd(i)`` of a horizontal plane (slope 0, requested
     with ``components=1``); DNI is then the beam on the horizontal divided by the sine of
-    the sun height ``H_sun`` given in the file.
+    the sun height ``H_sun`` given in the file. A series of several years stays several
+    years (see :func:`pvyield.weather.frame.finish_frame`).
     """
     where = str(path)
     kind = _json_or_csv(path)
@@ -84,13 +134,23 @@ def read_pvgis_hourly(path: str | Path) -> tuple[pd.DataFrame, WeatherMeta]:
     except (OSError, KeyError, ValueError, IndexError, TypeError, UnicodeDecodeError) as exc:
         raise WeatherError(f"{where}: cannot read as PVGIS hourly {kind.upper()} ({exc!r}); "
                            f"{_line_hint(path, kind)}") from None
+    return hourly_frame(data, meta, where, Path(path).name)
+
+
+def hourly_frame(data: pd.DataFrame, meta: dict, where: str,
+                 name: str) -> tuple[pd.DataFrame, WeatherMeta]:
+    """A PVGIS hourly series as pvlib parses it (file or response) under the contract.
+
+    The ``time`` field already carries the minute the value belongs to (``hh:10`` for
+    SARAH: the satellite slot), so the stamp is used as it is.
+    """
     data = _horizontal_components(data, meta, where)
     frame, typical = finish_frame(data, "center", where)
     inputs = meta["inputs"]
     location = inputs.get("location", inputs)
     return frame, WeatherMeta(
         format="pvgis_hourly",
-        source=f"PVGIS hourly {_database(meta)} ({Path(path).name})",
+        source=f"PVGIS hourly {_database(meta)} ({name})",
         latitude=float(location["latitude"]),
         longitude=float(location["longitude"]),
         elevation_m=float(location["elevation"]),
@@ -144,6 +204,14 @@ def _horizontal_components(data: pd.DataFrame, meta: dict, where: str) -> pd.Dat
 
 
 def _slope(meta: dict) -> float | None:
+    """Slope of the response's plane [degrees]; None when it has none (a tracker: '-')."""
+    try:
+        return _slope_value(meta)
+    except ValueError:
+        return None
+
+
+def _slope_value(meta: dict) -> float | None:
     inputs = meta.get("inputs", {})
     mounting = inputs.get("mounting_system", {})
     for system in mounting.values() if isinstance(mounting, dict) else ():

@@ -20,11 +20,13 @@ import pandas as pd
 import pvlib
 
 from pvyield.errors import WeatherError
+from pvyield.weather import pvgis
 from pvyield.weather.era5 import read_era5_netcdf
 from pvyield.weather.frame import (
     TYPICAL_YEAR,
     Label,
     WeatherMeta,
+    annual_ghi_by_year,
     finish_frame,
     fixed_offset_zone,
     numeric_columns,
@@ -176,14 +178,23 @@ def read_nsrdb_csv(path: str | Path, label: Label = "center") -> tuple[pd.DataFr
             _raise_bad_cell(path, header_lines=2)
         raise WeatherError(f"{where}: cannot read as NSRDB CSV ({_short(exc)})") from None
     # line 4 holds the first data row: two metadata lines, then the column names
-    data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=4))
+    data = numeric_columns(_used(data), where, first_line=4)
+    return nsrdb_frame(data, meta, where, Path(path).name, label)
+
+
+def nsrdb_frame(data: pd.DataFrame, meta: dict, where: str, name: str,
+                label: Label = "center") -> tuple[pd.DataFrame, WeatherMeta]:
+    """NSRDB data as :func:`pvlib.iotools.read_nsrdb_psm4` (or a PSM4 fetcher) returns them,
+    under the contract: pressure from mbar to Pa, stamps in the file's fixed offset."""
+    data = _pressure_mbar_to_pa(_used(data).astype(float))
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
     frame, typical = finish_frame(data, label, where)
+    version = str(meta.get("Version", "?")).lstrip("v")  # PSM3 writes "v3.2.2", PSM4 "4.0.1"
     return frame, WeatherMeta(
         format="nsrdb_csv",
-        source=f"NREL NSRDB {meta.get('Source', '')} v{meta.get('Version', '?')} "
-        f"location {meta.get('Location ID', '?')} ({Path(path).name})",
+        source=f"NREL NSRDB {meta.get('Source', '')} v{version} "
+        f"location {meta.get('Location ID', '?')} ({name})",
         latitude=float(meta["latitude"]),
         longitude=float(meta["longitude"]),
         elevation_m=float(meta["altitude"]),
@@ -228,6 +239,12 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
 
     EPW hour ``N`` is the hour ending at ``N:00``; pvlib stamps it ``N-1:00``, the start of
     the interval, hence ``label='start'`` for the stamps pvlib returns.
+
+    An EPW written by PVGIS (its ``COMMENTS 2`` line states ``Irradiance Time Offset (h)``)
+    breaks the format's conventions: its rows are UTC hours although the ``LOCATION`` line
+    gives the longitude's time zone, and its irradiance belongs to the end of the EPW hour
+    plus that (negative) offset. Read as EPW, such a file lands the header's hours early;
+    it is read here as PVGIS means it (see :func:`_pvgis_epw_offset_h`), ``label`` unused.
     """
     where = str(path)
     try:
@@ -237,17 +254,60 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
     # EPW data start on line 9, after eight header lines
     data = data.rename(columns={"atmospheric_pressure": "pressure"})
     data = numeric_columns(_used(data), where, first_line=9)
-    data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
-    frame, _ = finish_frame(data, label, where)
+    pvgis_offset_h = _pvgis_epw_offset_h(path)
+    if pvgis_offset_h is None:
+        data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
+        frame, _ = finish_frame(data, label, where)
+        source = f"EPW {meta.get('city', '')} {meta.get('WMO_code', '')}".strip()
+        source_label, licence = label, ""
+    else:
+        # pvlib's stamp N-1:00 is the start of the UTC hour: the hour's end plus the offset
+        naive = data.index.tz_localize(None)
+        data.index = (naive.tz_localize("UTC")
+                      + pd.Timedelta(hours=1.0 + pvgis_offset_h))
+        frame, _ = finish_frame(data, "center", where, typical=True)
+        source = "PVGIS TMY, EPW"
+        source_label = f"instant at EPW hour end {pvgis_offset_h:+g} h (UTC)"
+        licence = pvgis.LICENCE
     return frame, WeatherMeta(
         format="epw",
-        source=f"EPW {meta.get('city', '')} {meta.get('WMO_code', '')}".strip(),
+        source=f"{source} ({Path(path).name})",
         latitude=float(meta["latitude"]),
         longitude=float(meta["longitude"]),
         elevation_m=float(meta["altitude"]),
         time_step_minutes=time_step_minutes(frame.index),
         typical_year=True,
+        source_label=source_label,
+        licence=licence,
     )
+
+
+def _pvgis_epw_offset_h(path: str | Path) -> float | None:
+    """The irradiance time offset [h] a PVGIS EPW states in its header, else None.
+
+    PVGIS writes ``COMMENTS 2,Irradiance Time Offset (h):-0.8239``: relative to the EPW
+    stamp (end of the hour), so the CSV of the same response says ``0.1761`` (relative to
+    the start of the hour). Checked on a recorded response: the EPW's rows are the CSV's
+    rows, hour for hour, in UTC.
+    """
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            header = [next(fh, "") for _ in range(8)]
+    except OSError:
+        return None
+    for line in header:
+        if line.startswith("COMMENTS") and "Irradiance Time Offset (h):" in line:
+            text = line.split("Irradiance Time Offset (h):", 1)[1].split(",")[0].strip()
+            try:
+                hours = float(text)
+            except ValueError:
+                raise WeatherError(f"{path}: EPW header: irradiance time offset {text!r} is "
+                                   "not a number of hours") from None
+            if not -2.0 <= hours <= 1.0:
+                raise WeatherError(f"{path}: EPW header: irradiance time offset {hours} h "
+                                   "outside [-2, 1]")
+            return hours
+    return None
 
 
 _USED = ("ghi", "dni", "dhi", "temp_air", "wind_speed", "pressure", "relative_humidity",
@@ -375,9 +435,20 @@ def read_weather_file(
                 "set weather.label to 'start', 'center' or 'end'"
             )
         frame, meta = _read(fmt, path, {"label": label})
-        meta = dataclasses.replace(meta, source_label=label)
+        if meta.source_label == "center":  # the reader did not say otherwise
+            meta = dataclasses.replace(meta, source_label=label)
     _check_location(meta, str(path))
-    return frame, meta
+    return with_years(frame, meta)
+
+
+def with_years(frame: pd.DataFrame, meta: WeatherMeta) -> tuple[pd.DataFrame, WeatherMeta]:
+    """The meta with the calendar years of a real (not typical) series and, for several
+    whole years, each year's GHI irradiation (its inter-annual spread)."""
+    if meta.typical_year:
+        return frame, meta
+    years = meta.years or tuple(sorted(set(int(y) for y in frame.index.year)))
+    return frame, dataclasses.replace(meta, years=years,
+                                      annual_ghi_kwh_m2_by_year=annual_ghi_by_year(frame))
 
 
 def _read(fmt: str, path: str | Path, options: dict) -> tuple[pd.DataFrame, WeatherMeta]:

@@ -31,47 +31,6 @@ def two_days(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.loc["2019-06-10":"2019-06-11"]
 
 
-def pvgis_tmy_csv(frame: pd.DataFrame) -> None:
-    lines = [f"Latitude (decimal degrees): {LAT}", f"Longitude (decimal degrees): {LON}",
-             f"Elevation (m): {ELEV:.0f}", "Irradiance Time Offset (h): 0.5", "month,year"]
-    lines += [f"{m},2019" for m in range(1, 13)]
-    lines.append("time(UTC),T2m,RH,G(h),Gb(n),Gd(h),IR(h),WS10m,WD10m,SP")
-    for t, r in frame.iterrows():
-        stamp = (t - pd.Timedelta(minutes=30)).strftime("%Y%m%d:%H%M")
-        lines.append(f"{stamp},{r.temp_air:.2f},{r.relative_humidity:.2f},{r.ghi:.2f},"
-                     f"{r.dni:.2f},{r.dhi:.2f},300.0,{r.wind_speed:.2f},180.0,{r.pressure:.0f}")
-    lines += ["", "T2m: 2-m air temperature (degree Celsius)",
-              "RH: relative humidity (%)",
-              "G(h): Global irradiance on the horizontal plane (W/m2)",
-              "Gb(n): Beam/direct irradiance on a plane always normal to sun rays (W/m2)",
-              "Gd(h): Diffuse irradiance on the horizontal plane (W/m2)",
-              "IR(h): Surface infrared (thermal) irradiance on a horizontal plane (W/m2)",
-              "WS10m: 10-m total wind speed (m/s)",
-              "WD10m: 10-m wind direction (0 = N, 90 = E) (degree)",
-              "SP: Surface (air) pressure (Pa)", "",
-              "PVGIS (c) European Union, 2001-2025"]
-    # the sample covers the whole typical year: the first stamp of 2019 UTC is 00:00
-    (HERE / "palmdale_pvgis_tmy.csv").write_text("\r\n".join(lines) + "\r\n")
-
-
-def pvgis_tmy_json(frame: pd.DataFrame) -> None:
-    rows = [{"time(UTC)": (t - pd.Timedelta(minutes=30)).strftime("%Y%m%d:%H%M"),
-             "T2m": round(r.temp_air, 2), "RH": round(r.relative_humidity, 2),
-             "G(h)": round(r.ghi, 2), "Gb(n)": round(r.dni, 2), "Gd(h)": round(r.dhi, 2),
-             "IR(h)": 300.0, "WS10m": round(r.wind_speed, 2), "WD10m": 180.0,
-             "SP": round(r.pressure)} for t, r in frame.iterrows()]
-    doc = {"inputs": {"location": {"latitude": LAT, "longitude": LON, "elevation": ELEV},
-                      "meteo_data": {"radiation_db": "PVGIS-NSRDB", "meteo_db": "ERA5",
-                                     "year_min": 2005, "year_max": 2015,
-                                     "use_horizon": True, "horizon_db": "DEM-calculated"},
-                      "irradiance time offset": 0.5},
-           "outputs": {"months_selected": [{"month": m, "year": 2019} for m in range(1, 13)],
-                       "tmy_hourly": rows},
-           "meta": {"inputs": {"location": {"description": "Selected location"}},
-                    "outputs": {"tmy_hourly": {"type": "time series", "timestamp": "hourly"}}}}
-    (HERE / "palmdale_pvgis_tmy.json").write_text(json.dumps(doc, indent=1))
-
-
 def _pvgis_hourly_rows(frame: pd.DataFrame):
     sun = pvlib.solarposition.get_solarposition(frame.index, LAT, LON, ELEV)
     height = (90 - sun["zenith"]).clip(lower=0)
@@ -228,9 +187,7 @@ def epw(frame: pd.DataFrame) -> None:
 
 def main() -> None:
     frame = palmdale()
-    pvgis_tmy_csv(frame)
     short = two_days(frame)
-    pvgis_tmy_json(short)
     pvgis_hourly(short)
     nasa_power(short)
     era5(short)
