@@ -92,7 +92,8 @@ def test_every_core_dependency_is_used():
 
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     names = [re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in deps]
-    module = {"pyyaml": "yaml", "gsee-climate-data": "gsee_climate_data"}
+    module = {"pyyaml": "yaml", "gsee-climate-data": "gsee_climate_data",
+              "requests-cache": "requests_cache"}
     source = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
     unused = [n for n in names
               if not re.search(rf"^\s*(?:import|from) {re.escape(module.get(n, n))}\b",
