@@ -416,7 +416,7 @@ def exceedance_figure(result: Result) -> Figure:
     energy = np.linspace(low, high, 400)
     styles = {"year 1": "-", u.average.label: "--"}
     for ex in u.periods:
-        style = styles.get(ex.label, ":")
+        style = styles.get(ex.label, "-.")  # dotted lines are the claims
         ax.plot(energy, ex.exceedance_pct(energy), style, color=FLOW if ex.label in styles
                 else REFERENCE, lw=1.5 if ex.label in styles else 1.0,
                 label=f"{ex.label} (σ {ex.sigma_pct:.1f} %)")
