@@ -598,6 +598,11 @@ def uncertainty_lines(r: Result) -> list[str]:
     return lines
 
 
+_DIRECTION = {"understated": "the claim understates the supply",
+              "overstated": "the claim overstates the supply",
+              "within": "consumption inside the published figures"}
+
+
 def reconciliation_lines(rec: Reconciliation, years: int | None = None) -> list[str]:
     """Each claim with its check's verdict and basis, what would meet it, and the
     one-at-a-time sensitivities."""
@@ -607,7 +612,7 @@ def reconciliation_lines(rec: Reconciliation, years: int | None = None) -> list[
         if c.axis == "consumption":
             lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
                          f"{c.implied_kwh_per_household:7,.0f} kWh/household/yr  "
-                         f"-> {c.verdict.upper()} (supply {c.direction})")
+                         f"-> {c.verdict.upper()} ({_DIRECTION[c.direction]})")
         else:
             lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
                          f"{c.implied_energy_gwh:7,.1f} GWh/yr vs {c.model_gwh:7,.1f}  "

@@ -10,7 +10,7 @@ import pytest
 
 import pvyield
 from pvyield.reconcile import Sensitivity, _claim
-from pvyield.results.checks import VERDICTS, check_one
+from pvyield.results.checks import VERDICTS, check_one, consumption_reading, used_assumptions
 from pvyield.results.uncertainty import Item, uncertainty
 from pvyield.site.overrides import site_variant
 
@@ -136,3 +136,21 @@ def test_interannual_default_by_mounting_and_design_conditions(mauriti_result, c
     assert "plant.mounting" in mauriti_result.uncertainty.conditional_on
     assert "plant.ac_capacity_mwac" in ceme1_result.uncertainty.conditional_on
     assert "plant.ac_capacity_mwac" not in mauriti_result.uncertainty.conditional_on  # BNDES
+
+
+def test_consumption_reading_gives_the_direction():
+    figures = [1632.0, 1936.0, 2124.0]
+    assert consumption_reading(2709.0, figures)[0] == "understated"
+    assert consumption_reading(1500.0, figures)[0] == "overstated"
+    direction, text = consumption_reading(2000.0, figures)
+    assert direction == "within" and "1,632-2,124 kWh/household/yr, 136-177 kWh/month" in text
+
+
+def test_unused_mounting_fields_are_not_drivers(ceme1_result, mauriti_result):
+    # CEME1 is monofacial: height and collector width set only the rear irradiance
+    assert "plant.mounting.height_m" in ceme1_result.site.assumptions
+    assert "plant.mounting.height_m" not in used_assumptions(ceme1_result.site)
+    assert "plant.mounting.collector_width_m" not in used_assumptions(ceme1_result.site)
+    assert "plant.mounting" in used_assumptions(mauriti_result.site)  # bifacial: all used
+    questionable = _check(ceme1_result, "households", 400000.0)
+    assert questionable.drivers == ("kwh_per_household_year",)

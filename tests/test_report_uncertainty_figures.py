@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pvyield.reconcile import reconcile
 from pvyield.report import exceedance_figure, save_figure, tornado_figure
 
 
@@ -29,8 +28,9 @@ def test_exceedance_curve_passes_through_the_p_values(mauriti_result):
         assert any(label.startswith(period.label) for label in labels)
 
 
-def test_tornado_has_two_bars_per_assumption_in_order(ceme1_result, tmp_path):
-    rec = reconcile(ceme1_result)
+def test_tornado_has_two_bars_per_assumption_in_order(ceme1_result, ceme1_reconciled,
+                                                      tmp_path):
+    rec = ceme1_reconciled
     fig = tornado_figure(ceme1_result, rec)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]

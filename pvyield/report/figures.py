@@ -409,7 +409,7 @@ def exceedance_figure(result: Result) -> Figure:
     physics): probability that the energy exceeds x against x [GWh/yr].
     """
     u = result.uncertainty
-    fig = _figure(9.0, 5.0)
+    fig = _figure(9.0, 6.6)
     ax = fig.add_subplot()
     low = min(p.at(99) for p in u.periods) * 0.97
     high = max(p.p10_gwh for p in u.periods) * 1.06
@@ -417,8 +417,10 @@ def exceedance_figure(result: Result) -> Figure:
     styles = {"year 1": "-", u.average.label: "--"}
     for ex in u.periods:
         style = styles.get(ex.label, "-.")  # dotted lines are the claims
-        ax.plot(energy, ex.exceedance_pct(energy), style, color=FLOW if ex.label in styles
-                else REFERENCE, lw=1.5 if ex.label in styles else 1.0,
+        # year N alone in grey: a single degraded year, not a mean
+        ax.plot(energy, ex.exceedance_pct(energy), style,
+                color="#999999" if ex.years == 1 and ex.degraded else FLOW,
+                lw=1.5 if ex.label in styles else 1.0,
                 label=f"{ex.label} (σ {ex.sigma_pct:.1f} %)")
         if ex.label not in styles:  # the other two periods: curves only, P-values in tables
             continue
@@ -431,13 +433,16 @@ def exceedance_figure(result: Result) -> Figure:
         claim = check.implied.get("annual_energy_gwh", check.reported)
         ax.axvline(claim, color=VERDICT_COLOURS.get(check.verdict, REFERENCE), lw=1.2,
                    ls=":", label=f"reported {metric_label(check.metric).lower()}: "
-                   f"{claim:,.0f} GWh/yr ({short_source(check.source)})")
+                   f"{claim:,.0f} GWh/yr ({short_source(check.source)})"
+                   + ("" if check.basis == "expected" else f"; {check.basis}"))
     ax.set_xlabel("annual AC energy at the grid [GWh/yr]")
     ax.set_ylabel("probability of exceedance [%]")
     ax.set_ylim(0, 100)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
+    # below the axes: inside, the legend would hide the curves' P90 and P99
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2,
+               fontsize=7.5)
     _title(fig, result, "exceedance probability of the annual energy")
     return fig
 

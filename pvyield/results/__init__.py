@@ -287,11 +287,14 @@ def assumed_design(site: Site) -> tuple[str, ...]:
 def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: float) -> Item:
     """Year-to-year variability of energy: measured on multi-year weather, else stated.
 
-    Measured: the standard deviation of the complete calendar years the chain simulated
-    (a multi-year series). A typical-year file (TMY) is one year made of months from
-    different years; the readers give it one calendar year and the file holds no other
-    years, so nothing can be measured: the site file's figure is used, else the default of
-    the mounting (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
+    Measured: the standard deviation of the complete calendar years the chain simulated,
+    when it ran on several years. The weather readers give every file one calendar year
+    (:func:`pvyield.weather.frame.finish_frame` reads stamps from several years as a typical
+    year and refuses a real multi-year series, whose stamps would repeat), and a TMY file
+    holds only the months chosen from different years, so today this branch runs only for a
+    chain given several years directly. Otherwise the site file's figure is used, else the
+    default of the mounting
+    (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
     """
     if years >= 2:
         yearly = ts["p_ac"].groupby(ts.index.year).sum() * dt_h

@@ -314,8 +314,7 @@ def consumption_reading(implied_kwh: float, figures: list[float]) -> tuple[str, 
     """
     low, high = min(figures), max(figures)
     monthly = implied_kwh / 12.0
-    span = f"published {low:,.0f}-{high:,.0f} kWh/household/yr ({low / 12:.0f}-{high / 12:.0f} " \
-           "kWh/month)"
+    span = f"{low:,.0f}-{high:,.0f} kWh/household/yr, {low / 12:.0f}-{high / 12:.0f} kWh/month"
     if implied_kwh > high:
         return "understated", (f"the claim implies {implied_kwh:,.0f} kWh/household/yr "
                                f"({monthly:.0f} kWh/month), above every published figure "
@@ -325,7 +324,7 @@ def consumption_reading(implied_kwh: float, figures: list[float]) -> tuple[str, 
                               f"({monthly:.0f} kWh/month), below every published figure "
                               f"({span}): it overstates the supply")
     return "within", (f"the claim implies {implied_kwh:,.0f} kWh/household/yr "
-                      f"({monthly:.0f} kWh/month), inside the {span}")
+                      f"({monthly:.0f} kWh/month), inside the published figures ({span})")
 
 
 def _households_check(
