@@ -144,9 +144,9 @@ def _reconciliation_section(result: Result, rec) -> Section:
         (False, True, False, False, True, True, False, False))
     sensitivities = Table(
         ("assumption", "now", "low", "energy at low", "high", "energy at high", "why"),
-        tuple((s.parameter, _value_text(s.base), _value_text(s.low),
-               f"{s.energy_low_gwh:,.1f}", _value_text(s.high), f"{s.energy_high_gwh:,.1f}",
-               s.why) for s in rec.sensitivities),
+        tuple((s.parameter, _short(s.base), _short(s.low), f"{s.energy_low_gwh:,.1f}",
+               _short(s.high), f"{s.energy_high_gwh:,.1f}", s.why)
+              for s in rec.sensitivities),
         (False, True, True, True, True, True, False))
     tornado = Figure.render("tornado", "One-at-a-time sensitivities of the annual energy, "
                             "widest first; the mounting rows are the labelled alternative "
@@ -168,6 +168,11 @@ def _reconciliation_section(result: Result, rec) -> Section:
         "consumption: it shows the consumption per household it implies against the "
         "published figures, and whether it understates or overstates the supply.",
         claims, sensitivities, *notes, tornado))
+
+
+def _short(value: Any) -> str:
+    """A sensitivity's value: text as is, numbers to four significant digits."""
+    return value if isinstance(value, str) else f"{value:.4g}"
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -420,8 +425,16 @@ def _households_section(result: Result) -> Section:
         blocks.append(Bullets(tuple(
             f"The claim of {c.reported:,.0f} households implies "
             f"{c.implied['kwh_per_household_year']:,.0f} kWh per household per year "
-            f"({c.source})." for c in claims)))
+            f"({c.source}): {c.verdict}" + _direction(c) + "." for c in claims)))
     return Section("Households served", tuple(blocks))
+
+
+def _direction(check) -> str:
+    """', the claim understates the supply' from a household check's note, or ''."""
+    for words in ("understates the supply", "overstates the supply"):
+        if words in check.note:
+            return f", the claim {words}"
+    return ""
 
 
 # --- rendering ------------------------------------------------------------------------------
