@@ -549,23 +549,10 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     ]
     lines += [f"  {stage:<14}{row.loss_pct:+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
               for stage, row in r.losses.iterrows()]
-    lines += ["", "checks against reported figures (deviation = reported / estimate - 1)"]
-    for c in r.checks:
-        est = "" if c.estimate is None else f"estimate {_num(c.estimate)}"
-        dev = "" if c.deviation_pct is None else f"{c.deviation_pct:+6.1f} %"
-        implied = ", ".join(f"{k} {_num(v)}" for k, v in c.implied.items())
-        lines.append(f"  {c.metric:<18} reported {_num(c.reported)}  {est}  {dev}  "
-                     f"-> {c.verdict.upper()}")
-        if c.basis != "expected":  # what the figure is, and how the estimate was matched
-            lines.append(f"      {c.note}")
-        if implied:
-            lines.append(f"      implies: {implied}")
-        if c.drivers:
-            lines.append(f"      depends most on: {', '.join(c.drivers)}")
-        lines.append(f"      source: {c.source}" + (f" ({c.date})" if c.date else " (undated)"))
+    lines += ["", *check_lines(r, rec)]
     lines += ["", *uncertainty_lines(r)]
     if rec is not None:
-        lines += ["", *reconciliation_lines(rec, r.uncertainty.average.years)]
+        lines += ["", *reconciliation_lines(rec)]
     lines += ["", f"assumptions ({len(r.assumptions)}):"]
     lines += [f"  - {a}" for a in r.assumptions]
     return "\n".join(lines)
@@ -594,17 +581,51 @@ def _households_lines(r: Result) -> list[str]:
             f"{h.households_high:,.0f} ({h.range_note})"]
 
 
+def check_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
+    """Each reported figure: verdict, basis, the model quantity it was set against."""
+    lines = ["checks against reported figures (deviation = reported / model - 1; verdicts: "
+             "consistent within ±10 %, questionable within ±20 %, inconsistent beyond)"]
+    ranked = next((c.depends_on for c in rec.claims if c.depends_on), ()) if rec else ()
+    for c in r.checks:
+        est = "" if c.estimate is None else f"model {_num(c.estimate)}"
+        dev = "" if c.deviation_pct is None else f"{c.deviation_pct:+6.1f} %"
+        implied = ", ".join(f"{k} {_num(v)}" for k, v in c.implied.items())
+        lines.append(f"  {c.metric:<18} reported {_num(c.reported)}  {est}  {dev}  "
+                     f"-> {c.verdict.upper()}")
+        lines.append(f"      basis: {c.basis}"
+                     + (f"; compared with: {c.compared_with}" if c.compared_with else ""))
+        if c.note:
+            lines.append(f"      {c.note}")
+        if implied:
+            lines.append(f"      implies: {implied}")
+        if c.drivers and c.metric == "households":
+            lines.append("      depends on: the consumption per household (a claim about "
+                         "consumption, not about the plant)")
+        elif c.drivers and ranked:
+            lines.append(f"      depends most on (measured effect): {'; '.join(ranked[:4])}")
+        elif c.drivers:
+            lines.append(f"      rests on (unranked; the reconciliation ranks them): "
+                         f"{', '.join(c.drivers)}")
+        lines.append(f"      source: {c.source}" + (f" ({c.date})" if c.date else " (undated)"))
+    return lines
+
+
 def uncertainty_lines(r: Result) -> list[str]:
-    """P-values of one year and of the multi-year average, and the lifetime energy."""
+    """P-values of the four labelled periods, what they are conditional on, the lifetime."""
     u = r.uncertainty
     lines = [f"exceedance (normal): model and data {u.model_sigma_pct:.1f} %, inter-annual "
              f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})",
-             f"  {'':<14}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
+             f"  {'':<34}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
              + "    sigma"]
-    for label, ex in (("one year", u.one_year), (f"{u.average.years}-year avg", u.average)):
-        lines.append(f"  {label:<14}" + "".join(f"{ex.at(level):9,.1f}" for level in
-                                               (50, 75, 90, 99)) + f"  {ex.sigma_pct:5.1f} %"
-                     + "  GWh/yr")
+    for ex in u.periods:
+        lines.append(f"  {ex.label:<34}" + "".join(f"{ex.at(level):9,.1f}" for level in
+                                                  (50, 75, 90, 99))
+                     + f"  {ex.sigma_pct:5.1f} %  GWh/yr")
+    lines.append("  (degradation lowers the P50 of the degraded rows: their P90 can lie below "
+                 "year 1's)")
+    if u.conditional_on:
+        lines.append("  conditional on the assumed design: " + ", ".join(u.conditional_on)
+                     + " (other designs are not in sigma: see the sensitivities)")
     lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
                  f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
                  f"{u.lifetime_average_gwh:,.1f} GWh/yr (year 1: {u.lifetime_gwh[0]:,.1f}, "
@@ -612,21 +633,41 @@ def uncertainty_lines(r: Result) -> list[str]:
     return lines
 
 
-def reconciliation_lines(rec: Reconciliation, years: int) -> list[str]:
-    """Claims against the estimate's distribution, and the one-at-a-time sensitivities."""
-    lines = [f"reconciliation (claims against the {years}-year average; "
-             "P(exceed) = chance the average exceeds the claim)"]
+_DIRECTION = {"understated": "the claim understates the supply",
+              "overstated": "the claim overstates the supply",
+              "within": "consumption inside the published figures"}
+
+
+def reconciliation_lines(rec: Reconciliation, years: int | None = None) -> list[str]:
+    """Each claim with its check's verdict and basis, what would meet it, and the
+    one-at-a-time sensitivities."""
+    lines = ["reconciliation (same verdicts and basis as the checks; P(exceed) = chance the "
+             "matching period's energy exceeds the claim)"]
     for c in rec.claims:
-        lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = {c.implied_energy_gwh:7,.1f} "
-                     f"GWh/yr  P(exceed) {c.exceedance_pct:3.0f} %  -> {c.verdict}")
-        lines += [f"      {'' if i == 0 else 'or '}{need}" for i, need in enumerate(c.needs)]
+        if c.axis == "consumption":
+            lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
+                         f"{c.implied_kwh_per_household:7,.0f} kWh/household/yr  "
+                         f"-> {c.verdict.upper()} ({_DIRECTION[c.direction]})")
+        else:
+            lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
+                         f"{c.implied_energy_gwh:7,.1f} GWh/yr vs {c.model_gwh:7,.1f}  "
+                         f"P(exceed) {c.exceedance_pct:3.0f} %  -> {c.verdict.upper()}")
+        lines.append(f"      basis: {c.basis}; compared with: {c.compared_with}")
+        label = "explained by" if c.axis == "consumption" else "met by"
+        lines += [f"      {label if i == 0 else 'or':<12} {need}"
+                  for i, need in enumerate(c.needs)]
     lines.append("  sensitivities, one at a time (annual energy, base "
                  f"{rec.base_energy_gwh:,.1f} GWh):")
     for s in rec.sensitivities:
         low = s.low if isinstance(s.low, str) else _num(s.low)
         high = s.high if isinstance(s.high, str) else _num(s.high)
+        base = s.base if isinstance(s.base, str) else _num(s.base)
         lines.append(f"    {s.parameter:<28} {low:>11} -> {s.energy_low_gwh:7,.1f}   "
-                     f"{high:>11} -> {s.energy_high_gwh:7,.1f}   ({s.why})")
+                     f"{high:>11} -> {s.energy_high_gwh:7,.1f}   (base {base}; {s.why})")
+    ranked = next((c.depends_on for c in rec.claims if c.depends_on), ())
+    if ranked:
+        lines.append("  depends most on (ranked by measured effect; below "
+                     "0.5 % left out): " + "; ".join(ranked))
     lines += [f"    skipped: {text}" for text in rec.skipped]
     return lines
 

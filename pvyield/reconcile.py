@@ -1,19 +1,21 @@
 """Reconciling reported figures with an estimate: what would make a claim true?
 
-For every reported energy-like figure (annual or daily energy, AC capacity factor, households)
-this module states the yearly energy the claim implies, where it falls in the estimate's
-exceedance distribution, and, for each key assumption, how far that assumption would have to
-move for the estimate to meet the claim. The sensitivities are one-at-a-time model runs
-between stated low and high values (:data:`RANGES`), so they double as a tornado chart.
+Every reported figure of energy or households gets the same verdict as its check
+(:mod:`pvyield.results.checks`: ``consistent``, ``questionable``, ``inconsistent``, ``not
+comparable``), against the same model quantity, with the figure's basis beside it. The
+reconciliation adds what would make the claim true, on the claim's own axis:
 
-Verdicts:
+- an energy claim (annual or daily energy, AC capacity factor): the chance that the matching
+  period's energy exceeds it, the value of each plant assumption, within its stated range,
+  at which the matching model quantity equals the claim, the alternative designs that put it
+  within ±10 %, and other readings of the claim (year 1, a degraded mean, a P90) that do;
+- a household claim: the consumption per household it implies, the published figures it
+  sits between and the direction (the claim understates or overstates the supply). A
+  household count is a statement about consumption, so no plant assumption is offered.
 
-- ``plausible``: the claim lies between P90 and P10 of the multi-year average;
-- ``needs one named assumption``: outside that band, but reachable by moving one assumption
-  within its stated range, or by reading the claim on another basis (first-year energy,
-  capacity stated in AC, a P90 figure, another household consumption); ``needs`` lists
-  each of them;
-- ``implausible``: no single assumption or basis within its range reaches it.
+The sensitivities are one-at-a-time model runs between stated low and high values
+(:data:`RANGES`; the mounting alternatives are always the labelled designs, never the
+site's own), so they double as a tornado chart; ``depends_on`` ranks them by measured effect.
 """
 
 from __future__ import annotations
@@ -27,13 +29,23 @@ import pandas as pd
 from pvyield.errors import SiteError
 from pvyield.estimate import estimate
 from pvyield.results import Result
-from pvyield.results.households import CONSUMPTION
-from pvyield.results.uncertainty import z_score
+from pvyield.results.checks import (
+    CONSISTENT_PCT,
+    Check,
+    consumption_reading,
+    matching_quantity,
+    published_consumption,
+)
+from pvyield.results.uncertainty import exceedance, validation_mounting
 from pvyield.site.overrides import site_variant
 from pvyield.site.schema import Site
 from pvyield.weather import WeatherMeta, weather_for_site
 
-ENERGY_METRICS = ("annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac", "households")
+ENERGY_METRICS = ("annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac")
+CLAIM_METRICS = (*ENERGY_METRICS, "households")
+#: A sensitivity that moves the annual energy by less than this [% of the base, high minus
+#: low] is left out of ``depends_on``: it does not move the result.
+MOVES_PCT = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +55,7 @@ class Range:
     parameter: str
     low: Any
     high: Any
-    why: str
+    why: Any  # text, or a callable of the site giving it
 
 
 def _dc_ac(site: Site, ratio: float) -> float:
@@ -61,7 +73,9 @@ RANGES: tuple[Range, ...] = (
     Range("losses.availability_pct", 97.0, 99.5, "a poor vs. an excellent operating year"),
     Range("losses.dc_wiring_pct", 3.0, 0.8, "long thin strings vs. generous cabling"),
     Range("plant.mounting", "fixed", "single_axis",
-          "fixed racking facing the equator at latitude tilt vs. 1P single-axis tracker"),
+          lambda s: f"fixed racking facing the equator at latitude tilt "
+                    f"({round(abs(s.latitude)):.0f} deg), GCR 0.45 vs. a horizontal 1P "
+                    "single-axis tracker, GCR 0.35, +-60 deg"),
 )
 
 
@@ -77,18 +91,39 @@ class Sensitivity:
     energy_high_gwh: float
     why: str
 
+    def swing_pct(self, base_gwh: float) -> float:
+        """Largest move of the annual energy from the base [% of the base]."""
+        return max(abs(self.energy_low_gwh - base_gwh),
+                   abs(self.energy_high_gwh - base_gwh)) / base_gwh * 100.0
+
 
 @dataclasses.dataclass(frozen=True)
 class ClaimCheck:
-    """One reported figure reconciled with the estimate."""
+    """One reported figure reconciled with the estimate.
+
+    ``verdict``, ``basis`` and ``compared_with`` are those of the figure's check.
+    ``axis`` is ``energy`` or ``consumption``. For energy: ``implied_energy_gwh`` is the
+    claim as energy on the matched basis (a part's figure for that part), ``model_gwh`` the
+    matching model quantity and ``exceedance_pct`` the probability that the matching
+    period's energy exceeds the claim. For households: ``implied_kwh_per_household`` and
+    ``direction`` (``understated``, ``overstated``, ``within``). ``needs`` says what would
+    meet the claim; ``depends_on`` ranks the assumptions by measured effect.
+    """
 
     metric: str
     reported: float
-    implied_energy_gwh: float
-    exceedance_pct: float  # probability that the multi-year average exceeds the claim
+    implied_energy_gwh: float | None
+    exceedance_pct: float | None
     verdict: str
     needs: tuple[str, ...]
     source: str
+    basis: str = "expected"
+    compared_with: str = ""
+    axis: str = "energy"
+    model_gwh: float | None = None
+    implied_kwh_per_household: float | None = None
+    direction: str | None = None
+    depends_on: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,15 +164,31 @@ def reconcile(
             sensitivities.append(_sensitivity(site, spec, weather, engine))
         except SiteError as exc:
             skipped.append(f"{spec.parameter}: {_first_problem(exc)}")
-    reported = [r for r in site.reported if r.metric in ENERGY_METRICS
-                # households without a consumption figure imply no energy
-                and np.isfinite(_implied_energy(result, r.metric, r.value))]
-    if reported and not result.annual_energy_gwh > 0:  # no distribution to set them against
+    claimed = [(r, check) for r, check in zip(site.reported, result.checks, strict=True)
+               if r.metric in CLAIM_METRICS and check.verdict != "not comparable"]
+    if claimed and not result.annual_energy_gwh > 0:  # no distribution to set them against
         skipped.append("claims: the estimate is 0 GWh/yr; no claim can be reconciled")
-        reported = []
-    claims = tuple(_claim(result, r, tuple(sensitivities)) for r in reported)
+        claimed = []
+    ranked = depends_on(sensitivities, result.annual_energy_gwh) if claimed else ()
+    claims = tuple(_claim(result, r, check, tuple(sensitivities), ranked)
+                   for r, check in claimed)
     return Reconciliation(result.annual_energy_gwh, tuple(sensitivities), claims,
                           tuple(skipped))
+
+
+def depends_on(sensitivities: list[Sensitivity], base_gwh: float) -> tuple[str, ...]:
+    """Parameters ranked by measured effect on the annual energy, largest first, with the
+    energy at their low and high values; those moving it by less than :data:`MOVES_PCT`
+    are left out."""
+    moving = [s for s in sensitivities if s.swing_pct(base_gwh) >= MOVES_PCT]
+    moving.sort(key=lambda s: s.swing_pct(base_gwh), reverse=True)
+    return tuple(f"{s.parameter} ({(s.energy_low_gwh / base_gwh - 1) * 100:+.1f} % at "
+                 f"{_text(s.low)}, {(s.energy_high_gwh / base_gwh - 1) * 100:+.1f} % at "
+                 f"{_text(s.high)})" for s in moving)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else f"{value:.4g}"
 
 
 def _first_problem(exc: SiteError) -> str:
@@ -156,30 +207,41 @@ def _value(site: Site, spec: Any) -> Any:
 
 def _sensitivity(site: Site, spec: Range, weather, engine: str) -> Sensitivity:
     low, high = _value(site, spec.low), _value(site, spec.high)
-    energies = [estimate(_with(site, spec.parameter, v), weather=weather,
+    energies = [estimate(variant(site, spec.parameter, v), weather=weather,
                          engine=engine).annual_energy_gwh for v in (low, high)]
     return Sensitivity(spec.parameter, _get(site, spec.parameter), low, high, *energies,
-                       spec.why)
+                       _value(site, spec.why))
+
+
+#: How the site's own mounting is named beside the alternatives (by
+#: :func:`~pvyield.results.uncertainty.validation_mounting`).
+MOUNTING_NAMES = {"tracker": "single_axis", "east_west": "fixed east-west", "fixed": "fixed"}
 
 
 def _get(site: Site, path: str) -> Any:
     node: Any = site
     for part in path.split("."):
         node = getattr(node, part)
-    return node.type if path == "plant.mounting" else node
-
-
-def _with(site: Site, path: str, value: Any) -> Site:
-    """A copy of the site with one value replaced (mounting by type: see :data:`RANGES`)."""
     if path == "plant.mounting":
-        value = _mounting(site, value)
+        return MOUNTING_NAMES[validation_mounting(node)]
+    return node
+
+
+def variant(site: Site, path: str, value: Any) -> Site:
+    """A copy of the site with one value replaced; ``plant.mounting`` by the name of a
+    labelled design (:func:`alternative_mounting`)."""
+    if path == "plant.mounting":
+        value = alternative_mounting(site, value)
     return site_variant(site, {path: value}, "one-at-a-time sensitivity of the reconciliation")
 
 
-def _mounting(site: Site, kind: str) -> dict[str, Any]:
-    current = site.plant.mounting
-    if current.type == kind:
-        return current.model_dump()
+def alternative_mounting(site: Site, kind: str) -> dict[str, Any]:
+    """The labelled alternative design of a mounting type, never the site's own mounting.
+
+    ``fixed``: one plane facing the equator at latitude tilt (rounded to a degree), GCR
+    0.45; ``single_axis``: a horizontal north-south tracker, GCR 0.35, +-60 deg, the
+    schema's defaults otherwise. The rest of the site (module, heights) is kept.
+    """
     if kind == "single_axis":
         return {"type": "single_axis", "gcr": 0.35, "max_angle_deg": 60.0}
     azimuth = 0.0 if site.latitude < 0 else 180.0
@@ -188,74 +250,90 @@ def _mounting(site: Site, kind: str) -> dict[str, Any]:
             "orientations": [{"tilt_deg": tilt, "azimuth_deg": azimuth}]}
 
 
-def _implied_energy(result: Result, metric: str, value: float) -> float:
-    plant = result.site.plant
-    return {
-        "annual_energy_gwh": lambda: value,
-        "daily_energy_mwh": lambda: value * 365.0 / 1e3,
-        "capacity_factor_ac": lambda: value * plant.ac_capacity_mwac * 8760.0 / 1e3,
-        "households": lambda: value * result.households.kwh_per_household_year / 1e6,
-    }[metric]()
+def _claim_energy(result: Result, reported, matched_gwh: float) -> float:
+    """The claim as annual energy on the matched basis [GWh/yr] (a part's figure: the part's
+    energy, like ``matched_gwh``)."""
+    plant, value = result.site.plant, reported.value
+    if reported.metric == "daily_energy_mwh":
+        return value * 365.0 / 1e3
+    if reported.metric == "capacity_factor_ac":
+        share = (1.0 if reported.scope_ac_capacity_mwac is None
+                 else reported.scope_ac_capacity_mwac / plant.ac_capacity_mwac)
+        return value * plant.ac_capacity_mwac * share * 8760.0 / 1e3
+    return value
 
 
-def _claim(result: Result, reported, sensitivities: tuple[Sensitivity, ...]) -> ClaimCheck:
-    avg = result.uncertainty.average
-    claim = _implied_energy(result, reported.metric, reported.value)
-    exceed = float(avg.exceedance_pct(claim))
-    if avg.at(90) <= claim <= avg.p10_gwh:
-        return ClaimCheck(reported.metric, reported.value, claim, exceed,
-                          "plausible within P10-P90", (), reported.source)
-    needs = [_needed(s, result.annual_energy_gwh, claim, avg) for s in sensitivities]
-    needs = [n for n in needs if n] + _other_bases(result, reported.metric, claim)
-    verdict = "needs one named assumption" if needs else "implausible"
-    return ClaimCheck(reported.metric, reported.value, claim, exceed, verdict,
-                      tuple(needs), reported.source)
+def _claim(result: Result, reported, check: Check, sensitivities: tuple[Sensitivity, ...],
+           ranked: tuple[str, ...]) -> ClaimCheck:
+    common = dict(basis=check.basis, compared_with=check.compared_with)
+    if reported.metric == "households":
+        implied = check.implied["kwh_per_household_year"]
+        figures = published_consumption(result.site, result.households)
+        direction, text = consumption_reading(implied, figures)
+        return ClaimCheck("households", reported.value, None, None, check.verdict, (text,),
+                          reported.source, **common, axis="consumption",
+                          implied_kwh_per_household=implied, direction=direction)
+    e1 = result.annual_energy_gwh
+    matched, _ = matching_quantity(result.site, reported, e1, result.uncertainty)
+    claim = _claim_energy(result, reported, matched)
+    # the matched quantity is a fixed multiple of the first-year energy (degradation, P90,
+    # scope): the sensitivities' first-year energies scale by it
+    ratio = matched / e1
+    # P(exceed): the claim in the distribution of the matching period around its P50
+    median, _ = matching_quantity(result.site, reported.model_copy(update={"exceedance": None}),
+                                  e1, result.uncertainty)
+    exceed = float(exceedance(median, _period_of(result, reported).sigma_pct, 1)
+                   .exceedance_pct(claim))
+    needs: list[str] = []
+    if check.verdict != "consistent":
+        needs = [n for n in (_needed(s, e1, claim / ratio) for s in sensitivities) if n]
+        needs += _other_readings(result, reported, claim, check.compared_with)
+    return ClaimCheck(reported.metric, reported.value, claim, exceed, check.verdict,
+                      tuple(needs), reported.source, **common, axis="energy",
+                      model_gwh=matched, depends_on=ranked)
 
 
-def _needed(s: Sensitivity, base_gwh: float, claim: float, avg) -> str:
-    """The value of one assumption, within its stated range, that brings the claim inside
-    the P10-P90 band of the multi-year average ('' when none does).
+def _period_of(result: Result, reported):
+    """The exceedance period whose distribution a claim is read in (P(exceed))."""
+    unc = result.uncertainty
+    if reported.period == "lifetime_mean" or reported.years is not None:
+        return unc.average
+    return unc.one_year
 
-    Energies of the one-at-a-time runs are first-year values; they are scaled to the
-    multi-year average by the same degradation factor as the base estimate. The smallest
-    move is wanted, so the claim is put at the band's near edge.
+
+def _needed(s: Sensitivity, base_gwh: float, target_gwh: float) -> str:
+    """The value of one assumption, within its stated range, at which the first-year energy
+    equals ``target_gwh`` (the claim brought back to first-year energy); '' when none does.
+
+    A categorical alternative (a mounting) is named when its energy puts the claim within
+    ±:data:`~pvyield.results.checks.CONSISTENT_PCT` %.
     """
-    scale = avg.p50_gwh / base_gwh
-    half_band = z_score(90) * avg.sigma_pct / 100.0
-    target = claim / (1.0 + half_band) if claim > avg.p50_gwh else claim / (1.0 - half_band)
-    target /= scale  # back to first-year energy
-    if isinstance(s.base, str):  # categorical: only the alternative exists
-        alternative, energy = ((s.high, s.energy_high_gwh) if s.high != s.base
-                               else (s.low, s.energy_low_gwh))
-        inside = energy * scale * (1 - half_band) <= claim <= energy * scale * (1 + half_band)
-        return f"{s.parameter} = {alternative}" if inside else ""
+    if isinstance(s.base, str):  # categorical: the labelled alternatives
+        found = [f"{s.parameter} = {alt} ({energy:,.1f} GWh in year 1)"
+                 for alt, energy in ((s.low, s.energy_low_gwh), (s.high, s.energy_high_gwh))
+                 if alt != s.base and abs(target_gwh / energy - 1.0) * 100.0 <= CONSISTENT_PCT]
+        return "; ".join(found)
     points = sorted([(s.energy_low_gwh, float(s.low)), (base_gwh, float(s.base)),
                      (s.energy_high_gwh, float(s.high))])
     energies, values = zip(*points, strict=True)
-    if not energies[0] <= target <= energies[-1]:
+    if not energies[0] <= target_gwh <= energies[-1] or energies[0] == energies[-1]:
         return ""
-    return f"{s.parameter} = {float(np.interp(target, energies, values)):.3g}"
+    return f"{s.parameter} = {float(np.interp(target_gwh, energies, values)):.3g}"
 
 
-def _other_bases(result: Result, metric: str, claim: float) -> list[str]:
-    """Readings of the claim on another basis that put it inside the P10-P90 band."""
-    unc = result.uncertainty
-    one, avg = unc.one_year, unc.average
+def _other_readings(result: Result, reported, claim: float, used: str) -> list[str]:
+    """Readings of the claim on another basis that put it within ±10 % of the model."""
+    unc, site = result.uncertainty, result.site
+    share = 1.0 if reported.scope_ac_capacity_mwac is None else (
+        reported.scope_ac_capacity_mwac / site.plant.ac_capacity_mwac)
+    readings = [(f"P50 of {p.label}", p.p50_gwh) for p in unc.periods]
+    readings += [(f"P90 of {p.label}", p.at(90)) for p in unc.periods]
     out = []
-    if one.at(90) <= claim <= one.p10_gwh and not avg.at(90) <= claim <= avg.p10_gwh:
-        out.append("the claim read as a single year, not a long-term average")
-    ratio = result.site.plant.dc_ac_ratio
-    if avg.at(90) * ratio <= claim <= avg.p10_gwh * ratio:
-        out.append(f"the stated capacity read as AC (DC x {ratio:.2f})")
-    if abs(claim / avg.at(90) - 1.0) <= 0.02:
-        out.append("the claim being a P90 figure")
-    if metric == "households":
-        figures = [c.kwh_per_household_year for c in CONSUMPTION
-                   if c.country == result.site.country]
-        households = claim * 1e6 / result.households.kwh_per_household_year
-        needed = avg.p50_gwh * 1e6 / households  # kWh per household the claim implies
-        if figures and min(figures) * 0.9 <= needed <= max(figures) * 1.1:
-            out.append(f"{needed:,.0f} kWh per household (published: "
-                       f"{min(figures):,.0f}-{max(figures):,.0f})")
+    for label, energy in readings:
+        if label == used or label.startswith(used):
+            continue
+        deviation = (claim / (energy * share) - 1.0) * 100.0
+        if abs(deviation) <= CONSISTENT_PCT:
+            out.append(f"read as the {label} ({energy * share:,.1f} GWh/yr): "
+                       f"{deviation:+.1f} %")
     return out
-

@@ -34,3 +34,10 @@ def ceme1_result(ceme1_path):
     import pvyield
 
     return pvyield.estimate(ceme1_path)
+
+
+@pytest.fixture(scope="session")
+def ceme1_reconciled(ceme1_result):
+    from pvyield.reconcile import reconcile
+
+    return reconcile(ceme1_result)

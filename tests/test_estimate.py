@@ -119,6 +119,6 @@ def test_output_into_missing_folder_is_a_clear_error(tmp_path, capsys):
 def test_terminal_output_has_p_values_and_reconciliation(capsys):
     assert main(["estimate", str(SITES / "ceme1.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "P90" in out and "10-year avg" in out
-    assert "reconciliation" in out and "plausible within P10-P90" in out
+    assert "P90" in out and "10-year mean, no degradation" in out
+    assert "reconciliation" in out and "basis: expected; compared with: P50 of year 1" in out
     assert "plant.mounting" in out  # the sensitivity table

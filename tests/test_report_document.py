@@ -112,8 +112,12 @@ def test_report_tables_carry_the_results(mauriti_report, mauriti_result):
     assert [r[4] for r in checks.rows] == [c.verdict for c in mauriti_result.checks]
     exceedance = [b for b in sections["Results"].blocks if isinstance(b, Table)][1]
     u = mauriti_result.uncertainty
-    assert exceedance.rows[0][:4] == ("one year", *(f"{u.one_year.at(p):,.1f}"
-                                                    for p in (50, 75, 90)))
+    assert exceedance.rows[0][:4] == ("year 1", *(f"{u.one_year.at(p):,.1f}"
+                                                  for p in (50, 75, 90)))
+    assert [r[0] for r in exceedance.rows] == [p.label for p in u.periods]
+    # each check's basis and matched model quantity beside its verdict
+    assert [r[5:7] for r in checks.rows] == [(c.basis, c.compared_with)
+                                             for c in mauriti_result.checks]
     assert exceedance.rows[0][1] == f"{mauriti_result.annual_energy_gwh:,.1f}"  # P50
     assumptions = [b for b in sections["Site"].blocks if isinstance(b, Table)][-1]
     assert len(assumptions.rows) == len(mauriti_result.assumptions)

@@ -178,12 +178,17 @@ def test_checks_figure_places_each_claim_and_the_bands(mauriti_result):
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
     titles = [ax.get_title(loc="left") for ax in panels]
     assert titles[0].startswith("Annual energy") and titles[1].startswith("Households")
-    assert titles[2] == "Module count"
+    assert titles[2:] == ["Land area", "Module count"]  # land area is checked, not skipped
     energy = panels[0]
     markers = sorted(line.get_xdata()[0] for line in energy.get_lines()
                      if isinstance(line, Line2D) and line.get_marker() == "D")
-    np.testing.assert_allclose(markers, sorted([980.0, 1000.0, 0.2917 * 343.77 * 8.76]),
-                               rtol=1e-9)
+    # each claim at the estimate x (1 + its deviation from the quantity of its basis): the
+    # year-1 P50 for the two press figures; BNDES's firm energy of the 147.33 MWac subset
+    # against the year-1 P90 scaled to the subset, as capacity factors
+    e1 = mauriti_result.annual_energy_gwh
+    p90 = e1 * (1 - 1.2815516 * mauriti_result.uncertainty.one_year.sigma_pct / 100)
+    firm = e1 * 0.2917 / (p90 * (147.33 / 343.77) * 1e3 / (147.33 * 8760))
+    np.testing.assert_allclose(markers, sorted([980.0, 1000.0, firm]), rtol=1e-6)
     # shaded: P90-P10 of one year and of the multi-year average, from the Result
     u = mauriti_result.uncertainty
     spans = sorted((p.get_x(), p.get_x() + p.get_width()) for p in energy.patches
@@ -201,7 +206,8 @@ def test_checks_figure_places_each_claim_and_the_bands(mauriti_result):
     assert "implies specific yield 2,306 kWh/kWp" in text  # 980 GWh / 425 MWp
     per_household = estimate * 1e6 / 350_000  # the estimate shared by the claimed 350,000
     assert f"use per household {per_household:,.0f} kWh/yr" in text
-    assert "land area 760 ha" in text and "not modelled" in text
+    assert "reported 760 ha" in text and "not modelled" not in text
+    assert "against module area / GCR" in text
 
 
 def test_checks_figure_for_ceme1_converts_daily_energy(ceme1_result):

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from pvyield.reconcile import _claim, reconcile
+from pvyield.reconcile import _claim
+from pvyield.results.checks import check_one
 from pvyield.results.uncertainty import Item, lifetime_energy, uncertainty, z_score
 from pvyield.site.schema import Reported
 
@@ -71,11 +72,6 @@ def test_site_file_replaces_an_item(ceme1_path):
     assert item.sigma_pct == 8.0 and "no ground station" in item.source
 
 
-@pytest.fixture(scope="module")
-def ceme1_reconciled(ceme1_result):
-    return reconcile(ceme1_result)
-
-
 def test_sensitivity_directions_are_physical(ceme1_reconciled):
     s = {x.parameter: x for x in ceme1_reconciled.sensitivities}
     assert s["losses.soiling_pct"].energy_high_gwh < s["losses.soiling_pct"].energy_low_gwh
@@ -91,16 +87,19 @@ def test_sensitivity_directions_are_physical(ceme1_reconciled):
 
 def test_claims_get_verdicts(ceme1_result, ceme1_reconciled):
     verdicts = {(c.metric, c.reported): c.verdict for c in ceme1_reconciled.claims}
-    assert verdicts[("daily_energy_mwh", 2863.0)] == "plausible within P10-P90"
+    assert verdicts[("daily_energy_mwh", 2863.0)] == "consistent"  # 2,863 / 2,756 - 1 = +3.9 %
     sens = ceme1_reconciled.sensitivities
+    r = ceme1_result
 
     def claim(value: float):
         reported = Reported(metric="annual_energy_gwh", value=value, source="test", date=None)
-        return _claim(ceme1_result, reported, sens)
+        check = check_one(r.site, reported, r.annual_energy_gwh, r.households, r.uncertainty)
+        return _claim(r, reported, check, sens, ())
 
     trackers = claim(1340.0)  # only single-axis tracking yields this much
-    assert trackers.verdict == "needs one named assumption"
-    assert "plant.mounting = single_axis" in trackers.needs
-    assert claim(2500.0).verdict == "implausible"
+    assert trackers.verdict == "inconsistent"  # 1,340 / 1,006 - 1 = +33 %
+    assert any(n.startswith("plant.mounting = single_axis") for n in trackers.needs)
+    assert claim(2500.0).verdict == "inconsistent" and claim(2500.0).needs == ()
     assert claim(2500.0).exceedance_pct < 0.1
-    assert claim(ceme1_result.uncertainty.average.p50_gwh).exceedance_pct == pytest.approx(50.0)
+    # the claim at the first-year P50 (the basis of a figure that states no period)
+    assert claim(r.annual_energy_gwh).exceedance_pct == pytest.approx(50.0)

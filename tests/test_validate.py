@@ -61,7 +61,8 @@ def test_measured_check_uses_the_modelled_mean_and_says_so(mauriti_result):
     hand = mauriti_result.annual_energy_gwh * ((1 - d) + (1 - d) ** 2 + (1 - d) ** 3) / 3.0
     check = check_one(site, r, mauriti_result.annual_energy_gwh, mauriti_result.households)
     assert check.estimate == pytest.approx(hand, rel=1e-12)
-    assert "measured, mean 2016-2018" in check.note and "2015" in check.note
+    assert check.basis.startswith("measured, mean 2016-2018")
+    assert "operating year 1 = 2015" in check.compared_with
     # an expected figure is still set against the first-year estimate
     expected = check_one(site, _reported(), mauriti_result.annual_energy_gwh,
                          mauriti_result.households)

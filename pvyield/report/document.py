@@ -129,32 +129,50 @@ def build_report(result: Result, name: str, reconciliation=None) -> Report:
 def _reconciliation_section(result: Result, rec) -> Section:
     from pvyield.report.figures import tornado_figure
 
-    years = result.uncertainty.average.years
+    def implied(c) -> str:
+        if c.axis == "consumption":
+            return f"{c.implied_kwh_per_household:,.0f} kWh/household/yr"
+        return f"{c.implied_energy_gwh:,.1f} vs model {c.model_gwh:,.1f} GWh/yr"
+
     claims = Table(
-        ("figure", "reported", "implied energy", f"P({years}-year average > claim)",
-         "verdict", "what would meet it"),
-        tuple((metric_label(c.metric), quantity(c.metric, c.reported),
-               f"{c.implied_energy_gwh:,.1f} GWh/yr", f"{c.exceedance_pct:.0f} %", c.verdict,
+        ("figure", "reported", "basis", "compared with", "claim implies", "P(exceed)",
+         "verdict", "what would meet or explain it"),
+        tuple((metric_label(c.metric), quantity(c.metric, c.reported), c.basis,
+               c.compared_with, implied(c),
+               "" if c.exceedance_pct is None else f"{c.exceedance_pct:.0f} %", c.verdict,
                "; ".join(c.needs)) for c in rec.claims),
-        (False, True, True, True, False, False))
+        (False, True, False, False, True, True, False, False))
     sensitivities = Table(
         ("assumption", "now", "low", "energy at low", "high", "energy at high", "why"),
-        tuple((s.parameter, _value_text(s.base), _value_text(s.low),
-               f"{s.energy_low_gwh:,.1f}", _value_text(s.high), f"{s.energy_high_gwh:,.1f}",
-               s.why) for s in rec.sensitivities),
+        tuple((s.parameter, _short(s.base), _short(s.low), f"{s.energy_low_gwh:,.1f}",
+               _short(s.high), f"{s.energy_high_gwh:,.1f}", s.why)
+              for s in rec.sensitivities),
         (False, True, True, True, True, True, False))
     tornado = Figure.render("tornado", "One-at-a-time sensitivities of the annual energy, "
-                            "widest first; dotted lines: the energy each claim implies.",
-                            tornado_figure(result, rec))
+                            "widest first; the mounting rows are the labelled alternative "
+                            "designs; dotted lines: the energy each energy claim implies on "
+                            "its matched basis.", tornado_figure(result, rec))
     skipped = getattr(rec, "skipped", ())
     notes = (("Sensitivities not run (the variant is not a valid site; the estimate "
               "stands): " + "; ".join(skipped) + "."),) if skipped else ()
+    ranked = next((c.depends_on for c in rec.claims if c.depends_on), ())
+    if ranked:
+        notes += ("**Depends most on** (ranked by measured effect; parameters moving the "
+                  "energy by less than 0.5 % left out): " + "; ".join(ranked) + ".",)
     return Section("Reconciliation of the reported figures", (
-        f"Each claim as the yearly energy it implies, against the {years}-year average's "
-        "distribution. *plausible* inside P10-P90; *needs one named assumption* when moving "
-        "one assumption within its stated range (or reading the claim on another basis) "
-        "brings it inside; *implausible* otherwise.",
+        "Each claim keeps the verdict of its check (*consistent* within ±10 % of the "
+        "matching model quantity, *questionable* within ±20 %, *inconsistent* beyond), with "
+        "its basis and the model quantity it is set against. An energy claim shows the "
+        "chance that the matching period exceeds it and the value of each assumption, within "
+        "its stated range, that would meet it. A household claim is a statement about "
+        "consumption: it shows the consumption per household it implies against the "
+        "published figures, and whether it understates or overstates the supply.",
         claims, sensitivities, *notes, tornado))
+
+
+def _short(value: Any) -> str:
+    """A sensitivity's value: text as is, numbers to four significant digits."""
+    return value if isinstance(value, str) else f"{value:.4g}"
 
 
 def _pct(value: float, digits: int = 1) -> str:
@@ -290,16 +308,18 @@ def _results_section(result: Result) -> Section:
     u = result.uncertainty
     exceedance = Table(
         ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
-        tuple((label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
-               f"{e.sigma_pct:.1f} %")
-              for label, e in (("one year", u.one_year),
-                               (f"{u.average.years}-year average", u.average))),
+        tuple((e.label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
+               f"{e.sigma_pct:.1f} %") for e in u.periods),
         (False, *[True] * 6))
     lifetime = (f"Lifetime: {len(u.lifetime_gwh)} years at "
                 f"{result.site.losses.degradation_pct_per_year:g} %/yr degradation, "
                 f"{u.lifetime_average_gwh:,.1f} GWh/yr on average. Model and data "
                 f"uncertainty {u.model_sigma_pct:.1f} %, inter-annual variability "
-                f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}).")
+                f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}). Degradation "
+                "lowers the P50 of the degraded rows, so their P90 can lie below year 1's."
+                + ("" if not u.conditional_on else
+                   " The P-values are conditional on the assumed design ("
+                   + ", ".join(u.conditional_on) + "): other designs are not in σ."))
     if result.partial_period:  # not whole years: the per-year figures are scaled
         rows = (("Energy x 8,760 h / hours covered (first year), NOT annual",
                  f"{result.annual_energy_gwh:,.1f} GWh per 8,760 h"), *rows[2:])
@@ -353,20 +373,29 @@ def _checks_section(result: Result, figure: Figure, exceedance: Figure) -> Secti
             metric_label(c.metric), quantity(c.metric, c.reported),
             "" if c.estimate is None else quantity(c.metric, c.estimate),
             "" if c.deviation_pct is None else signed_pct(c.deviation_pct),
-            c.verdict, implied, c.source + (f" ({c.date})" if c.date else " (undated)"),
+            c.verdict, c.basis, c.compared_with, implied,
+            c.source + (f" ({c.date})" if c.date else " (undated)"),
         ))
         if c.note or c.drivers:
             text = f"{metric_label(c.metric)} {quantity(c.metric, c.reported)}: {c.note}"
-            if c.drivers:
-                text += ("; " if c.note else "") + "depends most on " + ", ".join(c.drivers)
+            if c.drivers and c.metric == "households":
+                text += ("; " if c.note else "") + "depends on the consumption per household"
+            elif c.drivers:
+                text += (("; " if c.note else "") + "rests on (unranked; the reconciliation "
+                         "ranks them by measured effect) " + ", ".join(c.drivers))
             notes.append(text)
-    table = Table(("figure", "reported", "estimate", "deviation", "verdict", "implies",
-                   "source"), tuple(rows), (False, True, True, True, False, False, False))
+    table = Table(("figure", "reported", "model", "deviation", "verdict", "basis",
+                   "compared with", "implies", "source"), tuple(rows),
+                  (False, True, True, True, False, False, False, False, False))
     blocks: list[Block] = [
-        "Deviation = reported / estimate − 1. *consistent*: within ±10 % (households: inside "
-        "the range the published consumption figures give); *questionable*: within ±20 %; "
-        "*inconsistent*: further away; *not modelled*: shown with what it implies. The "
-        "figure also shades the P90–P10 range of the energy (see Results).",
+        "Deviation = reported / model − 1, where the model quantity matches the figure's "
+        "basis (year 1 when no period is stated, the degraded mean of stated years, the "
+        "lifetime mean, the P90 for P90 and firm-energy figures, a part's share of the AC "
+        "capacity for a part of the plant). *consistent*: within ±10 % (households: the "
+        "consumption the claim implies lies inside the published figures); *questionable*: "
+        "within ±20 %; *inconsistent*: further away; *not comparable*: no model quantity. "
+        "The same verdicts are used by the reconciliation. The figure also shades the "
+        "P90–P10 range of the energy (see Results).",
         table,
     ]
     if notes:
@@ -396,8 +425,16 @@ def _households_section(result: Result) -> Section:
         blocks.append(Bullets(tuple(
             f"The claim of {c.reported:,.0f} households implies "
             f"{c.implied['kwh_per_household_year']:,.0f} kWh per household per year "
-            f"({c.source})." for c in claims)))
+            f"({c.source}): {c.verdict}" + _direction(c) + "." for c in claims)))
     return Section("Households served", tuple(blocks))
+
+
+def _direction(check) -> str:
+    """', the claim understates the supply' from a household check's note, or ''."""
+    for words in ("understates the supply", "overstates the supply"):
+        if words in check.note:
+            return f", the claim {words}"
+    return ""
 
 
 # --- rendering ------------------------------------------------------------------------------

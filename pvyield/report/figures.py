@@ -298,7 +298,7 @@ def checks_figure(result: Result) -> Figure:
         *[Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()],
     ]
     skipped = [c for c in result.checks if c.estimate is None]
-    note = None if not skipped else "not modelled (see the table of checks): " + "; ".join(
+    note = None if not skipped else "not comparable (see the table of checks): " + "; ".join(
         f"{metric_label(c.metric).lower()} {quantity(c.metric, c.reported)}" for c in skipped)
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, title=note,
                title_fontsize=8)
@@ -324,7 +324,8 @@ def _check_panels(result: Result) -> list[_Panel]:
     if energy:
         u = result.uncertainty
         panels.append(_Panel(
-            "Annual energy [GWh/yr] (each claim converted to the energy it implies)",
+            "Annual energy, year 1 [GWh/yr]: each claim placed by its deviation from the "
+            "model quantity of its basis",
             result.annual_energy_gwh, energy, "annual_energy_gwh",
             bands=((u.one_year.at(90), u.one_year.p10_gwh),
                    (u.average.at(90), u.average.p10_gwh))))
@@ -348,7 +349,12 @@ def _check_panel(ax: Axes, panel: _Panel) -> None:
     """One quantity: the estimate, its bands and thresholds, each reported figure on a row."""
     estimate, checks, key = panel.estimate, panel.checks, panel.key
     y = np.arange(len(checks))
-    values = [c.implied.get(key, c.reported) for c in checks]
+    # an energy claim sits at the estimate times (1 + its deviation from the model quantity
+    # matching its basis: year 1, a degraded mean, a P90, a part of the plant), so the dashed
+    # ±10 % lines are its verdict's bounds whatever the basis
+    values = [estimate * (1.0 + c.deviation_pct / 100.0)
+              if key == "annual_energy_gwh" and c.deviation_pct is not None
+              else c.implied.get(key, c.reported) for c in checks]
     for (low, high), alpha in zip(panel.bands, BAND_ALPHA, strict=False):
         ax.axvspan(low, high, color=FLOW, alpha=alpha, linewidth=0)
     threshold = estimate * CONSISTENT_PCT / 100.0
@@ -390,8 +396,9 @@ def _implied_text(check: Check, key: str) -> str:
         first += f" = {quantity(key, check.implied[key])}"
     implied = [f"{quantity_name(k)} {quantity(k, v)}" for k, v in check.implied.items()
                if k not in (key, check.metric)][:2]
+    against = check.compared_with.split(":")[0].split(";")[0] or "the estimate"
     verdict = (check.verdict if check.deviation_pct is None else
-               f"{signed_pct(check.deviation_pct)} against the estimate: {check.verdict}")
+               f"{signed_pct(check.deviation_pct)} against {against}: {check.verdict}")
     lines = [first, "implies " + ", ".join(implied), verdict] if implied else [first, verdict]
     return "\n".join(lines)
 
@@ -403,15 +410,21 @@ def exceedance_figure(result: Result) -> Figure:
     physics): probability that the energy exceeds x against x [GWh/yr].
     """
     u = result.uncertainty
-    fig = _figure(9.0, 5.0)
+    fig = _figure(9.0, 6.6)
     ax = fig.add_subplot()
-    low = min(u.one_year.at(99), u.average.at(99)) * 0.97
-    high = max(u.one_year.p10_gwh, u.average.p10_gwh) * 1.06
+    low = min(p.at(99) for p in u.periods) * 0.97
+    high = max(p.p10_gwh for p in u.periods) * 1.06
     energy = np.linspace(low, high, 400)
-    for ex, style, label in ((u.one_year, "-", "one year"),
-                             (u.average, "--", f"{u.average.years}-year average")):
-        ax.plot(energy, ex.exceedance_pct(energy), style, color=FLOW,
-                label=f"{label} (σ {ex.sigma_pct:.1f} %)")
+    styles = {"year 1": "-", u.average.label: "--"}
+    for ex in u.periods:
+        style = styles.get(ex.label, "-.")  # dotted lines are the claims
+        # year N alone in grey: a single degraded year, not a mean
+        ax.plot(energy, ex.exceedance_pct(energy), style,
+                color="#999999" if ex.years == 1 and ex.degraded else FLOW,
+                lw=1.5 if ex.label in styles else 1.0,
+                label=f"{ex.label} (σ {ex.sigma_pct:.1f} %)")
+        if ex.label not in styles:  # the other two periods: curves only, P-values in tables
+            continue
         for level in (50, 90, 99):
             ax.plot(ex.at(level), level, "o", color=FLOW, ms=4)
             ax.annotate(f"P{level} {ex.at(level):,.0f}", (ex.at(level), level),
@@ -421,13 +434,16 @@ def exceedance_figure(result: Result) -> Figure:
         claim = check.implied.get("annual_energy_gwh", check.reported)
         ax.axvline(claim, color=VERDICT_COLOURS.get(check.verdict, REFERENCE), lw=1.2,
                    ls=":", label=f"reported {metric_label(check.metric).lower()}: "
-                   f"{claim:,.0f} GWh/yr ({short_source(check.source)})")
+                   f"{claim:,.0f} GWh/yr ({short_source(check.source)})"
+                   + ("" if check.basis == "expected" else f"; {check.basis}"))
     ax.set_xlabel("annual AC energy at the grid [GWh/yr]")
     ax.set_ylabel("probability of exceedance [%]")
     ax.set_ylim(0, 100)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
+    # below the axes: inside, the legend would hide the curves' P90 and P99
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=2,
+               fontsize=7.5)
     _title(fig, result, "exceedance probability of the annual energy")
     return fig
 
@@ -455,11 +471,17 @@ def tornado_figure(result: Result, reconciliation) -> Figure:
     # claims are labelled in a band above the bars, clear of the bar labels
     ax.set_ylim(-0.6, len(rows) + 1.6)
     for claim in reconciliation.claims:
-        ax.axvline(claim.implied_energy_gwh, color=REFERENCE, ls=":", lw=1)
-        ax.annotate(f"{metric_label(claim.metric).lower()}\nclaim", (claim.implied_energy_gwh,
+        if claim.axis != "energy":  # household claims are read on the consumption axis
+            continue
+        # the claim brought back to the first-year whole-plant energy the bars show
+        energy = claim.implied_energy_gwh * base / claim.model_gwh
+        ax.axvline(energy, color=REFERENCE, ls=":", lw=1)
+        ax.annotate(f"{metric_label(claim.metric).lower()}\nclaim", (energy,
                     len(rows) + 1.5), rotation=90, fontsize=7, va="top", ha="right")
-    ax.set_yticks(range(len(rows)), [s.parameter for s in rows])
-    ax.set_xlabel(f"annual AC energy [GWh/yr]; estimate {base:,.1f} (vertical line)")
+    ax.set_yticks(range(len(rows)), [s.parameter if not isinstance(s.base, str)
+                                     else f"{s.parameter}\n(now {s.base})" for s in rows])
+    ax.set_xlabel(f"annual AC energy, year 1 [GWh/yr]; estimate {base:,.1f} (vertical line); "
+                  "claims scaled to the same basis")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.grid(axis="x", alpha=0.3)
     ax.legend(handles=[Patch(color=LOSS, label="less energy than the estimate"),

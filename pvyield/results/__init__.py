@@ -20,12 +20,13 @@ from pvyield.results.checks import Check, check_all
 from pvyield.results.households import HouseholdsServed, households_served
 from pvyield.results.uncertainty import (
     BIFACIAL_RELATIVE,
-    DEFAULT_INTERANNUAL,
+    DEFAULT_INTERANNUAL_BY_MOUNTING,
     DEFAULT_ITEMS,
     Item,
     Uncertainty,
     synthetic_weather_item,
     uncertainty,
+    validation_mounting,
 )
 from pvyield.site.load import defaults_used
 from pvyield.site.schema import Site, field_description
@@ -218,6 +219,10 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput, *,
     dc_kw = plant.dc_capacity_mwp * 1e3
     households = households_served(site, energy_gwh * 1e6)
     losses = loss_table(chain.stage_energy_kwh, chain.years)
+    unc = uncertainty(energy_gwh, site.losses.degradation_pct_per_year,
+                      uncertainty_items(site, weather, losses),
+                      interannual_variability(site, ts, dt_h, chain.years),
+                      site.uncertainty.average_years, assumed_design(site))
     return Result(
         site=site,
         weather=weather,
@@ -230,11 +235,8 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput, *,
         # a partial year: each month's own energy, not divided by a fraction of a year
         monthly=monthly_table(ts, dt_h, 1.0 if partial else chain.years, dc_kw),
         losses=losses,
-        checks=check_all(site, energy_gwh, households, weather.synthetic),
-        uncertainty=uncertainty(energy_gwh, site.losses.degradation_pct_per_year,
-                                uncertainty_items(site, weather, losses),
-                                interannual_variability(site, ts, dt_h, chain.years),
-                                site.uncertainty.average_years),
+        checks=check_all(site, energy_gwh, households, weather.synthetic, unc),
+        uncertainty=unc,
         assumptions=list_assumptions(site, weather) + _period_assumptions(qc, partial) + [
             Assumption(name, None, "model", text) for name, text in chain.notes.items()],
         timeseries=ts,
@@ -266,8 +268,34 @@ def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) ->
     return list(budget.values())
 
 
+#: Design fields whose assumption makes the P-values conditional on the design.
+DESIGN_FIELDS = ("plant.mounting", "plant.ac_capacity_mwac", "plant.module_technology",
+                 "plant.bifaciality", "plant.module_efficiency_pct",
+                 "plant.gamma_pdc_pct_per_c")
+
+
+def assumed_design(site: Site) -> tuple[str, ...]:
+    """The design items (mounting, AC rating, module) the site file states as assumptions.
+
+    An assumption on a field or on any field below it counts (``plant.mounting.gcr``
+    makes the mounting assumed); the P-values are conditional on each.
+    """
+    return tuple(f for f in DESIGN_FIELDS
+                 if any(a == f or a.startswith(f + ".") for a in site.assumptions))
+
+
 def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: float) -> Item:
-    """Year-to-year variability of energy: measured on multi-year weather, else stated."""
+    """Year-to-year variability of energy: measured on multi-year weather, else stated.
+
+    Measured: the standard deviation of the complete calendar years the chain simulated,
+    when it ran on several years. The weather readers give every file one calendar year
+    (:func:`pvyield.weather.frame.finish_frame` reads stamps from several years as a typical
+    year and refuses a real multi-year series, whose stamps would repeat), and a TMY file
+    holds only the months chosen from different years, so today this branch runs only for a
+    chain given several years directly. Otherwise the site file's figure is used, else the
+    default of the mounting
+    (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
+    """
     if years >= 2:
         yearly = ts["p_ac"].groupby(ts.index.year).sum() * dt_h
         complete = yearly[ts["p_ac"].groupby(ts.index.year).size() * dt_h >= 8700]
@@ -278,7 +306,8 @@ def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: fl
     if site.uncertainty.interannual is not None:
         spec = site.uncertainty.interannual
         return Item("interannual", spec.sigma_pct, f"site file: {spec.source}")
-    return Item("interannual", *DEFAULT_INTERANNUAL)
+    return Item("interannual", *DEFAULT_INTERANNUAL_BY_MOUNTING[
+        validation_mounting(site.plant.mounting)])
 
 
 def monthly_table(ts: pd.DataFrame, dt_h: float, years: float, dc_kw: float) -> pd.DataFrame:

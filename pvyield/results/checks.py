@@ -1,20 +1,21 @@
 """Checks of an estimate against the figures published about a plant.
 
-For each reported figure: the estimate of the same quantity, the deviation
-``reported / estimate - 1`` in percent (positive: the claim is above the estimate), what the
-figure implies (specific yield, capacity factors, kWh per household) and a verdict:
+For each reported figure: the model quantity that MATCHES its basis (see
+:func:`matching_quantity`), the deviation ``reported / model - 1`` in percent (positive: the
+claim is above the model), what the figure implies (specific yield, capacity factors, kWh per
+household, the ground cover ratio) and a verdict. The verdicts are the one vocabulary of the
+checks and of the reconciliation (:mod:`pvyield.reconcile`):
 
-- ``consistent``: within ±10 % of the estimate (or, for households, inside the range that
-  the published consumption figures give);
-- ``questionable``: within ±20 %, reachable only with different assumptions;
+- ``consistent``: within ±10 % of the matching model quantity (households: the consumption
+  the claim implies lies inside the range of the published figures);
+- ``questionable``: within ±20 % (households: of the nearest end of that range);
 - ``inconsistent``: further away;
-- ``not modelled``: the figure (land area) is shown with what it implies, not judged.
+- ``not comparable``: no model quantity to set it against (no consumption figure for the
+  country, a model energy of 0).
 
-A figure of calendar years (``years``; required for ``basis: measured``) is set against the
-modelled mean of those operating years, not the first-year estimate (see
-:func:`operating_years_factor`), an expected lifetime mean against the modelled lifetime mean,
-and a figure for a named part of the plant (``scope`` with its AC capacity) against the
-estimate scaled by that capacity (:func:`like_for_like`).
+Each check carries the figure's basis (``basis``: 'expected, firm, Mauriti 3/4/10') and the
+model quantity it was compared with (``compared_with``: 'P90 of year 1 x 0.4286 for ...').
+Land area is checked like any other figure (:func:`land_area_ha`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,33 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from pvyield.results.households import HouseholdsServed
-from pvyield.results.uncertainty import LIFETIME_YEARS, lifetime_energy
+from pvyield.results.households import CONSUMPTION, HouseholdsServed
+from pvyield.results.uncertainty import (
+    LIFETIME_YEARS,
+    Uncertainty,
+    lifetime_energy,
+    validation_mounting,
+    z_score,
+)
 from pvyield.site.schema import Reported, Site
 
 CONSISTENT_PCT = 10.0
 QUESTIONABLE_PCT = 20.0
 HOURS_PER_YEAR = 8760.0
+#: The verdicts of checks and reconciliation, in order of agreement.
+VERDICTS = ("consistent", "questionable", "inconsistent", "not comparable")
+#: Share of the fenced area that the module rows' footprint (module area / GCR) takes [-];
+#: the rest is access roads, inverter and substation pads, drainage and setbacks. An
+#: assumption, the same for every mounting: Ong et al. 2013 (NREL/TP-6A20-56290, Land-use
+#: requirements for solar power plants in the United States) separate the 'direct' area
+#: (arrays, roads, substations, buildings) from the 'total' fenced area and find the direct
+#: area a large part but clearly less than the whole; Bolinger & Bolinger 2022 (IEEE J.
+#: Photovolt. 12(2), Land requirements for utility-scale PV) measure fenced areas whose
+#: density is consistent with a few tenths of GCR. 0.75 is not fitted to any plant.
+ARRAY_SHARE_OF_FENCED_AREA = 0.75
+ARRAY_SHARE_SOURCE = ("assumption: module rows take 75 % of the fenced area, roads, inverter "
+                      "stations and setbacks the rest (order of the direct/total area split "
+                      "of Ong et al. 2013, NREL/TP-6A20-56290)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +68,8 @@ class Check:
     drivers: tuple[str, ...] = ()
     #: What the figure is (``Reported.basis_text``): 'expected', 'measured, mean 2015-2017, ...'
     basis: str = "expected"
+    #: The model quantity the figure was set against: 'P50 of year 1', 'P90 of year 1 x ...'
+    compared_with: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -119,6 +142,60 @@ def like_for_like(site: Site, reported: Reported, first_year_gwh: float) -> tupl
     return first_year_gwh * scale, "; ".join(how)
 
 
+def matching_quantity(
+    site: Site, reported: Reported, first_year_gwh: float, unc: Uncertainty | None = None
+) -> tuple[float, str]:
+    """The model's annual energy [GWh/yr] that matches a figure's basis, and what it is.
+
+    - the period: stated calendar ``years`` with a known operating year 1 -> the degraded
+      mean of those years (:func:`operating_years_factor`); ``lifetime_mean`` -> the mean of
+      the :data:`~pvyield.results.uncertainty.LIFETIME_YEARS`-year lifetime; ``first_year`` or
+      unstated -> year 1 (the label says when the period was not stated);
+    - the exceedance: ``P90`` -> the P90 of that period; ``firm`` (firm energy, such as a
+      Brazilian physical guarantee) -> the same P90, the nearest model quantity (said so);
+      ``P50`` or unstated -> the P50;
+    - the scope: a part of the plant -> times its share of the AC capacity
+      (:func:`scope_factor`).
+
+    The P90 of a period of ``n`` years uses :meth:`Uncertainty.sigma_for` (``n``, degraded
+    when the period is later than year 1). Without ``unc`` a P90 figure is compared with the
+    P50 and the label says so.
+    """
+    rate_pct = site.losses.degradation_pct_per_year
+    period_years, degraded, factor = 1, False, 1.0
+    if reported.years is not None and reported.operating_year_one is not None:
+        factor = operating_years_factor(reported, rate_pct)
+        first, last = reported.years
+        period_years, degraded = last - first + 1, True
+        what = (f"mean of {first}-{last} (operating year 1 = {reported.operating_year_one}; "
+                f"x {factor:.4f} degradation)")
+    elif reported.period == "lifetime_mean":
+        factor = sum(lifetime_energy(1.0, rate_pct)) / LIFETIME_YEARS
+        period_years, degraded = LIFETIME_YEARS, True
+        what = f"{LIFETIME_YEARS}-year lifetime mean (x {factor:.4f} degradation)"
+    elif reported.years is not None:
+        what = "year 1 (operating years unknown)"
+    elif reported.period == "first_year":
+        what = "year 1"
+    else:
+        what = "year 1 (period not stated)"
+    energy = first_year_gwh * factor
+    level = 90 if reported.exceedance in ("P90", "firm") else 50
+    label = f"P{level} of {what}"
+    if level == 90:
+        if unc is None:
+            label = f"P50 of {what} (no uncertainty given: not the P{level})"
+        else:
+            energy *= 1.0 - z_score(90) * unc.sigma_for(period_years, degraded) / 100.0
+        if reported.exceedance == "firm":
+            label += ": firm energy set against the P90, the nearest model quantity"
+    scale = scope_factor(site, reported)
+    if scale != 1.0:
+        label += (f"; x {scale:.4f} for {reported.scope} ({reported.scope_ac_capacity_mwac:g} "
+                  f"of {site.plant.ac_capacity_mwac:g} MWac)")
+    return energy * scale, label
+
+
 def verdict_for(deviation_pct: float) -> str:
     """Verdict for a deviation in percent (see module docstring)."""
     size = abs(deviation_pct)
@@ -141,93 +218,188 @@ def implied_by_energy(site: Site, energy_gwh: float) -> dict[str, float]:
 
 
 def check_all(
-    site: Site, annual_energy_gwh: float, households: HouseholdsServed, synthetic_weather: bool
+    site: Site, annual_energy_gwh: float, households: HouseholdsServed, synthetic_weather: bool,
+    unc: Uncertainty | None = None,
 ) -> list[Check]:
-    """Check every reported figure of a site against the estimate.
+    """Check every reported figure of a site against the matching model quantity.
 
     Checks that are not ``consistent`` name the unsourced inputs their estimate rests on
-    (``drivers``): the site file's assumptions, the weather when it is synthetic, and the
-    household consumption for household figures.
+    (``drivers``, unranked: the reconciliation ranks them by measured effect): the site
+    file's assumptions the model uses for this site (:func:`used_assumptions`), the weather
+    when it is synthetic, and the household consumption for household figures.
     """
-    checks = [dataclasses.replace(check_one(site, r, annual_energy_gwh, households),
-                                  basis=r.basis_text()) for r in site.reported]
-    energy_drivers = tuple(site.assumptions) + (("weather (synthetic)",) if synthetic_weather
-                                                else ())
+    checks = [check_one(site, r, annual_energy_gwh, households, unc) for r in site.reported]
+    energy_drivers = used_assumptions(site) + (("weather (synthetic)",) if synthetic_weather
+                                               else ())
     out = []
     for check in checks:
-        if (check.verdict in ("consistent", "not modelled", "not comparable")
-                or check.metric == "module_count"):
+        if check.verdict in ("consistent", "not comparable") or check.metric in (
+                "module_count", "land_area_ha"):
             out.append(check)
             continue
         drivers = energy_drivers
         if check.metric == "households":
-            drivers = ("kwh_per_household_year", *energy_drivers)
+            drivers = ("kwh_per_household_year",)
         out.append(dataclasses.replace(check, drivers=drivers))
     return out
 
 
+def used_assumptions(site: Site) -> tuple[str, ...]:
+    """The site file's assumptions that the model uses for this site.
+
+    ``plant.mounting.height_m`` and ``collector_width_m`` set only the rear irradiance (the
+    front's view factors depend on the GCR alone), so they are dropped for a monofacial
+    plant, and the albedo's rear share with them.
+    """
+    unused = () if site.plant.bifaciality > 0 else ("plant.mounting.height_m",
+                                                    "plant.mounting.collector_width_m")
+    return tuple(a for a in site.assumptions if a not in unused)
+
+
 def check_one(
-    site: Site, reported: Reported, energy_gwh: float, households: HouseholdsServed
+    site: Site, reported: Reported, energy_gwh: float, households: HouseholdsServed,
+    unc: Uncertainty | None = None,
 ) -> Check:
-    """Check one reported figure."""
+    """Check one reported figure against the model quantity that matches its basis."""
     metric, value = reported.metric, reported.value
-    note = reported.note or ""
-    if metric in ("annual_energy_gwh", "daily_energy_mwh", "capacity_factor_ac"):
-        energy_gwh, how = like_for_like(site, reported, energy_gwh)
-        if reported.basis_text() != "expected" or how:  # the basis says more than the default
-            note = "; ".join(t for t in (reported.basis_text(),
-                                          f"estimate {how}" if how else "", note) if t)
+    note, basis = reported.note or "", reported.basis_text()
+    if metric == "module_count":
+        return dataclasses.replace(_module_check(site, reported), basis=basis,
+                                   compared_with="DC capacity / module power")
+    if metric == "land_area_ha":
+        return dataclasses.replace(_land_check(site, reported), basis=basis)
+    matched, label = matching_quantity(site, reported, energy_gwh, unc)
+    if metric == "households":
+        return dataclasses.replace(_households_check(site, reported, matched, households),
+                                   basis=basis, compared_with=label)
+    ac_mwac = site.plant.ac_capacity_mwac * scope_factor(site, reported)
     if metric == "annual_energy_gwh":
-        estimate, implied = energy_gwh, implied_by_energy(site, value)
+        estimate, implied = matched, implied_by_energy(site, value / scope_factor(site, reported))
     elif metric == "daily_energy_mwh":
-        estimate = energy_gwh * 1e3 / 365.0
-        implied = implied_by_energy(site, value * 365.0 / 1e3)
-    elif metric == "capacity_factor_ac":
-        # a part's capacity factor is on the part's capacity (the energy is scaled to it)
-        ac_mwac = site.plant.ac_capacity_mwac * scope_factor(site, reported)
-        estimate = energy_gwh * 1e3 / (ac_mwac * HOURS_PER_YEAR)
-        implied = implied_by_energy(site, value * ac_mwac * HOURS_PER_YEAR / 1e3)
-    elif metric == "households":
-        return _households_check(reported, energy_gwh, households)
-    elif metric == "module_count":
-        return _module_check(site, reported)
-    else:  # land_area_ha
-        implied = {"dc_density_mwp_per_ha": site.plant.dc_capacity_mwp / value}
-        return Check(metric, value, None, None, "not modelled", implied, reported.source,
-                     reported.date, note)
+        estimate = matched * 1e3 / 365.0
+        implied = implied_by_energy(site, value * 365.0 / 1e3 / scope_factor(site, reported))
+    else:  # capacity_factor_ac: on the part's own capacity (the energy is scaled to it)
+        estimate = matched * 1e3 / (ac_mwac * HOURS_PER_YEAR)
+        # the whole plant at the same capacity factor: what the figure says of the plant
+        implied = implied_by_energy(site, value * site.plant.ac_capacity_mwac
+                                    * HOURS_PER_YEAR / 1e3)
+    if scope_factor(site, reported) != 1.0:
+        note = "; ".join(t for t in (f"implied values are the whole plant's at the same "
+                                     f"specific yield ({reported.scope} scaled up)", note) if t)
     if not estimate > 0:  # a year without energy: no ratio to state
-        return Check(metric, value, None, None, "not comparable", implied,
-                     reported.source, reported.date, note or "the estimate is 0")
+        return Check(metric, value, None, None, "not comparable", implied, reported.source,
+                     reported.date, note or "the estimate is 0", (), basis, label)
     deviation = (value / estimate - 1.0) * 100.0
     return Check(metric, value, estimate, deviation, verdict_for(deviation), implied,
-                 reported.source, reported.date, note)
+                 reported.source, reported.date, note, (), basis, label)
+
+
+def published_consumption(site: Site, households: HouseholdsServed) -> list[float]:
+    """Household consumption figures [kWh/household/yr] of the site's country (and the site
+    file's own), the range a household claim is read against."""
+    figures = [c.kwh_per_household_year for c in CONSUMPTION if c.country == site.country]
+    if site.households is not None:
+        figures.append(site.households.kwh_per_household_year)
+    if not figures and households.kwh_per_household_year > 0:
+        figures.append(households.kwh_per_household_year)
+    return figures
+
+
+def consumption_reading(implied_kwh: float, figures: list[float]) -> tuple[str, str]:
+    """Where the consumption a household claim implies sits among the published figures.
+
+    Returns (direction, text): direction ``understated`` (the claim implies more per
+    household than every published figure: the plant supplies more households than
+    claimed), ``overstated`` (less than every figure) or ``within``.
+    """
+    low, high = min(figures), max(figures)
+    monthly = implied_kwh / 12.0
+    span = f"{low:,.0f}-{high:,.0f} kWh/household/yr, {low / 12:.0f}-{high / 12:.0f} kWh/month"
+    if implied_kwh > high:
+        return "understated", (f"the claim implies {implied_kwh:,.0f} kWh/household/yr "
+                               f"({monthly:.0f} kWh/month), above every published figure "
+                               f"({span}): it understates the supply")
+    if implied_kwh < low:
+        return "overstated", (f"the claim implies {implied_kwh:,.0f} kWh/household/yr "
+                              f"({monthly:.0f} kWh/month), below every published figure "
+                              f"({span}): it overstates the supply")
+    return "within", (f"the claim implies {implied_kwh:,.0f} kWh/household/yr "
+                      f"({monthly:.0f} kWh/month), inside the published figures ({span})")
 
 
 def _households_check(
-    reported: Reported, energy_gwh: float, households: HouseholdsServed
+    site: Site, reported: Reported, energy_gwh: float, households: HouseholdsServed
 ) -> Check:
+    """A household claim read on the consumption axis: the kWh per household it implies at
+    the matching model energy, against the published consumption figures."""
     value = reported.value
     implied = {"kwh_per_household_year": energy_gwh * 1e6 / value}
-    if not households.households > 0:  # NaN: no consumption figure for the country
+    figures = published_consumption(site, households)
+    if not figures or not households.households > 0:  # no consumption figure for the country
         return Check("households", value, None, None, "not comparable", implied,
                      reported.source, reported.date,
                      "; ".join(filter(None, [reported.note, households.source])))
-    deviation = (value / households.households - 1.0) * 100.0
-    inside = households.households_low <= value <= households.households_high
-    verdict = "consistent" if inside else verdict_for(deviation)
-    note = (f"estimate uses {households.kwh_per_household_year:,.0f} kWh/household/yr; "
-            f"published figures give {households.households_low:,.0f}-"
-            f"{households.households_high:,.0f} households ({households.range_note})")
+    central = energy_gwh * 1e6 / households.kwh_per_household_year
+    deviation = (value / central - 1.0) * 100.0
+    direction, text = consumption_reading(implied["kwh_per_household_year"], figures)
+    # households the published figures give: the claim is judged from the nearest end
+    low_hh, high_hh = energy_gwh * 1e6 / max(figures), energy_gwh * 1e6 / min(figures)
+    nearest = low_hh if value < low_hh else high_hh if value > high_hh else value
+    verdict = "consistent" if direction == "within" else verdict_for(
+        (value / nearest - 1.0) * 100.0)
+    implied["households_low"], implied["households_high"] = low_hh, high_hh
+    note = (f"{text}; the estimate's {central:,.0f} households use "
+            f"{households.kwh_per_household_year:,.0f} kWh/household/yr")
     if reported.note:
         note = f"{reported.note}; {note}"
-    return Check("households", value, households.households, deviation, verdict, implied,
-                 reported.source, reported.date, note)
+    return Check("households", value, central, deviation, verdict, implied, reported.source,
+                 reported.date, note)
+
+
+def module_area_m2(site: Site) -> float:
+    """Total module area [m^2]: DC capacity over module efficiency at 1,000 W/m^2 (STC)."""
+    plant = site.plant
+    return plant.dc_capacity_mwp * 1e6 / (plant.module_efficiency_pct / 100.0 * 1000.0)
+
+
+def land_area_ha(site: Site, gcr: float | None = None) -> float:
+    """Fenced area [ha] the design implies: module area / GCR / the rows' share of the fence.
+
+    ``area = A_modules / GCR / s`` with ``A_modules`` from :func:`module_area_m2`, the GCR of
+    the mounting (collector width over row pitch) and ``s`` =
+    :data:`ARRAY_SHARE_OF_FENCED_AREA`.
+    """
+    gcr = site.plant.mounting.gcr if gcr is None else gcr
+    return module_area_m2(site) / gcr / ARRAY_SHARE_OF_FENCED_AREA / 1e4
+
+
+def implied_gcr(site: Site, area_ha: float) -> float:
+    """The GCR a fenced area [ha] implies: ``A_modules / (area x s)`` (inverse of
+    :func:`land_area_ha`)."""
+    return module_area_m2(site) / (area_ha * 1e4 * ARRAY_SHARE_OF_FENCED_AREA)
+
+
+def _land_check(site: Site, reported: Reported) -> Check:
+    value, gcr = reported.value, site.plant.mounting.gcr
+    estimate = land_area_ha(site)
+    deviation = (value / estimate - 1.0) * 100.0
+    implied = {"gcr": implied_gcr(site, value), "gcr_assumed": gcr,
+               "dc_density_mwp_per_ha": site.plant.dc_capacity_mwp / value}
+    kind = validation_mounting(site.plant.mounting).replace("_", "-")
+    note = (f"implies GCR {implied['gcr']:.2f} beside the {kind} mounting's {gcr:g}; design "
+            f"area = {module_area_m2(site) / 1e4:,.1f} ha of modules / GCR {gcr:g} / "
+            f"{ARRAY_SHARE_OF_FENCED_AREA:g} ({ARRAY_SHARE_SOURCE})")
+    if reported.note:
+        note = f"{reported.note}; {note}"
+    return Check("land_area_ha", value, estimate, deviation, verdict_for(deviation), implied,
+                 reported.source, reported.date, note,
+                 compared_with="module area / GCR / share of the fenced area in rows")
 
 
 def _module_check(site: Site, reported: Reported) -> Check:
     plant, value = site.plant, reported.value
     if plant.module_power_wp is None:
-        return Check("module_count", value, None, None, "not modelled", {}, reported.source,
+        return Check("module_count", value, None, None, "not comparable", {}, reported.source,
                      reported.date, "module_power_wp not given in the site file")
     estimate = plant.dc_capacity_mwp * 1e6 / plant.module_power_wp
     deviation = (value / estimate - 1.0) * 100.0

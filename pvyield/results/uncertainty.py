@@ -2,19 +2,33 @@
 
 Method (reproducible by hand):
 
-1. The estimate is the median: P50 of year one is the first-year energy ``E1``; P50 of an
-   N-year average is the mean of years 1..N with the annual degradation rate ``d``:
-   ``E1 * mean((1 - d) ** (y - 1) for y in 1..N)``.
+1. The estimate is the median. Four periods are reported, each labelled:
+
+   - year 1: ``E1``, the first-year energy (LID included, no degradation yet);
+   - year N alone, with degradation: ``E1 * (1 - d) ** (N - 1)``;
+   - the N-year mean without degradation: ``E1`` (weather averaging only);
+   - the N-year mean with degradation: ``E1 * mean((1 - d) ** (y - 1) for y in 1..N)``,
+
+   with ``d`` the annual degradation rate. Degradation lowers the P50 of the degraded
+   periods, so the degraded N-year P90 can lie below the one-year P90; the undegraded N-year
+   P90 never does (its sigma is smaller, its P50 the same).
 2. Model and data uncertainty ``s_model`` [%] is the quadrature sum of independent items
    (irradiance data, transposition, temperature, soiling, mismatch and wiring, inverter,
    availability, synthetic generator, bifacial rear gain, degradation); each has a stated
    value and source, and a site file may replace any of them.
 3. Inter-annual variability ``s_iav`` [%] of the yearly energy: the standard deviation of
-   annual energies when the weather holds several years, else a stated default.
+   annual energies when the weather holds several years, else a stated default by mounting
+   (:data:`DEFAULT_INTERANNUAL_BY_MOUNTING`: a tracker's energy follows the direct beam,
+   which varies more from year to year than GHI).
 4. One year: ``s = sqrt(s_model**2 + s_iav**2)``; an N-year average:
-   ``s = sqrt(s_model**2 + s_iav**2 / N)`` (weather years independent, model errors not).
+   ``s = sqrt(s_model**2 + s_iav**2 / N)`` (weather years independent, model errors not);
+   degraded periods add the degradation-rate item (``0.25 %/yr x (N - 1) / 2`` for the
+   N-year mean, ``x (N - 1)`` for year N alone).
 5. Normal distribution: ``P(x) = P50 * (1 - z(x) * s / 100)`` with z = 0.6745 (P75),
    1.2816 (P90), 2.3263 (P99), and symmetrically P10 = P50 * (1 + 1.2816 s / 100).
+6. The P-values are conditional on the design in the site file: when the mounting, the AC
+   rating or the module are assumptions (``Uncertainty.conditional_on``), the spread of the
+   other designs is not in ``s`` (the reconciliation's sensitivities show it).
 
 References
 ----------
@@ -26,6 +40,9 @@ References
    doi:10.1016/j.solener.2011.02.030
 .. [3] Jordan, D.C., Kurtz, S.R. (2013). Photovoltaic degradation rates - an analytical
    review. Progress in Photovoltaics 21(1), 12-29. doi:10.1002/pip.1182
+.. [4] Pozo-Vazquez, D., Wilbert, S., Gueymard, C.A., et al. (2011). Interannual variability
+   of long time series of DNI and GHI at PSA, Spain. SolarPACES 2011, Granada: DNI
+   inter-annual standard deviation 6 % over 2001-2010.
 """
 
 from __future__ import annotations
@@ -58,8 +75,19 @@ BIFACIAL_RELATIVE = 0.25
 #: Standard deviation of the degradation rate [%/yr] (Jordan & Kurtz 2013).
 DEGRADATION_RATE_SIGMA = 0.25
 #: Inter-annual variability of yearly energy when the weather holds one (typical) year.
-DEFAULT_INTERANNUAL = (4.0, "coefficient of variation of annual GHI typically 2-5 % "
-                            "(Gueymard & Wilcox 2011); 4 % assumed")
+DEFAULT_INTERANNUAL = (4.0, "fixed planes: coefficient of variation of annual GHI typically "
+                            "2-5 % (Gueymard & Wilcox 2011); 4 % assumed")
+#: The same by mounting (:func:`validation_mounting`). A single-axis tracker collects mostly
+#: beam irradiance, whose inter-annual standard deviation is larger than GHI's (DNI 6 % at
+#: PSA over 2001-2010, Pozo-Vazquez et al. 2011; about twice GHI's, Gueymard & Wilcox
+#: 2011): 5 % is an assumption between the two, not a fitted value.
+DEFAULT_INTERANNUAL_BY_MOUNTING: dict[str, tuple[float, str]] = {
+    "fixed": DEFAULT_INTERANNUAL,
+    "east_west": DEFAULT_INTERANNUAL,
+    "tracker": (5.0, "single-axis tracker: energy follows the direct beam, whose inter-annual "
+                     "standard deviation (6 % DNI, Pozo-Vazquez et al. 2011) exceeds GHI's "
+                     "(2-5 %, Gueymard & Wilcox 2011); 5 % assumed between the two"),
+}
 #: Years in the multi-year average of the P-values, and in the lifetime.
 AVERAGE_YEARS = 10
 LIFETIME_YEARS = 25
@@ -115,6 +143,10 @@ class Exceedance:
     sigma_pct: float
     values_gwh: dict[int, float]  # level -> energy [GWh/yr]
     p10_gwh: float
+    #: What the period is: 'year 1', 'year 10 alone, degraded', '10-year mean, degraded'...
+    label: str = ""
+    #: Whether the P50 includes degradation after year 1.
+    degraded: bool = False
 
     def at(self, level: int) -> float:
         """Energy exceeded with probability ``level`` % [GWh/yr]."""
@@ -129,7 +161,12 @@ class Exceedance:
 
 @dataclasses.dataclass(frozen=True)
 class Uncertainty:
-    """Exceedance values for one year and for an N-year average, with their budget."""
+    """Exceedance values of four labelled periods, with their budget.
+
+    ``one_year`` is year 1; ``average`` the N-year mean with degradation; ``average_undegraded``
+    the N-year mean without it; ``year_n`` year N alone, degraded. ``conditional_on`` names
+    the assumed design items (mounting, AC rating, module) the P-values are conditional on.
+    """
 
     items: tuple[Item, ...]
     model_sigma_pct: float
@@ -137,6 +174,22 @@ class Uncertainty:
     one_year: Exceedance
     average: Exceedance
     lifetime_gwh: tuple[float, ...]
+    average_undegraded: Exceedance | None = None
+    year_n: Exceedance | None = None
+    conditional_on: tuple[str, ...] = ()
+
+    @property
+    def periods(self) -> tuple[Exceedance, ...]:
+        """The labelled periods in reading order: year 1, year N, N-year mean without and
+        with degradation."""
+        return tuple(p for p in (self.one_year, self.year_n, self.average_undegraded,
+                                 self.average) if p is not None)
+
+    def sigma_for(self, years: int, degraded: bool) -> float:
+        """Sigma [%] of the mean of ``years`` operating years (see the module docstring)."""
+        degradation = DEGRADATION_RATE_SIGMA * (years - 1) / 2.0 if degraded else 0.0
+        return math.sqrt(self.model_sigma_pct**2 + degradation**2
+                         + self.interannual.sigma_pct**2 / years)
 
     @property
     def lifetime_average_gwh(self) -> float:
@@ -151,6 +204,11 @@ class Uncertainty:
         out[f"average_{self.average.years}_years"] = {
             **{f"p{level}_gwh": self.average.at(level) for level in LEVELS},
             "p10_gwh": self.average.p10_gwh, "sigma_pct": self.average.sigma_pct}
+        out["periods"] = [{"label": p.label, "years": p.years, "degraded": p.degraded,
+                           **{f"p{level}_gwh": p.at(level) for level in LEVELS},
+                           "p10_gwh": p.p10_gwh, "sigma_pct": p.sigma_pct}
+                          for p in self.periods]
+        out["conditional_on"] = list(self.conditional_on)
         out["model_sigma_pct"] = self.model_sigma_pct
         out["interannual"] = dataclasses.asdict(self.interannual)
         out["items"] = [dataclasses.asdict(i) for i in self.items]
@@ -176,11 +234,12 @@ def lifetime_energy(first_year_gwh: float, degradation_pct_per_year: float,
     return tuple(first_year_gwh * (1.0 - rate) ** (y - 1) for y in range(1, years + 1))
 
 
-def exceedance(p50_gwh: float, sigma_pct: float, years: int) -> Exceedance:
+def exceedance(p50_gwh: float, sigma_pct: float, years: int, label: str = "",
+               degraded: bool = False) -> Exceedance:
     """Normal exceedance values around a median."""
     values = {level: p50_gwh * (1.0 - z_score(level) * sigma_pct / 100.0) for level in LEVELS}
     return Exceedance(years, p50_gwh, sigma_pct, values,
-                      p50_gwh * (1.0 + z_score(90) * sigma_pct / 100.0))
+                      p50_gwh * (1.0 + z_score(90) * sigma_pct / 100.0), label, degraded)
 
 
 def uncertainty(
@@ -189,12 +248,14 @@ def uncertainty(
     items: list[Item],
     interannual: Item,
     average_years: int = AVERAGE_YEARS,
+    conditional_on: tuple[str, ...] = (),
 ) -> Uncertainty:
-    """P-values of one year and of an ``average_years`` average, and the lifetime energy.
+    """P-values of four labelled periods, and the lifetime energy.
 
-    The degradation-rate uncertainty enters only the average: after ``y`` years a rate error
-    of ``DEGRADATION_RATE_SIGMA`` shifts energy by about ``y`` times it, so the average over N
-    years carries ``DEGRADATION_RATE_SIGMA * (N - 1) / 2``.
+    The degradation-rate uncertainty enters only the degraded periods: after ``y`` years a
+    rate error of ``DEGRADATION_RATE_SIGMA`` shifts energy by about ``y`` times it, so the
+    average over N years carries ``DEGRADATION_RATE_SIGMA * (N - 1) / 2`` and year N alone
+    ``DEGRADATION_RATE_SIGMA * (N - 1)``.
     """
     model = combine([i.sigma_pct for i in items])
     degradation = Item("degradation", DEGRADATION_RATE_SIGMA * (average_years - 1) / 2.0,
@@ -203,8 +264,14 @@ def uncertainty(
     model_average = combine([model, degradation.sigma_pct])
     years = lifetime_energy(first_year_gwh, degradation_pct_per_year, LIFETIME_YEARS)
     average_p50 = sum(years[:average_years]) / average_years
-    one = exceedance(first_year_gwh, combine([model, interannual.sigma_pct]), 1)
-    avg = exceedance(average_p50, math.sqrt(model_average**2
-                                            + interannual.sigma_pct**2 / average_years),
-                     average_years)
-    return Uncertainty((*items, degradation), model, interannual, one, avg, years)
+    n = average_years
+    one = exceedance(first_year_gwh, combine([model, interannual.sigma_pct]), 1, "year 1")
+    avg = exceedance(average_p50, math.sqrt(model_average**2 + interannual.sigma_pct**2 / n),
+                     n, f"{n}-year mean, with degradation", True)
+    flat = exceedance(first_year_gwh, math.sqrt(model**2 + interannual.sigma_pct**2 / n), n,
+                      f"{n}-year mean, no degradation")
+    last = exceedance(first_year_gwh * (1.0 - degradation_pct_per_year / 100.0) ** (n - 1),
+                      combine([model, DEGRADATION_RATE_SIGMA * (n - 1), interannual.sigma_pct]),
+                      1, f"year {n} alone, with degradation", True)
+    return Uncertainty((*items, degradation), model, interannual, one, avg, years, flat, last,
+                       conditional_on)
