@@ -288,12 +288,10 @@ def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: fl
     """Year-to-year variability of energy: measured on multi-year weather, else stated.
 
     Measured: the standard deviation of the complete calendar years the chain simulated,
-    when it ran on several years. The weather readers give every file one calendar year
-    (:func:`pvyield.weather.frame.finish_frame` reads stamps from several years as a typical
-    year and refuses a real multi-year series, whose stamps would repeat), and a TMY file
-    holds only the months chosen from different years, so today this branch runs only for a
-    chain given several years directly. Otherwise the site file's figure is used, else the
-    default of the mounting
+    when it ran on several years: a continuous multi-year series (an online source over
+    several years, an NSRDB or PVGIS multi-year download) stays multi-year through the
+    readers; a TMY holds only the months chosen from different years and gives one year.
+    Otherwise the site file's figure is used, else the default of the mounting
     (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
     """
     if years >= 2:
