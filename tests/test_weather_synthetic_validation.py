@@ -38,6 +38,8 @@ KNOWN_MONTHLY = {
     (BUFFALO, "fixed"): _WINTER.format(25, "+17"),
     (BUFFALO, "tracker"): _WINTER.format(16, "+12"),
     (SEATTLE, "fixed"): _WINTER.format(12, "+4 to +10"),
+    # 7.8 % before the chain masked front diffuse light between tracker rows, 8.4 % since
+    (SEATTLE, "tracker"): _WINTER.format(8.4, "+4 to +10"),
 }
 
 
