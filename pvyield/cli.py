@@ -613,14 +613,18 @@ def check_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
 def uncertainty_lines(r: Result) -> list[str]:
     """P-values of the four labelled periods, what they are conditional on, the lifetime."""
     u = r.uncertainty
+    # a partial period is scaled to 8,760 h: its P-values are not of a year either
+    unit = "GWh per 8,760 h, scaled" if r.partial_period else "GWh/yr"
     lines = [f"exceedance (normal): model and data {u.model_sigma_pct:.1f} %, inter-annual "
-             f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})",
+             f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})"
+             + (" -- from a partial period scaled to 8,760 h, NOT annual"
+                if r.partial_period else ""),
              f"  {'':<34}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
              + "    sigma"]
     for ex in u.periods:
         lines.append(f"  {ex.label:<34}" + "".join(f"{ex.at(level):9,.1f}" for level in
                                                   (50, 75, 90, 99))
-                     + f"  {ex.sigma_pct:5.1f} %  GWh/yr")
+                     + f"  {ex.sigma_pct:5.1f} %  {unit}")
     lines.append("  (degradation lowers the P50 of the degraded rows: their P90 can lie below "
                  "year 1's)")
     if u.conditional_on:
@@ -628,7 +632,7 @@ def uncertainty_lines(r: Result) -> list[str]:
                      + " (other designs are not in sigma: see the sensitivities)")
     lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
                  f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
-                 f"{u.lifetime_average_gwh:,.1f} GWh/yr (year 1: {u.lifetime_gwh[0]:,.1f}, "
+                 f"{u.lifetime_average_gwh:,.1f} {unit} (year 1: {u.lifetime_gwh[0]:,.1f}, "
                  f"year {len(u.lifetime_gwh)}: {u.lifetime_gwh[-1]:,.1f})")
     return lines
 

@@ -203,6 +203,8 @@ def test_accepted_partial_year_is_labelled_and_scaled(sam, tmp_path, capsys, ful
     printed = capsys.readouterr().out
     assert "NOT an annual figure" in printed and "annual energy" not in printed
     assert "181.0 days" in printed and reason in printed
+    # nor are its P-values per year
+    assert "GWh/yr" not in printed and "GWh per 8,760 h, scaled" in printed
     data = json.loads(out.read_text(encoding="utf-8"))["sites"][0]
     assert data["period"]["partial"] and "not annual figures" in data["period"]["scaling"]
     assert data["weather"]["qc"]["accepted"] == {"coverage": reason}
