@@ -17,13 +17,19 @@ from typing import Any
 import xarray as xr
 
 from pvyield.batch.compare import Comparison, compare
-from pvyield.batch.dataset import read_dataset, summary_frame, to_dataset, write_dataset
+from pvyield.batch.dataset import (
+    open_results,
+    read_dataset,
+    summary_frame,
+    to_dataset,
+    write_dataset,
+)
 from pvyield.batch.runner import ChunkCache, execute, run_specs
 from pvyield.batch.scenario import Study, load_scenario
 from pvyield.errors import PvyieldError
 
-__all__ = ["Comparison", "Study", "compare", "load_scenario", "read_dataset", "run_batch",
-           "summary_frame", "write_dataset"]
+__all__ = ["Comparison", "Study", "compare", "load_scenario", "open_results", "read_dataset",
+           "run_batch", "summary_frame", "write_dataset"]
 
 log = logging.getLogger(__name__)
 
