@@ -82,6 +82,10 @@ def run_batch(
     total = sum(len(chunk) for chunk in run_specs(study))
     if workers is not None and workers < 1:
         raise PvyieldError(f"workers: give a number of worker processes >= 1 (got {workers})")
+    if progress:  # before the cluster starts and the engine compiles: both take a while
+        sys.stderr.write(f"batch {study.name}: {len(study.sites)} site(s) x "
+                         f"{len(study.designs)} scenario(s) = {total} runs\n")
+        sys.stderr.flush()
     with _client(client, workers, scheduler, progress, dashboard_address) as active, \
             _progress(total, progress) as bar:
         records, reused = execute(study, client=active, cache=cache, resume=resume,
