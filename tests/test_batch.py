@@ -23,6 +23,7 @@ from pvyield.batch import (
     write_dataset,
 )
 from pvyield.batch import runner as runner_module
+from pvyield.batch.dataset import scenario_parameters
 from pvyield.batch.scenario import expand_matrix
 from pvyield.cli import main
 from pvyield.model import STAGES
@@ -295,3 +296,20 @@ def test_every_variable_and_coordinate_is_labelled(tmp_path):
     from xarray.plot.utils import label_from_attrs
 
     assert label_from_attrs(ds["specific_yield_kwh_per_kwp"]).endswith("[kWh/kWp]")
+
+
+def test_parameters_are_numbers_only_when_the_matrix_lists_numbers():
+    designs = expand_matrix({"plant.bifaciality": [0, 0.7],
+                             "losses.soiling_pct": {"low": 1.0, "high": 3.0},
+                             "plant.tilt_deg": [10, 10.0],
+                             "plant.mounting": {"as-built": None, "tracker": {"gcr": 0.3}}})
+    params = scenario_parameters(designs)
+    assert list(params) == ["plant_bifaciality", "losses_soiling_pct", "plant_tilt_deg",
+                            "plant_mounting"]
+    values, attrs = params["plant_bifaciality"]
+    assert sorted(set(values)) == [0.0, 0.7] and attrs["units"] == "1"
+    assert all(type(v) is float for v in values)
+    assert set(params["losses_soiling_pct"][0]) == {"low", "high"}  # the matrix named them
+    assert set(params["plant_tilt_deg"][0]) == {"10", "10.0"}  # equal as numbers: kept apart
+    assert set(params["plant_mounting"][0]) == {"as-built", "tracker"}
+    assert "units" not in params["plant_mounting"][1]

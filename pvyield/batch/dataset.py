@@ -26,7 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from pvyield import __version__
-from pvyield.batch.scenario import WEATHER_SOURCE, Study
+from pvyield.batch.scenario import WEATHER_SOURCE, Design, Study
 from pvyield.errors import PvyieldError
 from pvyield.files import atomic_path
 from pvyield.model.chain import STAGES
@@ -90,7 +90,7 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
         "design": ("scenario", [_design_name(d) for d in study.designs],
                    {"long_name": "design (scenario without the weather source)"}),
     }
-    parameters = scenario_parameters(study)
+    parameters = scenario_parameters(study.designs)
     for name, (values, attrs_) in parameters.items():
         coords[name] = ("scenario", values, attrs_)
     if WEATHER_SOURCE not in coords:
@@ -109,7 +109,7 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def scenario_parameters(study: Study) -> dict[str, tuple[list[Any], dict[str, str]]]:
+def scenario_parameters(designs: list[Design]) -> dict[str, tuple[list[Any], dict[str, str]]]:
     """One typed coordinate per parameter the design matrix varies, in matrix order.
 
     Returns
@@ -119,24 +119,29 @@ def scenario_parameters(study: Study) -> dict[str, tuple[list[Any], dict[str, st
         Numbers (every design sets a real number) become floats with the unit the field
         name ends with (``_pct`` -> "%", ``_deg`` -> "degree"), "1" for names without a
         unit suffix (the site file names every dimensioned field with its unit);
-        anything else keeps the design's text label.
+        anything else, and numbers the matrix named (``{low: 0.5, high: 0.9}``), keeps the
+        design's text label.
     """
-    keys = list(dict.fromkeys(k for d in study.designs for k in d.labels))
+    keys = list(dict.fromkeys(k for d in designs for k in d.labels))
     out: dict[str, tuple[list[Any], dict[str, str]]] = {}
     for key in keys:
         name = key.replace(".", "_")
         if key == WEATHER_SOURCE:
-            out[name] = ([d.weather_source for d in study.designs],
+            out[name] = ([d.weather_source for d in designs],
                          {"long_name": "weather source ('site': the site file's own weather)"})
             continue
-        raw = [d.overrides.get(key) for d in study.designs]
+        raw = [d.overrides.get(key) for d in designs]
+        labels = [d.labels.get(key, "") for d in designs]
         long_name = f"site file {key}"
-        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in raw):
+        # numbers labelled by themselves, and distinct as floats (1 and 1.0 would collide
+        # in the index)
+        if all(isinstance(v, int | float) and not isinstance(v, bool) and label == str(v)
+               for v, label in zip(raw, labels, strict=True)) and (
+                len({float(v) for v in raw}) == len(set(labels))):
             out[name] = ([float(v) for v in raw], {"long_name": long_name,
                                                   "units": _units_of(key)})
         else:
-            out[name] = ([d.labels.get(key, "") for d in study.designs],
-                         {"long_name": f"{long_name} (label)"})
+            out[name] = (labels, {"long_name": f"{long_name} (label)"})
     return out
 
 
