@@ -153,7 +153,7 @@ def _summary_section(result: Result) -> Section:
     """Energy, yield, PR, the P50/P90 of year 1 and of the N-year mean, the check verdicts."""
     u = result.uncertainty
     one, mean = u.one_year, u.average
-    annual = "per 8,760 h, NOT annual" if result.partial_period else "GWh/yr"
+    annual = "GWh per 8,760 h, NOT annual" if result.partial_period else "GWh/yr"
     rows = [
         ("Energy at the grid, year 1", f"{result.annual_energy_gwh:,.1f} {annual}"),
         ("Specific yield, year 1", f"{result.specific_yield_kwh_per_kwp:,.0f} kWh/kWp"),
