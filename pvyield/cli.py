@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--engine", choices=tuple(ENGINES), default="reference",
                      help="model chain implementation: the per-site pvlib reference "
                      "(default) or the compiled batch engine; both give the same figures")
+    _add_progress_option(est)
     est.set_defaults(handler=_estimate)
 
     batch = commands.add_parser("batch", help="run a scenario file: many sites x designs")
@@ -227,6 +229,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder for <site>.html, <site>.md and figures/ (created if missing)")
     rep.add_argument("--reconcile", action="store_true",
                      help="add the reconciliation of reported figures and its tornado chart")
+    _add_progress_option(rep)
     rep.set_defaults(handler=_report)
 
     _add_validate_parser(commands)
@@ -237,16 +240,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _estimates(paths: Sequence[Path], engine: str, reconciled: bool
+def _add_progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="one line per site and step on stderr (default: when stderr "
+                        "is a terminal)")
+
+
+class _Steps:
+    """Progress of long work: one line per site and step on stderr, never on stdout (the
+    text and JSON output stay clean); silent unless ``show``."""
+
+    def __init__(self, show: bool | None) -> None:
+        self.show = sys.stderr.isatty() if show is None else show
+        self.start = time.monotonic()
+
+    def __call__(self, step: str, i: int, n: int, what: object) -> None:
+        if self.show:
+            print(f"pvyield: [{step} {i}/{n}] {what} ({time.monotonic() - self.start:.0f} s "
+                  "so far)", file=sys.stderr, flush=True)
+
+
+def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
+               steps: _Steps | None = None
                ) -> tuple[list[Result], list[Reconciliation | None]]:
     """Estimate every site (all before any output: errors come first), and reconcile each
     on the same weather when asked."""
+    steps = steps or _Steps(False)
     sites = [load_site(path) for path in paths]
-    weathers = [weather_for_site(site) for site in sites]
-    results = [estimate(site, weather, engine=engine)
-               for site, weather in zip(sites, weathers, strict=True)]
-    recs = [reconcile(r, engine=engine, weather=w) if reconciled else None
-            for r, w in zip(results, weathers, strict=True)]
+    n = len(sites)
+    weathers = []
+    for i, site in enumerate(sites, 1):
+        steps("weather", i, n, site.name)
+        weathers.append(weather_for_site(site))
+    results = []
+    for i, (site, weather) in enumerate(zip(sites, weathers, strict=True), 1):
+        steps("estimate", i, n, site.name)
+        results.append(estimate(site, weather, engine=engine))
+    recs: list[Reconciliation | None] = []
+    for i, (r, w) in enumerate(zip(results, weathers, strict=True), 1):
+        if reconciled:
+            steps("reconcile", i, n, f"{r.site.name}: sensitivity runs")
+        recs.append(reconcile(r, engine=engine, weather=w) if reconciled else None)
     return results, recs
 
 
@@ -266,7 +300,7 @@ def _estimate(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if not paths:
         raise PvyieldError("no site files to estimate (only scenario files or folders were given)")
-    results, reconciled = _estimates(paths, args.engine, args.reconcile)
+    results, reconciled = _estimates(paths, args.engine, args.reconcile, _Steps(args.progress))
     if out is not None:
         sites = [{**r.to_dict(), **({"reconciliation": rec.to_dict()} if rec else {})}
                  for r, rec in zip(results, reconciled, strict=True)]
@@ -424,13 +458,15 @@ def _report(args: argparse.Namespace) -> int:
     from pvyield.report.write import report_files, report_name, write_files  # matplotlib
 
     check_output_dir(args.out, "report folder")
-    results, reconciled = _estimates(args.sites, "reference", args.reconcile)
+    steps = _Steps(args.progress)
+    results, reconciled = _estimates(args.sites, "reference", args.reconcile, steps)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "
                            f"reports: {', '.join(str(p) for p in args.sites)}")
     files = {}
-    for result, name, rec in zip(results, names, reconciled, strict=True):
+    for i, (result, name, rec) in enumerate(zip(results, names, reconciled, strict=True), 1):
+        steps("figures", i, len(results), result.site.name)
         files.update(report_files(result, name, rec))
     write_files(files, args.out)
     for result, name in zip(results, names, strict=True):

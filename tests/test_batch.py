@@ -16,12 +16,14 @@ import pvyield
 from pvyield.batch import (
     compare,
     load_scenario,
+    open_results,
     read_dataset,
     run_batch,
     summary_frame,
     write_dataset,
 )
 from pvyield.batch import runner as runner_module
+from pvyield.batch.dataset import scenario_parameters
 from pvyield.batch.scenario import expand_matrix
 from pvyield.cli import main
 from pvyield.model import STAGES
@@ -101,7 +103,7 @@ def test_netcdf_round_trip_keeps_values_and_units(tmp_path):
     write_dataset(ds, out)
     back = read_dataset(out)
     xr.testing.assert_identical(ds, back)
-    assert back["annual_energy_gwh"].attrs["units"] == "GW h"
+    assert back["annual_energy_gwh"].attrs["units"] == "GWh/yr"
     assert back["capacity_factor_ac"].attrs["units"] == "1"
     assert back.attrs["Conventions"] == "CF-1.10"
     frame = summary_frame(back)
@@ -244,5 +246,70 @@ def test_zarr_round_trip(tmp_path):
     write_dataset(ds, out)  # replacing an existing store
     back = read_dataset(out)
     xr.testing.assert_equal(ds, back)
-    assert back["annual_energy_gwh"].attrs["units"] == "GW h"
+    assert back["annual_energy_gwh"].attrs["units"] == "GWh/yr"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr"])
+def test_results_slice_by_typed_parameters(tmp_path, suffix):
+    path = write_scenario(tmp_path, matrix={
+        "plant.bifaciality": [0.0, 0.7],
+        "losses.soiling_pct": [1, 3],
+        "plant.mounting": {"as-built": None}})
+    ds = run_batch(path)
+    out = tmp_path / f"results{suffix}"
+    write_dataset(ds, out)
+    assert ds["plant_bifaciality"].dtype == np.float64
+    assert ds["losses_soiling_pct"].attrs["units"] == "%"
+    assert ds["plant_mounting"].dtype.kind in "OU"
+    back = open_results(out)
+    assert set(back.indexes["scenario"].names) == {
+        "plant_bifaciality", "losses_soiling_pct", "plant_mounting"}
+    picked = back.sel(plant_bifaciality=0.7)
+    assert picked.sizes["scenario"] == 2
+    cube = back["specific_yield_kwh_per_kwp"].unstack("scenario")
+    assert set(cube.dims) == {"site", "plant_bifaciality", "losses_soiling_pct",
+                              "plant_mounting"}
+    # every run, found by its flat name in the records, against both ways of slicing
+    for name in ds.scenario.to_numpy():
+        run = ds.sel(scenario=name)
+        expected = float(run["specific_yield_kwh_per_kwp"].sel(site="CEME1"))
+        where = {"plant_bifaciality": float(run["plant_bifaciality"]),
+                 "losses_soiling_pct": float(run["losses_soiling_pct"])}
+        assert float(cube.sel(site="CEME1", plant_mounting="as-built", **where)) == expected
+        if where["plant_bifaciality"] == 0.7:
+            assert float(picked["specific_yield_kwh_per_kwp"].sel(
+                site="CEME1", losses_soiling_pct=where["losses_soiling_pct"]).squeeze()) == (
+                expected)
+    # a bifacial plant yields more than the same plant made monofacial
+    assert cube.sel(plant_bifaciality=0.7).mean() > cube.sel(plant_bifaciality=0.0).mean()
+
+
+def test_every_variable_and_coordinate_is_labelled(tmp_path):
+    ds = run_batch(write_scenario(tmp_path, matrix={"plant.bifaciality": [0.0, 0.7],
+                                                    "weather_source": ["site"]}))
+    assert ds.attrs["Conventions"].startswith("CF-") and "pvyield batch" in ds.attrs["history"]
+    for name, var in {**ds.data_vars, **ds.coords}.items():
+        assert var.attrs.get("long_name"), name
+        if var.dtype.kind in "fiu":
+            assert var.attrs.get("units"), name
+    from xarray.plot.utils import label_from_attrs
+
+    assert label_from_attrs(ds["specific_yield_kwh_per_kwp"]).endswith("[kWh/kWp]")
+
+
+def test_parameters_are_numbers_only_when_the_matrix_lists_numbers():
+    designs = expand_matrix({"plant.bifaciality": [0, 0.7],
+                             "losses.soiling_pct": {"low": 1.0, "high": 3.0},
+                             "plant.tilt_deg": [10, 10.0],
+                             "plant.mounting": {"as-built": None, "tracker": {"gcr": 0.3}}})
+    params = scenario_parameters(designs)
+    assert list(params) == ["plant_bifaciality", "losses_soiling_pct", "plant_tilt_deg",
+                            "plant_mounting"]
+    values, attrs = params["plant_bifaciality"]
+    assert sorted(set(values)) == [0.0, 0.7] and attrs["units"] == "1"
+    assert all(type(v) is float for v in values)
+    assert set(params["losses_soiling_pct"][0]) == {"low", "high"}  # the matrix named them
+    assert set(params["plant_tilt_deg"][0]) == {"10", "10.0"}  # equal as numbers: kept apart
+    assert set(params["plant_mounting"][0]) == {"as-built", "tracker"}
+    assert "units" not in params["plant_mounting"][1]

@@ -15,12 +15,21 @@ import pytest
 from PIL import Image
 
 from pvyield.cli import main
-from pvyield.report.document import Bullets, Figure, Table, build_report, to_html, to_markdown
+from pvyield.report.document import (
+    Bullets,
+    Contents,
+    Figure,
+    Table,
+    build_report,
+    to_html,
+    to_markdown,
+)
 from pvyield.report.write import report_files, write_files
 
 CHROMIUM = Path("/usr/bin/chromium")
-SECTIONS = ["Site", "Weather", "Results", "Monthly", "Losses",
-            "Checks against reported figures", "Households served"]
+SECTIONS = ["Summary", "Contents", "Results", "Monthly", "Losses",
+            "Checks against reported figures", "Households served", "Weather", "Site",
+            "Sources and assumptions"]
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +64,49 @@ def _parse(page: str) -> list[tuple[str, dict]]:
 
 def test_report_has_every_section_and_figure(mauriti_report):
     assert [s.title for s in mauriti_report.sections] == SECTIONS
-    assert [f.key for f in mauriti_report.figures] == ["weather", "monthly", "heatmap",
-                                                       "losses", "checks", "exceedance"]
+    assert [f.key for f in mauriti_report.figures] == ["monthly", "heatmap", "losses",
+                                                       "checks", "exceedance", "weather"]
+
+
+def test_summary_opens_the_report_with_the_p90(mauriti_report, mauriti_result):
+    u = mauriti_result.uncertainty
+    p90_year1 = f"{u.one_year.at(90):,.1f}"
+    p90_mean = f"{u.average.at(90):,.1f}"
+    page = to_html(mauriti_report)
+    markdown = to_markdown(mauriti_report)
+    for text, summary, assumptions in (
+            (page, '<h2 id="summary">', '<h2 id="sources-and-assumptions">'),
+            (markdown, "## Summary", "## Sources and assumptions")):
+        start, end = text.index(summary), text.index(assumptions)
+        head = text[start:text.index("Contents", start)]
+        assert start < end
+        assert p90_year1 in head and p90_mean in head
+        assert f"{mauriti_result.specific_yield_kwh_per_kwp:,.0f} kWh/kWp" in head
+        head = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(head)).replace("|", " ").split())
+        for check in mauriti_result.checks:
+            assert check.verdict in head and check.basis in head
+    summary = next(s for s in mauriti_report.sections if s.title == "Summary")
+    verdicts = [b for b in summary.blocks if isinstance(b, Table)][1]
+    assert [(r[2], r[4]) for r in verdicts.rows] == [(c.verdict, c.basis)
+                                                     for c in mauriti_result.checks]
+    # the results table carries the P-values too
+    results = next(s for s in mauriti_report.sections if s.title == "Results")
+    rows = dict(results.blocks[0].rows)
+    assert rows["P50 / P90, year 1"] == f"{u.one_year.at(50):,.1f} / {p90_year1} GWh/yr"
+
+
+def test_every_contents_link_targets_a_heading(mauriti_report):
+    page = to_html(mauriti_report)
+    tags = _parse(page)
+    ids = {a["id"] for _, a in tags if "id" in a}
+    links = [a["href"] for t, a in tags if t == "a" and a.get("href", "").startswith("#")]
+    assert len(links) == len(SECTIONS) - 2  # every section after the contents
+    assert all(link[1:] in ids for link in links)
+    markdown = to_markdown(mauriti_report)
+    md_links = re.findall(r"^- \[[^\]]+\]\(#([a-z0-9-]+)\)$", markdown, flags=re.M)
+    headings = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+                for h in re.findall(r"^## (.+)$", markdown, flags=re.M)}
+    assert md_links and set(md_links) <= headings
 
 
 def test_html_is_self_contained(mauriti_report):
@@ -88,6 +138,8 @@ def test_html_and_markdown_say_the_same(mauriti_report, mauriti_result):
                 cells = list(block.items)
             elif isinstance(block, Figure):
                 cells = [block.caption]
+            elif isinstance(block, Contents):
+                cells = [title for _, title in block.entries]
             else:
                 cells = [block.replace("*", "")]
             for cell in cells:
@@ -119,7 +171,8 @@ def test_report_tables_carry_the_results(mauriti_report, mauriti_result):
     assert [r[5:7] for r in checks.rows] == [(c.basis, c.compared_with)
                                              for c in mauriti_result.checks]
     assert exceedance.rows[0][1] == f"{mauriti_result.annual_energy_gwh:,.1f}"  # P50
-    assumptions = [b for b in sections["Site"].blocks if isinstance(b, Table)][-1]
+    assumptions = [b for b in sections["Sources and assumptions"].blocks
+                   if isinstance(b, Table)][-1]
     assert len(assumptions.rows) == len(mauriti_result.assumptions)
     weather = next(b for b in sections["Weather"].blocks if isinstance(b, Table))
     assert ("Source", mauriti_result.weather.source) in weather.rows
@@ -185,6 +238,10 @@ def test_report_files_are_reproducible(ceme1_result):
 _PROBE = """<script>window.addEventListener("load", () => {
   document.body.setAttribute("data-images", JSON.stringify([...document.images].map(
     i => [i.complete, i.naturalWidth, i.naturalHeight, i.getBoundingClientRect().width])));
+  const bottom = css => (document.querySelector(css) || document.body)
+    .getBoundingClientRect().bottom;
+  document.body.setAttribute("data-tops", JSON.stringify(
+    [bottom("#summary + table"), bottom("#fig-monthly"), window.innerHeight]));
 });</script>"""
 
 
@@ -202,13 +259,16 @@ def images_in_chromium(page: Path, work: Path) -> list[list]:
     run = subprocess.run(
         [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-extensions", f"--user-data-dir={work / 'profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+         "--virtual-time-budget=10000", "--window-size=1200,900", "--dump-dom",
+         probe.as_uri()],
         capture_output=True, text=True, timeout=120, check=False,
     )
     shutil.rmtree(work / "profile", ignore_errors=True)
     assert run.returncode == 0, run.stderr[-2000:]
     match = re.search(r'data-images="([^"]*)"', run.stdout)
     assert match, "the page's load event never fired"
+    tops = re.search(r'data-tops="([^"]*)"', run.stdout)
+    work.joinpath("tops.json").write_text(html.unescape(tops.group(1)), encoding="utf-8")
     return json.loads(html.unescape(match.group(1)))
 
 
@@ -224,6 +284,9 @@ def assert_figures_loaded(images: list[list], pngs: list[Path]) -> None:
 @pytest.mark.parametrize("name", ["mauriti", "ceme1"])
 def test_every_figure_loads_in_headless_chromium(written, tmp_path, name):
     images = images_in_chromium(written / f"{name}.html", tmp_path)
+    # the summary table's last row lies on the first screen, the first figure below it
+    summary_table, first_figure, screen = json.loads((tmp_path / "tops.json").read_text())
+    assert summary_table < screen < first_figure
     assert_figures_loaded(images, [written / "figures" / f"{name}-{key}.png" for key in
-                                   ("weather", "monthly", "heatmap", "losses", "checks",
-                                    "exceedance")])
+                                   ("monthly", "heatmap", "losses", "checks", "exceedance",
+                                    "weather")])

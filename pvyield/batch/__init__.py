@@ -17,13 +17,19 @@ from typing import Any
 import xarray as xr
 
 from pvyield.batch.compare import Comparison, compare
-from pvyield.batch.dataset import read_dataset, summary_frame, to_dataset, write_dataset
+from pvyield.batch.dataset import (
+    open_results,
+    read_dataset,
+    summary_frame,
+    to_dataset,
+    write_dataset,
+)
 from pvyield.batch.runner import ChunkCache, execute, run_specs
 from pvyield.batch.scenario import Study, load_scenario
 from pvyield.errors import PvyieldError
 
-__all__ = ["Comparison", "Study", "compare", "load_scenario", "read_dataset", "run_batch",
-           "summary_frame", "write_dataset"]
+__all__ = ["Comparison", "Study", "compare", "load_scenario", "open_results", "read_dataset",
+           "run_batch", "summary_frame", "write_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,10 @@ def run_batch(
     total = sum(len(chunk) for chunk in run_specs(study))
     if workers is not None and workers < 1:
         raise PvyieldError(f"workers: give a number of worker processes >= 1 (got {workers})")
+    if progress:  # before the cluster starts and the engine compiles: both take a while
+        sys.stderr.write(f"batch {study.name}: {len(study.sites)} site(s) x "
+                         f"{len(study.designs)} scenario(s) = {total} runs\n")
+        sys.stderr.flush()
     with _client(client, workers, scheduler, progress, dashboard_address) as active, \
             _progress(total, progress) as bar:
         records, reused = execute(study, client=active, cache=cache, resume=resume,

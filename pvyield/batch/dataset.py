@@ -1,5 +1,18 @@
 """Batch results as one xarray Dataset: dimensions ``site`` x ``scenario`` (x ``month``,
-``stage``), units in attributes (CF conventions where they fit), written atomically."""
+``stage``), units in attributes (CF conventions where they fit), written atomically.
+
+Each parameter the design matrix varies is its own typed coordinate on ``scenario`` (float
+for numbers, text for names), named after its dotted path (``plant.bifaciality`` ->
+``plant_bifaciality``); the attribute ``scenario_parameters`` lists them. netCDF and Zarr
+cannot store a pandas MultiIndex, so the file keeps these plain coordinates and
+:func:`open_results` rebuilds the index::
+
+    ds = open_results("results.nc")                  # scenario indexed by its parameters
+    ds.sel(plant_bifaciality=0.7)                    # every run with bifaciality 0.7
+    ds.unstack("scenario")                           # one dimension per parameter
+
+(by hand: ``read_dataset(path).set_index(scenario=ds.attrs["scenario_parameters"].split())``).
+"""
 
 from __future__ import annotations
 
@@ -13,21 +26,23 @@ import pandas as pd
 import xarray as xr
 
 from pvyield import __version__
-from pvyield.batch.scenario import WEATHER_SOURCE, Study
+from pvyield.batch.scenario import WEATHER_SOURCE, Design, Study
 from pvyield.errors import PvyieldError
 from pvyield.files import atomic_path
 from pvyield.model.chain import STAGES
 
 #: Variables per (site, scenario): units (UDUNITS) and long name.
+#: Units are written as a reader expects them (``GWh/yr``, ``kWh/kWp``) rather than in
+#: UDUNITS syntax (``GW h yr-1``): xarray puts them verbatim into plot labels.
 VARIABLES = {
-    "annual_energy_gwh": ("GW h", "annual AC energy at the grid, first year"),
-    "specific_yield_kwh_per_kwp": ("kW h kW-1", "annual energy per DC capacity"),
+    "annual_energy_gwh": ("GWh/yr", "annual AC energy at the grid, first year"),
+    "specific_yield_kwh_per_kwp": ("kWh/kWp", "annual AC energy per DC capacity, first year"),
     "capacity_factor_ac": ("1", "annual energy over AC capacity x 8760 h"),
     "capacity_factor_dc": ("1", "annual energy over DC capacity x 8760 h"),
     "performance_ratio": ("1", "energy over front POA irradiation x DC capacity (IEC 61724)"),
     "households_served": ("1", "annual energy over electricity per household"),
-    "dc_capacity_mwp": ("MW", "DC capacity at STC"),
-    "ac_capacity_mwac": ("MW", "AC capacity"),
+    "dc_capacity_mwp": ("MWp", "DC capacity at STC"),
+    "ac_capacity_mwac": ("MWac", "AC capacity (inverter rating)"),
 }
 
 
@@ -52,7 +67,7 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
         data[name] = (("site", "scenario"), values, {"units": units, "long_name": long_name})
     data["monthly_energy_gwh"] = (("site", "scenario", "month"),
                                   _stack(index, sites, scenarios, "monthly_energy_gwh", 12),
-                                  {"units": "GW h", "long_name": "AC energy per month"})
+                                  {"units": "GWh", "long_name": "AC energy per month, first year"})
     data["loss_pct"] = (("site", "scenario", "stage"),
                         _stack(index, sites, scenarios, "loss_pct", len(STAGES)),
                         {"units": "%", "long_name": "loss of each stage relative to the stage "
@@ -62,27 +77,101 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
                        ("warnings", "what the run's weather warned about")):
         values = np.array([[str(index[(s, c)].get(name, "")) for c in scenarios]
                            for s in sites], dtype=object)
+        # text variables carry no units (CF: units apply to numbers only)
         data[name] = (("site", "scenario"), values, {"long_name": text})
-    coords = {
-        "site": ("site", sites),
-        "scenario": ("scenario", scenarios),
-        "month": ("month", np.arange(1, 13), {"long_name": "calendar month, site local time"}),
-        "stage": ("stage", list(STAGES)),
-        "site_file": ("site", [s.path for s in study.sites]),
-        "design": ("scenario", [_design_name(d) for d in study.designs]),
-        WEATHER_SOURCE: ("scenario", [d.weather_source for d in study.designs]),
+    coords: dict[str, Any] = {
+        "site": ("site", sites, {"long_name": "site name"}),
+        "scenario": ("scenario", scenarios, {"long_name": "scenario name (its parameter "
+                                                          "labels)"}),
+        "month": ("month", np.arange(1, 13), {"long_name": "calendar month, site local time",
+                                              "units": "1"}),
+        "stage": ("stage", list(STAGES), {"long_name": "model chain stage"}),
+        "site_file": ("site", [s.path for s in study.sites], {"long_name": "site file"}),
+        "design": ("scenario", [_design_name(d) for d in study.designs],
+                   {"long_name": "design (scenario without the weather source)"}),
     }
-    for key in {k for d in study.designs for k in d.labels if k != WEATHER_SOURCE}:
-        coords[key.replace(".", "_")] = ("scenario", [d.labels.get(key, "") for d in
-                                                      study.designs])
+    parameters = scenario_parameters(study.designs)
+    for name, (values, attrs_) in parameters.items():
+        coords[name] = ("scenario", values, attrs_)
+    if WEATHER_SOURCE not in coords:
+        coords[WEATHER_SOURCE] = ("scenario", [d.weather_source for d in study.designs],
+                                  {"long_name": "weather source ('site': the site file's "
+                                                "own weather)"})
     attrs = {
         "Conventions": "CF-1.10",
         "title": f"pvyield batch results: {study.name}",
         "source": f"pvyield {__version__}",
         "scenario_file": str(study.path),
         "history": f"{datetime.datetime.now(datetime.UTC):%Y-%m-%dT%H:%M:%SZ} pvyield batch",
+        # netCDF attributes hold no lists: names separated by spaces, as CF's "coordinates"
+        "scenario_parameters": " ".join(parameters),
     }
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def scenario_parameters(designs: list[Design]) -> dict[str, tuple[list[Any], dict[str, str]]]:
+    """One typed coordinate per parameter the design matrix varies, in matrix order.
+
+    Returns
+    -------
+    dict
+        Coordinate name (dotted path with ``_``) -> (one value per design, attributes).
+        Numbers (every design sets a real number) become floats with the unit the field
+        name ends with (``_pct`` -> "%", ``_deg`` -> "degree"), "1" for names without a
+        unit suffix (the site file names every dimensioned field with its unit);
+        anything else, and numbers the matrix named (``{low: 0.5, high: 0.9}``), keeps the
+        design's text label.
+    """
+    keys = list(dict.fromkeys(k for d in designs for k in d.labels))
+    out: dict[str, tuple[list[Any], dict[str, str]]] = {}
+    for key in keys:
+        name = key.replace(".", "_")
+        if key == WEATHER_SOURCE:
+            out[name] = ([d.weather_source for d in designs],
+                         {"long_name": "weather source ('site': the site file's own weather)"})
+            continue
+        raw = [d.overrides.get(key) for d in designs]
+        labels = [d.labels.get(key, "") for d in designs]
+        long_name = f"site file {key}"
+        # numbers labelled by themselves, and distinct as floats (1 and 1.0 would collide
+        # in the index)
+        if all(isinstance(v, int | float) and not isinstance(v, bool) and label == str(v)
+               for v, label in zip(raw, labels, strict=True)) and (
+                len({float(v) for v in raw}) == len(set(labels))):
+            out[name] = ([float(v) for v in raw], {"long_name": long_name,
+                                                  "units": _units_of(key)})
+        else:
+            out[name] = (labels, {"long_name": f"{long_name} (label)"})
+    return out
+
+
+#: Unit implied by the end of a site-file field name (the site file's naming convention).
+_SUFFIX_UNITS = {"_pct_per_c": "%/degC", "_pct": "%", "_deg": "degree", "_m": "m",
+                 "_w": "W", "_kw": "kW", "_mw": "MW", "_c": "degC"}
+
+
+def _units_of(key: str) -> str:
+    field = key.rsplit(".", 1)[-1]
+    for suffix, units in _SUFFIX_UNITS.items():
+        if field.endswith(suffix):
+            return units
+    return "1"
+
+
+def open_results(path: str | Path) -> xr.Dataset:
+    """Read batch results with ``scenario`` indexed by the varied parameters (a MultiIndex).
+
+    ``ds.sel(plant_bifaciality=0.7)`` then selects by parameter and ``ds.unstack("scenario")``
+    gives one dimension per parameter. The scenario names stay as the coordinate
+    ``scenario_name``. Results without varied parameters are returned as read.
+    """
+    ds = read_dataset(path)
+    names = [n for n in str(ds.attrs.get("scenario_parameters", "")).split() if n in ds.coords]
+    if not names:
+        return ds
+    ds = ds.assign_coords(scenario_name=("scenario", ds["scenario"].to_numpy(),
+                                         dict(ds["scenario"].attrs)))
+    return ds.drop_vars("scenario").set_index(scenario=names)
 
 
 def _design_name(design) -> str:

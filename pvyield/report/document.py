@@ -30,7 +30,8 @@ from pvyield.results import Result
 from pvyield.results.uncertainty import LEVELS
 from pvyield.site.schema import FixedMount, Site
 
-__all__ = ["Figure", "Report", "Section", "Table", "build_report", "to_html", "to_markdown"]
+__all__ = ["Contents", "Figure", "Report", "Section", "Table", "build_report", "to_html",
+           "to_markdown"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,7 +65,14 @@ class Bullets:
     items: tuple[str, ...]
 
 
-Block = str | Table | Figure | Bullets
+@dataclasses.dataclass(frozen=True)
+class Contents:
+    """The table of contents: (anchor, title) of each section after it."""
+
+    entries: tuple[tuple[str, str], ...]
+
+
+Block = str | Table | Figure | Bullets | Contents
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +81,17 @@ class Section:
 
     title: str
     blocks: tuple[Block, ...]
+
+    @property
+    def anchor(self) -> str:
+        """The id of the section's heading: its title in lower case, words joined by ``-``
+        (the slug GitHub and most Markdown viewers give a heading)."""
+        return anchor(self.title)
+
+
+def anchor(title: str) -> str:
+    """``"Checks against reported figures"`` -> ``"checks-against-reported-figures"``."""
+    return re.sub(r"[^a-z0-9 -]", "", title.lower()).strip().replace(" ", "-")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,21 +128,53 @@ def build_report(result: Result, name: str, reconciliation=None) -> Report:
         figures[key] = Figure.render(key, caption, make(result))
     site = result.site
     where = f"site file {site.path}" if site.path else "site given in code"
+    # the answer first, then where to find the detail; sources and assumptions last
+    detail = (
+        _results_section(result),
+        _monthly_section(result, figures["monthly"], figures["heatmap"]),
+        _losses_section(result, figures["losses"]),
+        _checks_section(result, figures["checks"], figures["exceedance"]),
+        _households_section(result),
+        *((_reconciliation_section(result, reconciliation),) if reconciliation else ()),
+        _weather_section(result, figures["weather"]),
+        _site_section(result),
+        _sources_section(result),
+    )
+    contents = Section("Contents", (Contents(tuple((s.anchor, s.title) for s in detail)),))
     return Report(
         name=name,
         title=f"{site.name}: yield estimate",
         subtitle=f"pvyield {__version__}; {where}",
-        sections=(
-            _site_section(result),
-            _weather_section(result, figures["weather"]),
-            _results_section(result),
-            _monthly_section(result, figures["monthly"], figures["heatmap"]),
-            _losses_section(result, figures["losses"]),
-            _checks_section(result, figures["checks"], figures["exceedance"]),
-            _households_section(result),
-            *((_reconciliation_section(result, reconciliation),) if reconciliation else ()),
-        ),
+        sections=(_summary_section(result), contents, *detail),
     )
+
+
+def _summary_section(result: Result) -> Section:
+    """Energy, yield, PR, the P50/P90 of year 1 and of the N-year mean, the check verdicts."""
+    u = result.uncertainty
+    one, mean = u.one_year, u.average
+    annual = "GWh per 8,760 h, NOT annual" if result.partial_period else "GWh/yr"
+    rows = [
+        ("Energy at the grid, year 1", f"{result.annual_energy_gwh:,.1f} {annual}"),
+        ("Specific yield, year 1", f"{result.specific_yield_kwh_per_kwp:,.0f} kWh/kWp"),
+        ("Performance ratio (IEC 61724)", f"{result.performance_ratio:.1%}"),
+        ("P50 / P90, year 1", f"{one.at(50):,.1f} / {one.at(90):,.1f} GWh/yr"),
+        (f"P50 / P90, {mean.label or f'mean of {mean.years} years, with degradation'}",
+         f"{mean.at(50):,.1f} / {mean.at(90):,.1f} GWh/yr"),
+    ]
+    blocks: list[Block] = [Table(("", ""), tuple(rows), (False, True))]
+    if result.checks:
+        blocks.append("**Checks against reported figures** (detail and the model quantity "
+                      "each is set against: see the checks below):")
+        blocks.append(Table(
+            ("figure", "reported", "verdict", "deviation", "basis"),
+            tuple((metric_label(c.metric), quantity(c.metric, c.reported), c.verdict,
+                   "" if c.deviation_pct is None else signed_pct(c.deviation_pct), c.basis)
+                  for c in result.checks),
+            (False, True, False, True, False)))
+    else:
+        blocks.append("No reported figures to check against.")
+    return Section("Summary", tuple(blocks))
 
 
 def _reconciliation_section(result: Result, rec) -> Section:
@@ -203,14 +254,17 @@ def _site_section(result: Result) -> Section:
                          f"{_pct(losses.ac_losses_pct)}, availability "
                          f"{_pct(losses.availability_pct)}"),
     ]
-    sources = Table(("field", "source"), tuple(site.sources.items()))
+    return Section("Site", (Table(("", ""), tuple(rows)),))
+
+
+def _sources_section(result: Result) -> Section:
+    sources = Table(("field", "source"), tuple(result.site.sources.items()))
     assumptions = Table(
         ("parameter", "value", "kind", "why"),
         tuple((a.parameter, "" if a.value is None else _value_text(a.value), a.kind, a.reason)
               for a in result.assumptions),
     )
-    return Section("Site", (
-        Table(("", ""), tuple(rows)),
+    return Section("Sources and assumptions", (
         "**Sources** of the site file's values:",
         sources,
         f"**Assumptions**: every value the estimate rests on without a source "
@@ -306,6 +360,8 @@ def _results_section(result: Result) -> Section:
         ("Households served", quantity("households", h.households)),
     )
     u = result.uncertainty
+    rows += tuple((f"P50 / P90, {e.label}", f"{e.at(50):,.1f} / {e.at(90):,.1f} GWh/yr")
+                  for e in u.periods)
     exceedance = Table(
         ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
         tuple((e.label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
@@ -463,7 +519,7 @@ def to_html(report: Report) -> str:
         f'<p class="subtitle">{html.escape(report.subtitle)}</p>',
     ]
     for section in report.sections:
-        parts.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts.append(f'<h2 id="{section.anchor}">{html.escape(section.title)}</h2>')
         parts += [_html_block(block) for block in section.blocks]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
@@ -485,6 +541,10 @@ def _html_block(block: Block) -> str:
         return f"<p>{_html_inline(block)}</p>"
     if isinstance(block, Bullets):
         return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in block.items) + "</ul>"
+    if isinstance(block, Contents):
+        return ('<ul class="toc">' + "".join(
+            f'<li><a href="#{html.escape(key)}">{html.escape(title)}</a></li>'
+            for key, title in block.entries) + "</ul>")
     if isinstance(block, Figure):
         data = base64.b64encode(block.png).decode("ascii")
         return (f'<figure id="fig-{block.key}"><img src="data:image/png;base64,{data}" '
@@ -540,6 +600,9 @@ def _markdown_block(block: Block, name: str, figure_dir: str) -> list[str]:
         return [md_text(block)]
     if isinstance(block, Bullets):
         return [f"- {md_text(item)}" for item in block.items]
+    if isinstance(block, Contents):
+        # anchors are slugs of fixed section titles, not text from the site file
+        return [f"- [{md_text(title)}](#{key})" for key, title in block.entries]
     if isinstance(block, Figure):
         stem = f"{figure_dir}/{name}-{block.key}"
         caption = md_text(block.caption)
