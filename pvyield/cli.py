@@ -632,7 +632,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         "GHI kWh/m2   " + " ".join(f"{v:6.0f}" for v in r.monthly["ghi_kwh_m2"]),
         "PR           " + " ".join(f"{v:6.1%}" for v in r.monthly["performance_ratio"]),
         "",
-        "loss chain (relative to the stage before; negative = gain)",
+        "loss chain (relative to the stage before; positive = loss, negative = gain)",
     ]
     lines += [f"  {stage:<14}{row.loss_pct:+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
               for stage, row in r.losses.iterrows()]
