@@ -11,6 +11,7 @@ import pytest
 
 import pvyield
 from pvyield.cli import main
+from pvyield.site import defaults_used
 
 from .conftest import SITES
 
@@ -29,6 +30,15 @@ def test_variant_changes_what_it_says_and_records_it(mauriti_result):
     from_file = pvyield.variant(MAURITI, **{"plant.bifaciality": 0.0})
     assert from_file.plant.bifaciality == 0.0 and from_file.losses == site.losses
 
+
+
+def test_variant_keeps_the_defaults_said_as_defaults(mauriti_result):
+    # fields the site file left at their documented default are still reported as
+    # defaults (with their source), not as values the file set
+    site = mauriti_result.site
+    bare = pvyield.variant(site, **{"plant.bifaciality": 0.0})
+    assert defaults_used(site)  # the test needs a site with defaults
+    assert defaults_used(bare) == defaults_used(site)
 
 @pytest.mark.parametrize(("overrides", "named"), [
     ({"plant.bifaciality": 1.7}, "plant.bifaciality"),       # out of range

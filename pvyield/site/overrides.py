@@ -51,12 +51,16 @@ def apply_overrides(
 def site_variant(site: Site, overrides: dict[str, Any], reason: str) -> Site:
     """A re-validated copy of a site with dotted-path values replaced.
 
+    Only the fields the site set are carried over: a field left at its default stays a
+    default (listed as such in the output, and re-derived when it depends on a replaced
+    field, as ``losses.lid_pct`` on ``plant.module_technology``).
+
     Raises
     ------
     SiteError
         When the replacement makes the site invalid.
     """
-    data = apply_overrides(site.model_dump(), overrides, reason)
+    data = apply_overrides(site.model_dump(exclude_unset=True), overrides, reason)
     return site_from_mapping(data, source=site.path or "<site>")
 
 
