@@ -3,6 +3,7 @@
 >>> import pvyield
 >>> site = pvyield.load_site("sites/ceme1.yaml")      # doctest: +SKIP
 >>> result = pvyield.estimate(site)                   # doctest: +SKIP
+>>> bare = pvyield.variant(site, **{"plant.bifaciality": 0.0})   # doctest: +SKIP
 >>> result.annual_energy_gwh, result.losses, result.checks   # doctest: +SKIP
 >>> pvyield.validate().summary      # doctest: +SKIP  (estimates against measured plants)
 """
@@ -11,6 +12,7 @@ from pvyield.errors import ModelError, PvyieldError, SiteError, WeatherError
 from pvyield.estimate import estimate
 from pvyield.results import Result
 from pvyield.site import Site, load_site
+from pvyield.site.overrides import variant
 from pvyield.validation import Validation, validate
 
 __all__ = [
@@ -24,5 +26,6 @@ __all__ = [
     "estimate",
     "load_site",
     "validate",
+    "variant",
 ]
 __version__ = "0.1.0"

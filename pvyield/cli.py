@@ -20,16 +20,19 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pvyield import __version__, interrupt
 from pvyield.errors import PvyieldError
 from pvyield.estimate import ENGINES, estimate
-from pvyield.files import check_output_dir, check_output_file, write_atomic
+from pvyield.files import atomic_path, check_output_dir, check_output_file, write_atomic
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
 from pvyield.site import load_site, read_mapping
@@ -178,6 +181,10 @@ def _parser() -> argparse.ArgumentParser:
     est = commands.add_parser("estimate", help="estimate the yield of one or more sites")
     est.add_argument("sites", nargs="+", type=Path, help="site files (.yaml, .yml, .toml)")
     est.add_argument("--out", type=Path, help="write the results as JSON to this file")
+    est.add_argument("--timeseries", type=Path, metavar="FILE",
+                     help="write the hourly chain of one site here: CSV, or Parquet when "
+                     "FILE ends in .parquet (needs pvyield[parquet]); stamps in the site's "
+                     "local time with their UTC offset, units in the column names")
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
@@ -284,22 +291,37 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
     return results, recs
 
 
-def _estimate(args: argparse.Namespace) -> int:
-    out = check_output_file(args.out) if args.out is not None else None
-    _not_an_input(out, args.sites)
-    # a folder among the files (sites/validation under sites/*) is skipped, not entered:
-    # 'pvyield estimate sites/*' stays the bundled plants, the corpus has 'pvyield validate'
-    folders = [p for p in args.sites if p.is_dir()]
+def _site_files(given: Sequence[Path], command: str) -> list[Path]:
+    """The site files among the paths given, with a note on stderr for each one skipped.
+
+    A folder (sites/validation under sites/*) is skipped, not entered: 'pvyield estimate
+    sites/*' stays the bundled plants, the corpus has 'pvyield validate'. A scenario file
+    beside the site files is skipped too: it is run by 'pvyield batch'.
+    """
+    folders = [p for p in given if p.is_dir()]
     for folder in folders:
-        print(f"pvyield: {folder} is a folder, skipped; estimate its files with "
-              f"'pvyield estimate {folder}/*'" + (" or compare them with measured output with "
-              "'pvyield validate'" if folder.name == "validation" else ""), file=sys.stderr)
-    paths = [p for p in args.sites if p not in folders and not _is_scenario_file(p)]
-    for skipped in sorted(set(args.sites) - set(paths) - set(folders)):
+        print(f"pvyield: {folder} is a folder, skipped; {command} its files with "
+              f"'pvyield {command} {folder}/*'" + (" or compare them with measured output "
+              "with 'pvyield validate'" if folder.name == "validation" else ""),
+              file=sys.stderr)
+    paths = [p for p in given if p not in folders and not _is_scenario_file(p)]
+    for skipped in sorted(set(given) - set(paths) - set(folders)):
         print(f"pvyield: {skipped} is a scenario file; run it with 'pvyield batch'",
               file=sys.stderr)
     if not paths:
-        raise PvyieldError("no site files to estimate (only scenario files or folders were given)")
+        raise PvyieldError(f"no site files to {command} (only scenario files or folders "
+                           "were given)")
+    return paths
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    out = check_output_file(args.out) if args.out is not None else None
+    _not_an_input(out, args.sites)
+    series = _timeseries_target(args.timeseries, args.sites, out)
+    paths = _site_files(args.sites, "estimate")
+    if series is not None and len(paths) > 1:
+        raise PvyieldError(f"--timeseries {args.timeseries}: writes the hourly chain of one "
+                           f"site, {len(paths)} were given; run one estimate per site")
     results, reconciled = _estimates(paths, args.engine, args.reconcile, _Steps(args.progress))
     if out is not None:
         sites = [{**r.to_dict(), **({"reconciliation": rec.to_dict()} if rec else {})}
@@ -311,7 +333,71 @@ def _estimate(args: argparse.Namespace) -> int:
     if out is not None:
         write_atomic(out, text)
         print(f"wrote {args.out}")
+    if series is not None:
+        write_timeseries(results[0], series)
+        print(f"wrote {args.timeseries}")
     return 0
+
+
+#: Hourly columns of ``--timeseries``: chain column -> exported name with its unit.
+TIMESERIES_COLUMNS = {
+    "ghi": "ghi_w_m2",
+    "poa_global": "poa_global_w_m2",
+    "effective_irradiance": "effective_irradiance_w_m2",
+    "temp_air": "temp_air_c",
+    "temp_cell": "temp_cell_c",
+    "p_dc": "p_dc_w",
+    "p_ac": "p_ac_w",
+}
+
+
+def _timeseries_target(path: Path | None, inputs: Sequence[Path],
+                       out: Path | None) -> Path | None:
+    """``--timeseries``: checked before any work (format, extra installed, not an input)."""
+    if path is None:
+        return None
+    target = check_output_file(path, "time series file")
+    _not_an_input(path, inputs)
+    if out is not None and os.path.realpath(out) == os.path.realpath(path):
+        raise PvyieldError(f"--timeseries {path}: is also the --out file; choose another path")
+    if path.suffix.lower() == ".parquet":
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            raise PvyieldError(f"--timeseries {path}: Parquet needs pyarrow, which is not "
+                               "installed; install it with: pip install 'pvyield[parquet]', "
+                               "or write CSV (any other suffix)")
+    return target
+
+
+def timeseries_frame(result: Result) -> pd.DataFrame:
+    """The chain's hourly stages with units in the column names, in the site's local time.
+
+    Irradiances in W/m^2 (``effective_irradiance_w_m2``: front and rear after shading,
+    IAM, spectral and soiling, as the DC model sees it), temperatures in degrees C, powers
+    in W for the whole plant (``p_dc_w`` after mismatch, DC wiring and LID; ``p_ac_w`` at
+    the grid after clipping, AC losses and availability), each the mean over its interval.
+    The index ``time`` is the chain's stamps, the centre of each interval, in the site's
+    time zone.
+    """
+    frame = result.timeseries[list(TIMESERIES_COLUMNS)].rename(columns=TIMESERIES_COLUMNS)
+    frame.index = frame.index.rename("time")
+    return frame
+
+
+def write_timeseries(result: Result, path: Path) -> None:
+    """Write :func:`timeseries_frame` atomically: Parquet for ``.parquet``, else CSV with
+    ISO 8601 stamps carrying their UTC offset."""
+    frame = timeseries_frame(result)
+    if path.suffix.lower() == ".parquet":
+        with atomic_path(path) as tmp:
+            frame.to_parquet(tmp)
+        return
+    text = frame.to_csv(date_format="%Y-%m-%dT%H:%M:%S%z", float_format="%.6g")
+    # %z gives +0300; ISO 8601 extended form (+03:00) is what readers parse everywhere
+    text = re.sub(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d)(\d\d),", r"\1:\2,",
+                  text, flags=re.MULTILINE)
+    write_atomic(path, text)
 
 
 def finite_json(value: Any) -> Any:
@@ -458,12 +544,13 @@ def _report(args: argparse.Namespace) -> int:
     from pvyield.report.write import report_files, report_name, write_files  # matplotlib
 
     check_output_dir(args.out, "report folder")
+    paths = _site_files(args.sites, "report")
     steps = _Steps(args.progress)
-    results, reconciled = _estimates(args.sites, "reference", args.reconcile, steps)
+    results, reconciled = _estimates(paths, "reference", args.reconcile, steps)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "
-                           f"reports: {', '.join(str(p) for p in args.sites)}")
+                           f"reports: {', '.join(str(p) for p in paths)}")
     files = {}
     for i, (result, name, rec) in enumerate(zip(results, names, reconciled, strict=True), 1):
         steps("figures", i, len(results), result.site.name)
@@ -581,7 +668,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         "GHI kWh/m2   " + " ".join(f"{v:6.0f}" for v in r.monthly["ghi_kwh_m2"]),
         "PR           " + " ".join(f"{v:6.1%}" for v in r.monthly["performance_ratio"]),
         "",
-        "loss chain (relative to the stage before; negative = gain)",
+        "loss chain (relative to the stage before; positive = loss, negative = gain)",
     ]
     lines += [f"  {stage:<14}{row.loss_pct:+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
               for stage, row in r.losses.iterrows()]

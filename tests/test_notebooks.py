@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -49,6 +50,21 @@ def test_notebook_is_stored_without_outputs(path):
     for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+#: Internals a notebook must not reach into: the site file reader and the scenario's
+#: override helper are reached through ``pvyield.load_site`` and ``pvyield.variant``.
+INTERNALS = ("pvyield.site.load", "pvyield.site.overrides", "pvyield.batch.scenario",
+             "apply_overrides", "read_mapping", "site_from_mapping", "site_variant")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_notebook_uses_the_public_api(path):
+    code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                     if cell.cell_type == "code")
+    assert [name for name in INTERNALS if name in code] == []
+    # no private name (a leading underscore) of a pvyield module
+    assert re.findall(r"pvyield(?:\.\w+)*\._\w+|from pvyield[\w.]* import .*\b_\w+", code) == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

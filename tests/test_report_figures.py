@@ -105,7 +105,7 @@ def test_loss_diagram_shows_every_stage_with_its_percent(result):
     text = _texts(fig)
     for loss in result.losses["loss_pct"]:
         digits = 2 if round(abs(loss), 1) < 1 else 1
-        assert signed_pct(-loss, digits) in text
+        assert signed_pct(loss, digits) in text
     assert f"{result.annual_energy_gwh:,.1f} GWh/yr" in text
     assert f"{result.annual_ghi_kwh_m2:,.0f} kWh/m²" in text
     assert "GWh" in ax.get_xlabel()

@@ -408,13 +408,14 @@ def _monthly_section(result: Result, monthly: Figure, heatmap: Figure) -> Sectio
 def _losses_section(result: Result, figure: Figure) -> Section:
     rows = [("Horizontal irradiation (at STC efficiency)", "",
              f"{result.ghi_energy_gwh:,.1f}")]
-    rows += [(stage_label(stage), signed_pct(-row.loss_pct, 2), f"{row.energy_gwh:,.1f}")
+    rows += [(stage_label(stage), signed_pct(row.loss_pct, 2), f"{row.energy_gwh:,.1f}")
              for stage, row in result.losses.iterrows()]
-    table = Table(("stage", "change", "energy after [GWh/yr]"), tuple(rows),
+    table = Table(("stage", "loss [%]", "energy after [GWh/yr]"), tuple(rows),
                   (False, True, True))
     return Section("Losses", (
         figure,
-        "Each change is relative to the energy before the stage (negative: a loss). "
+        "Each loss is relative to the energy before the stage (positive: a loss, negative: "
+        "a gain, as in the terminal, the JSON and the batch netCDF). "
         "Irradiance stages are counted as energy at STC efficiency.",
         table,
     ))

@@ -118,8 +118,9 @@ def loss_diagram(result: Result) -> Figure:
     """The loss chain from horizontal irradiation to AC energy at the grid (PVsyst layout).
 
     One row per stage, top to bottom: the bar is the energy after the stage, its end the
-    change against the stage before (red: loss, green: gain), with the change in percent
-    and the energy after it. Irradiance stages are energies at STC efficiency (irradiation
+    change against the stage before (red: loss, green: gain), with the loss in percent
+    (positive: a loss, negative: a gain, the sign of :attr:`Result.losses`) and the energy
+    after it. Irradiance stages are energies at STC efficiency (irradiation
     times DC capacity), as in the chain.
 
     Returns
@@ -145,7 +146,7 @@ def loss_diagram(result: Result) -> Figure:
     ax.barh(y[-1], result.annual_energy_gwh, color="#1b3a6b", height=0.6)
     texts = [f"{result.ghi_energy_gwh:,.1f} GWh at STC efficiency"]
     for _, row in losses.iterrows():
-        change = signed_pct(-row.loss_pct, 2 if round(abs(row.loss_pct), 1) < 1 else 1)
+        change = signed_pct(row.loss_pct, 2 if round(abs(row.loss_pct), 1) < 1 else 1)
         texts.append(f"{change}   → {row.energy_gwh:,.1f} GWh")
     texts.append(f"{result.annual_energy_gwh:,.1f} GWh/yr   "
                  f"(PR {result.performance_ratio:.1%}, "
@@ -161,7 +162,8 @@ def loss_diagram(result: Result) -> Figure:
     ax.set_yticks(y, names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.62)
-    ax.set_xlabel("energy after each stage [GWh/yr]; irradiance stages at STC efficiency")
+    ax.set_xlabel("energy after each stage [GWh/yr]; irradiance stages at STC efficiency; "
+                  "% = loss against the stage before (negative: gain)")
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     fig.legend(handles=[Patch(color=LOSS, label="loss against the stage before"),

@@ -158,6 +158,10 @@ class Result:
             "capacity_factor_ac": self.capacity_factor_ac,
             "capacity_factor_dc": self.capacity_factor_dc,
             "performance_ratio": self.performance_ratio,
+            # the denominators: PR = energy / (poa_kwh_m2 x DC kWp), the loss chain starts
+            # at ghi_kwh_m2 x DC kWp (irradiation as energy at STC efficiency)
+            "ghi_kwh_m2": self.annual_ghi_kwh_m2,
+            "poa_kwh_m2": self.annual_poa_kwh_m2,
             "households_served": _finite(self.households.households),
             "households": {
                 "kwh_per_household_year": _finite(self.households.kwh_per_household_year),
