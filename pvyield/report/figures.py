@@ -429,9 +429,12 @@ def exceedance_figure(result: Result) -> Figure:
             continue
         for level in (50, 90, 99):
             ax.plot(ex.at(level), level, "o", color=FLOW, ms=4)
+            # year 1 labelled to the right above its point, the mean to the left below:
+            # the two curves' P-values lie close together
+            right = style == "-"
             ax.annotate(f"P{level} {ex.at(level):,.0f}", (ex.at(level), level),
-                        textcoords="offset points", xytext=(6, 2 if style == "-" else -10),
-                        fontsize=8, color=FLOW)
+                        textcoords="offset points", xytext=(6, 2) if right else (-6, -10),
+                        ha="left" if right else "right", fontsize=8, color=FLOW)
     for check in _energy_checks(result):
         claim = check.implied.get("annual_energy_gwh", check.reported)
         ax.axvline(claim, color=VERDICT_COLOURS.get(check.verdict, REFERENCE), lw=1.2,
