@@ -24,8 +24,6 @@ import csv
 import dataclasses
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ import pandas as pd
 
 from pvyield.errors import PvyieldError
 from pvyield.estimate import ENGINES, estimate
+from pvyield.files import write_atomic
 from pvyield.results import Result
 from pvyield.results.checks import HOURS_PER_YEAR, like_for_like, operating_years_factor
 from pvyield.site import load_site, read_mapping
@@ -470,23 +469,9 @@ def write_figure(validation: Validation, stem: str | Path) -> tuple[Path, Path]:
     stem = Path(stem)
     fig = validation_figure(validation)
     png, svg = stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")
-    write_bytes_atomic(png, figure_png(fig))
-    write_bytes_atomic(svg, figure_svg(fig).encode("utf-8"))
+    write_atomic(png, figure_png(fig))
+    write_atomic(svg, figure_svg(fig))
     return png, svg
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename it."""
-    if not path.parent.is_dir():
-        raise PvyieldError(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 README_START = "<!-- validation-table:start -->"
