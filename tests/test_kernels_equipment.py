@@ -127,6 +127,16 @@ def assert_close(actual, desired) -> None:
 # module parameters and maximum power point
 
 
+def test_equipment_files_match_their_checksums():
+    import hashlib
+
+    lines = (DATA / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    sums = dict(reversed(line.split("  ", 1)) for line in lines if line.strip())
+    assert sorted(sums) == sorted(p.name for p in DATA.glob("*.[PO][AN][ND]"))
+    for name, digest in sums.items():
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == digest
+
+
 def test_pan_file_has_no_recombination_terms():
     """pvlib gives a PAN file's d2mutau only when the file has it; this one has none, so
     the kernel's recombination term is off (0) for it."""

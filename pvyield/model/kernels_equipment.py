@@ -44,8 +44,10 @@ Models and papers
   SAND2007-5036, 2007, doi:10.2172/920449.
 - ADR inverter model: A. Driesse, "Beyond the curves: modeling the electrical efficiency
   of photovoltaic inverters", 33rd IEEE PVSC, 2008, doi:10.1109/PVSC.2008.4922827
-  (pvlib's :func:`pvlib.inverter.adr`; A. Driesse, 2023, maintains the coefficient
-  library bundled with pvlib).
+  (the paper :func:`pvlib.inverter.adr` cites; coefficients of CEC-listed inverters in
+  pvlib's ``adr-library-cec-inverters-2019-03-05.csv``, ``retrieve_sam('ADRInverter')``).
+  Not to be confused with Driesse's ADR *module* efficiency model
+  (:func:`pvlib.pvarray.pvefficiency_adr`), which is not used here.
 
 Where the results differ from pvlib
 -----------------------------------
