@@ -170,6 +170,21 @@ def test_pvsyst_mpp_matches_pvlib_and_the_datasheet():
     assert stc[2] == pytest.approx(550.0, rel=0.005)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # scipy's optimiser at 0 W/m^2
+def test_pvsyst_mpp_matches_pvlib_singlediode_lambertw():
+    """pvlib's ``singlediode`` (Lambert W, the method of ``PVSystem.singlediode``) finds
+    the same maximum: p_mp to rounding, v_mp and i_mp to its optimiser's tolerance on
+    the flat top of the power curve (~1e-8), within RTOL where the module is lit."""
+    g, t = conditions()
+    sdm = pvlib.pvsystem.calcparams_pvsyst(g, t, **pan_parameters())
+    ref = pvlib.pvsystem.singlediode(*sdm)
+    i_mp, v_mp, p_mp = ke.max_power_point_array(*sdm)
+    np.testing.assert_allclose(p_mp, ref["p_mp"], rtol=RTOL, atol=1e-20)
+    lit = g > 0
+    assert_close(v_mp[lit], ref["v_mp"][lit])
+    assert_close(i_mp[lit], ref["i_mp"][lit])
+
+
 @pytest.mark.parametrize("name", CEC_MODULES)
 def test_cec_matches_pvlib(cec_modules, name):
     g, t = conditions()

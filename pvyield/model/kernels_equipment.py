@@ -55,6 +55,9 @@ Where the results differ from pvlib
   <= 0). pvlib returns the same at exactly 0, but for a negative photocurrent it raises
   ``ValueError`` (open-circuit voltage estimate NaN) or, when the photocurrent is smaller
   in magnitude than the saturation current, returns a power below 1e-20 W.
+- :func:`pvlib.pvsystem.singlediode` (Lambert W, the method ``PVSystem.singlediode``
+  uses) finds the same ``p_mp`` to rounding, and ``v_mp``, ``i_mp`` to about 1e-8
+  relative (the tolerance of its optimiser on the flat top of the power curve).
 - NaN in any parameter gives NaN outputs; pvlib raises ``ValueError`` for the whole
   series.
 - If Brent's method has not converged after 100 iterations the last estimate is
