@@ -35,10 +35,13 @@ Models and papers
   derivatives", 1973, ch. 4) between 0 and the estimated open-circuit voltage, as
   ``pvlib.singlediode.bishop88_mpp`` does with :func:`scipy.optimize.brentq` (same
   tolerances: ``xtol=2e-12``, ``rtol=4*eps``, 100 iterations). The thin-film recombination
-  term of Merten et al. (1998) used by PVsyst for CdTe and a-Si (``d2mutau``, ``NsVbi``)
-  is included; it is 0 (``d2mutau=0``, ``NsVbi=inf``) for crystalline silicon, which is
-  what :func:`pvlib.iotools.read_panond` gives for a PAN file without ``RecombLoss``
-  entries (the bundled ``ET-M772BH550GL.PAN`` has none).
+  term that PVsyst uses for CdTe and a-Si modules (``d2mutau``, ``NsVbi``; J. Merten et
+  al., "Improved equivalent circuit and analytical model for amorphous silicon solar
+  cells and modules", IEEE Trans. Electron Devices 45(2), 423-429, 1998) is included as
+  :func:`pvlib.pvsystem.max_power_point` takes it (``calcparams_pvsyst`` does not use
+  it); it is off (``d2mutau=0``, ``NsVbi=inf``, pvlib's defaults) for crystalline
+  silicon. The bundled mono-Si PAN file ``ET-M772BH550GL.PAN`` holds no recombination
+  parameter (:func:`pvlib.iotools.read_panond` returns none), so it is off there.
 - Sandia inverter model: D. King, S. Gonzalez, G. Galbraith, W. Boyson, "Performance
   model for grid-connected photovoltaic inverters", Sandia National Laboratories,
   SAND2007-5036, 2007, doi:10.2172/920449.
