@@ -399,8 +399,11 @@ class Plant(StrictModel):
             )
         mount = self.mounting
         if self.bifaciality > 0 and isinstance(mount, FixedMount) and mount.gcr is None:
+            origin = (f" (bifaciality {self.bifaciality:g} from the module file; set "
+                      "plant.bifaciality: 0 to model the module as monofacial)"
+                      if "plant.bifaciality" in self._filled else "")
             raise ValueError("a bifacial plant on fixed racking needs mounting.gcr "
-                             "(rear irradiance depends on the row spacing)")
+                             "(rear irradiance depends on the row spacing)" + origin)
         if self.module_count is not None and self.module_power_wp is not None:
             implied = self.module_count * self.module_power_wp / 1e6
             gap = abs(implied - self.dc_capacity_mwp) / self.dc_capacity_mwp
