@@ -270,3 +270,21 @@ def test_example_site_end_to_end():
     # a variant of an equipment site re-derives what the equipment gives
     mono = pvyield.variant(result.site, **{"plant.bifaciality": 0.0})
     assert mono.plant.bifaciality == 0.0 and mono.plant.equipment.module.bifaciality == 0.7
+
+
+def test_batch_swaps_modules_on_the_reference_engine(tmp_path):
+    from pvyield.batch import run_batch
+
+    scenario = tmp_path / "study.yaml"
+    scenario.write_text(
+        f"name: module swap\nsites: [{EXAMPLE}]\nmatrix:\n  plant.module:\n"
+        f"    pan: {{pan: \"{PAN}\"}}\n    cec: {{cec: {CEC_MODULE}}}\n", "utf-8")
+    ds = run_batch(scenario, engine="reference")
+    assert list(ds["status"].values.ravel()) == ["ok", "ok"]
+    energy = ds["annual_energy_gwh"].sel(site=ds.site[0])
+    # the PAN run is the example site itself, estimated the ordinary way
+    assert float(energy.sel(scenario="module=pan")) == pytest.approx(
+        pvyield.estimate(EXAMPLE).annual_energy_gwh, rel=1e-9)
+    # the CEC module on the same layout is another plant: 472 W modules, 364.7 MWp
+    assert float(ds["dc_capacity_mwp"].sel(site=ds.site[0], scenario="module=cec")) == \
+        pytest.approx(27600 * 28 * cec_module(CEC_MODULE).p_stc_w / 1e6)

@@ -670,8 +670,15 @@ def equipment_notes(site: Site) -> dict[str, str]:
                                             f"{inverter.sandia['Vdco']:g} V (the site gives no "
                                             "layout with a real module: string voltage unknown)")
         else:
+            v_stc = equipment.modules_per_string * module.v_mp_ref_v
             notes["inverter DC voltage"] = (f"string Vmp: {equipment.modules_per_string:g} "
-                                            "modules in series x module Vmp")
+                                            f"modules in series x module Vmp ({v_stc:,.0f} V "
+                                            "at STC)")
+            if not inverter.mppt_low_v <= v_stc <= inverter.mppt_high_v:
+                notes["inverter DC voltage"] += (
+                    f"; WARNING: outside the inverter's MPP range {inverter.mppt_low_v:g}-"
+                    f"{inverter.mppt_high_v:g} V, which the Sandia model does not enforce "
+                    "(the estimate is then too high): check the string length")
     for text in equipment.scaled:
         notes.setdefault("equipment scaling", "")
         notes["equipment scaling"] = "; ".join(filter(None, (notes["equipment scaling"],

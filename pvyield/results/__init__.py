@@ -420,7 +420,8 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption(path, value, "default", field_description(path))
               for path, value in defaults_used(site).items()
               if not _covered(site, path) and not path.startswith(_NOT_PARAMETERS)
-              and path not in site.derived]  # filled from real equipment: listed as derived
+              and path not in site.derived  # filled from real equipment: listed as derived
+              and not _replaced_by_equipment(site, path)]
     found += [Assumption(path, value, "unsourced", "no source or assumption in the site file")
               for path, value in _explicit_leaves(site)
               if not _covered(site, path) and path not in site.derived
@@ -434,6 +435,13 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
+
+
+def _replaced_by_equipment(site: Site, path: str) -> bool:
+    """Whether a nameplate default is not used because a real inverter replaces it."""
+    eq = site.plant.equipment
+    return (eq is not None and eq.inverter is not None
+            and path == "losses.inverter_efficiency_pct")
 
 
 def _value_at(site: Site, path: str) -> Any:
