@@ -288,3 +288,21 @@ def test_batch_swaps_modules_on_the_reference_engine(tmp_path):
     # the CEC module on the same layout is another plant: 472 W modules, 364.7 MWp
     assert float(ds["dc_capacity_mwp"].sel(site=ds.site[0], scenario="module=cec")) == \
         pytest.approx(27600 * 28 * cec_module(CEC_MODULE).p_stc_w / 1e6)
+
+
+def test_report_names_the_equipment_and_its_sources():
+    from pvyield.report import document
+    from pvyield.report.labels import stage_label
+
+    site = site_from_mapping(_mapping({"cec": CEC_MODULE}, {"ond": str(OND)},
+                                      dc_capacity_mwp=1.2, ac_capacity_mwac=1.0))
+    weather = read_weather_file(WEATHER / "CA-Palmdale_Airport.tmy3")
+    result = pvyield.estimate(site, weather=weather)
+    # the site section as the Markdown report prints it (the figures are not needed here)
+    text = "\n".join(line for block in document._site_section(result).blocks
+                     for line in document._markdown_block(block, "equipment", "figures"))
+    assert f"CEC module database entry '{CEC_MODULE}'" in text
+    assert "ChintPower CPS SCH275KTL-DO/US-800" in text
+    assert f"| module a_ref | {result.site.plant.equipment.module.sdm['a_ref']:.4g} |" in text
+    assert "no layout: plant.dc_capacity_mwp = 1.2 scales the module" in text
+    assert stage_label("low_irradiance") == "PV loss due to irradiance level"
