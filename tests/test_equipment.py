@@ -70,6 +70,16 @@ def test_pan_parameters_against_read_panond_and_the_file():
     assert mpp["v_mp"][0] == pytest.approx(41.96, rel=0.02)
 
 
+def test_pan_iam_profile_sets_the_martin_ruiz_coefficient():
+    # the profile read by hand from the file (PVObject_IAM), 90 degrees left out
+    aoi = np.array([0.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0])
+    iam = np.array([1.0, 1.0, 1.0, 0.99, 0.98, 0.96, 0.89, 0.66])
+    a_r = pan_module(PAN).iam_a_r
+    assert a_r == pytest.approx(pvlib.iam.fit(aoi, iam, "martin_ruiz")["a_r"], rel=1e-6)
+    # one coefficient follows the profile within 0.03 up to 80 degrees
+    np.testing.assert_allclose(pvlib.iam.martin_ruiz(aoi, a_r), iam, atol=0.03)
+
+
 def test_ond_fit_reproduces_the_file_curves():
     raw = pvlib.iotools.read_panond(OND)
     conv = next(iter(raw.values()))["Converter"]
@@ -149,6 +159,8 @@ def test_layout_gives_and_checks_the_ratings():
     assert "plant.dc_capacity_mwp" in site.derived
     # the PAN's bifaciality, efficiency and power fill the fields left out
     assert site.plant.bifaciality == 0.7
+    assert site.plant.iam_a_r == pytest.approx(pan_module(PAN).iam_a_r)
+    assert "pvlib.iam.fit" in site.derived["plant.iam_a_r"]
     assert site.plant.module_efficiency_pct == pytest.approx(550 / (1.134 * 2.278) / 10)
     # a stated capacity 5 % away from the layout's is an error naming both
     with pytest.raises(SiteError, match=r"(?s)plant.dc_capacity_mwp = 1.3 differs from the "

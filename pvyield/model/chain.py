@@ -657,8 +657,11 @@ def equipment_notes(site: Site) -> dict[str, str]:
         notes["module parameters"] = "; ".join(f"{k} = {_short(_module_value(module, k))} "
                                                f"({v})" for k, v in module.provenance.items())
         if module.source == "pan":
-            notes["module IAM"] = ("the PAN file's IAM profile is not used: the chain's "
-                                   "Martin-Ruiz IAM with plant.iam_a_r applies")
+            notes["module IAM"] = (
+                f"Martin-Ruiz IAM with plant.iam_a_r = {site.plant.iam_a_r:.4g}"
+                + (" (fitted to the PAN file's IAM profile)" if "plant.iam_a_r" in
+                   site.derived else " (the site's value; the PAN file's IAM profile "
+                   "is not used)"))
     if inverter is not None:
         notes["inverter"] = (f"{inverter.describe()}: Sandia inverter model "
                              f"(pvlib.inverter.sandia); {equipment.inverters:,.1f} inverters")

@@ -97,6 +97,9 @@ class ModuleParameters:
         As the source names it (``mtSiMono``, ``Mono-c-Si``).
     provenance : dict
         Parameter -> where its value came from (file key, database column, default).
+    iam_a_r : float or None
+        Martin-Ruiz ``a_r`` fitted to the PAN's IAM profile (:func:`pvlib.iam.fit`); None
+        when the source has no profile.
     """
 
     source: str
@@ -113,6 +116,7 @@ class ModuleParameters:
     bifaciality: float | None
     technology: str
     provenance: dict[str, str]
+    iam_a_r: float | None = None
 
     @property
     def efficiency(self) -> float:
@@ -278,6 +282,10 @@ def pan_module(path: str | Path, reference: str | None = None,
                         "(pvCommercial section): the area is needed for the efficiency")
     bifaciality = obj.get("BifacialityFactor")
     gamma_pmp = obj.get("muPmpReq")
+    a_r = _pan_iam_a_r(obj)
+    if a_r is not None:
+        provenance["iam_a_r"] = (f"pvlib.iam.fit (martin_ruiz) to the IAM profile of PAN "
+                                 f"{ref} (PVObject_IAM)")
     return ModuleParameters(
         source="pan", reference=ref,
         manufacturer=str(commercial.get("Manufacturer", "")).strip(),
@@ -286,8 +294,31 @@ def pan_module(path: str | Path, reference: str | None = None,
         v_mp_ref_v=num("Vmp"), i_mp_ref_a=num("Imp"),
         gamma_pmp_pct_per_c=float(gamma_pmp) if isinstance(gamma_pmp, (int, float)) else None,
         bifaciality=float(bifaciality) if isinstance(bifaciality, (int, float)) else None,
-        technology=str(obj.get("Technol", "")), provenance=provenance,
+        technology=str(obj.get("Technol", "")), provenance=provenance, iam_a_r=a_r,
     )
+
+
+def _pan_iam_a_r(obj: dict[str, Any]) -> float | None:
+    """Martin-Ruiz ``a_r`` fitted to a PAN file's user IAM profile; None without one.
+
+    The chain applies the Martin & Ruiz (2001) model to beam, sky and ground light (front and
+    rear), so the profile's points are turned into its one coefficient by least squares
+    (:func:`pvlib.iam.fit`) rather than interpolated for the beam alone.
+    """
+    import pvlib
+
+    profile = (obj.get("PVObject_IAM") or {}).get("IAMProfile")
+    if not isinstance(profile, dict):
+        return None
+    points = [p for k, p in profile.items() if k.startswith("Point_") and isinstance(p, list)
+              and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)]
+    points = [p for p in points if 0 <= p[0] < 90 and 0 <= p[1] <= 1.05]
+    if len(points) < 3:
+        return None
+    aoi, iam = (np.array(c, dtype=float) for c in zip(*points, strict=True))
+    a_r = float(pvlib.iam.fit(aoi, iam, "martin_ruiz")["a_r"])
+    # the site schema's range of plant.iam_a_r
+    return a_r if 0 < a_r <= 0.5 else None
 
 
 def ond_inverter(path: str | Path, reference: str | None = None,
@@ -579,6 +610,8 @@ def resolve(plant: Any, base_dir: str | Path | None) -> tuple[Equipment, dict, d
             ("gamma_pdc_pct_per_c", module.gamma_pmp_pct_per_c, "stated power temperature "
              "coefficient (shown only: the single-diode model sets the temperature loss)"),
             ("bifaciality", module.bifaciality, "bifaciality factor"),
+            ("iam_a_r", module.iam_a_r, "Martin-Ruiz a_r fitted (pvlib.iam.fit) to the IAM "
+             "profile"),
         ):
             if field not in set_fields and value is not None:
                 update[field] = value
