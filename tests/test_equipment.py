@@ -318,3 +318,14 @@ def test_report_names_the_equipment_and_its_sources():
     assert f"| module a_ref | {result.site.plant.equipment.module.sdm['a_ref']:.4g} |" in text
     assert "no layout: plant.dc_capacity_mwp = 1.2 scales the module" in text
     assert stage_label("low_irradiance") == "PV loss due to irradiance level"
+
+
+def test_nameplate_sites_have_no_new_losses(weather):
+    """PVWatts plants: the new stages are exactly zero, so their figures do not move."""
+    data = _mapping({"pan": str(PAN)}, None)
+    data["plant"] = {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8, "bifaciality": 0.0,
+                     "mounting": data["plant"]["mounting"]}
+    out = run_chain(site_from_mapping(data), weather)
+    e = out.stage_energy_kwh
+    assert e["low_irradiance"] == e["rear_losses"]
+    assert e["night_consumption"] == e["clipping"]
