@@ -86,6 +86,7 @@ def test_ond_fit_reproduces_the_file_curves():
     inv = ond_inverter(OND)
     # read by hand: PMaxOUT=250.000 kW, Night_Loss=5.00 W, VNomEff 880/1174/1300 V
     assert inv.paco_w == 250e3 and inv.night_consumption_w == 5.0
+    assert inv.pnom_w == 250e3 and inv.pdc_max_w == 375e3  # PNomConv, PMaxDC
     assert inv.sandia["Vdco"] == 1174.0
     assert (inv.mppt_low_v, inv.mppt_high_v) == (500.0, 1500.0)
     for k, volt in enumerate(conv["VNomEff"][:3]):

@@ -232,7 +232,8 @@ def equipment_summary(site: Site) -> dict[str, Any] | None:
         i = eq.inverter
         inverter = {"source": i.source, "reference": i.reference,
                     "manufacturer": i.manufacturer, "model": i.model, "model_kind": "sandia",
-                    "paco_w": i.paco_w, "mppt_low_v": i.mppt_low_v,
+                    "paco_w": i.paco_w, "pnom_w": i.pnom_w, "pdc_max_w": i.pdc_max_w,
+                    "mppt_low_v": i.mppt_low_v,
                     "mppt_high_v": i.mppt_high_v,
                     "night_consumption_w": i.night_consumption_w,
                     "parameters": dict(i.sandia), "provenance": dict(i.provenance)}

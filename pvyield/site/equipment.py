@@ -155,6 +155,8 @@ class InverterParameters:
         AC power drawn at night [W] (OND ``Night_Loss``, CEC ``Pnt``).
     provenance : dict
         Parameter -> where its value came from.
+    pnom_w : float or None
+        Nominal AC power [W] (OND ``PNomConv``); None when not given (CEC: ``Paco`` only).
     """
 
     source: str
@@ -168,6 +170,7 @@ class InverterParameters:
     mppt_high_v: float
     night_consumption_w: float
     provenance: dict[str, str]
+    pnom_w: float | None = None
 
     def describe(self) -> str:
         """'ChintPower CPS SCH275KTL-DO/US-800, 250 kWac (OND file x.OND)'."""
@@ -376,7 +379,7 @@ def ond_inverter(path: str | Path, reference: str | None = None,
     }
     if "Night_Loss" not in obj:
         provenance["Pnt"] = "default 0 W (the OND file gives no Night_Loss)"
-    pdc_max = conv.get("PMaxDC")
+    pdc_max, pnom = conv.get("PMaxDC"), conv.get("PNomConv")
     return InverterParameters(
         source="ond", reference=ref,
         manufacturer=str(commercial.get("Manufacturer", "")).strip(),
@@ -385,6 +388,7 @@ def ond_inverter(path: str | Path, reference: str | None = None,
         pdc_max_w=float(pdc_max) * 1e3 if isinstance(pdc_max, (int, float)) else None,
         mppt_low_v=num("VMppMin"), mppt_high_v=num("VMPPMax"),
         night_consumption_w=night_w, provenance=provenance,
+        pnom_w=float(pnom) * 1e3 if isinstance(pnom, (int, float)) else None,
     )
 
 
