@@ -118,8 +118,14 @@ def test_cec_entries_and_misspelt_names():
     with pytest.raises(SiteError, match=r"plant.module.cec.*CEC module database.*"
                                         r"'Heliene_96M470'"):
         cec_module("Heliene_96M47")
-    with pytest.raises(SiteError, match=r"plant.inverter.cec.*closest names"):
+    with pytest.raises(SiteError, match=r"plant.inverter.cec.*closest: '" + CEC_INVERTER):
         cec_inverter(CEC_INVERTER[:-3])
+    # through a site file: the whole message, closest names included, in one error line
+    data = _mapping({"cec": "Heliene_96M47"}, None, dc_capacity_mwp=1.0,
+                    ac_capacity_mwac=0.8)
+    with pytest.raises(SiteError) as info:
+        site_from_mapping(data)
+    assert "'Heliene_96M470'" in str(info.value) and "..." not in str(info.value)
 
 
 def _mapping(module: dict, inverter: dict | None, layout: dict | None = None,

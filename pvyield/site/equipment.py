@@ -404,12 +404,12 @@ def _cec_entry(kind: str, name: str, field: str) -> pd.Series:
     table = cec_database(kind)
     if name in table.index:
         return table.loc[name]
-    close = difflib.get_close_matches(name, table.index.tolist(), n=5, cutoff=0.6)
-    hint = (f"closest names: {', '.join(repr(c) for c in close)}" if close
+    close = difflib.get_close_matches(name, table.index.tolist(), n=3, cutoff=0.6)
+    hint = (f"closest: {', '.join(repr(c) for c in close)}" if close
             else "no similar name")
-    raise SiteError(f"{field}: {name!r:.80} is not an entry of the CEC {kind} database "
-                    f"(pvlib.pvsystem.retrieve_sam({CEC_DATABASES[kind]!r}), "
-                    f"{len(table):,} entries); {hint}")
+    # short: the site-file error lines are cut at 200 characters
+    raise SiteError(f"{field}: {name[:60]!r} not in the CEC {kind} database "
+                    f"({CEC_DATABASES[kind]}); {hint}")
 
 
 def cec_module(name: str, field: str = "plant.module.cec") -> ModuleParameters:
