@@ -642,6 +642,19 @@ def households_text(r: Result) -> str:
     return f"{r.households_served:,.0f} households"
 
 
+def _equipment_lines(plant) -> list[str]:
+    """The real module and inverter, when the site names them."""
+    eq = plant.equipment
+    if eq is None:
+        return []
+    lines = []
+    if eq.module is not None:
+        lines.append(f"module:   {eq.module.describe()}, {eq.modules:,.0f} modules")
+    if eq.inverter is not None:
+        lines.append(f"inverter: {eq.inverter.describe()}, {eq.inverters:,.1f} inverters")
+    return lines
+
+
 def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     """A readable report of one estimate (and its reconciliation) for the terminal."""
     site, w = r.site, r.weather
@@ -653,6 +666,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"{plant.dc_capacity_mwp:g} MWp / {plant.ac_capacity_mwac:g} MWac "
         f"(DC/AC {plant.dc_ac_ratio:.2f}), {plant.mounting.type} mounting, "
         f"bifaciality {plant.bifaciality:g}",
+        *_equipment_lines(plant),
         f"weather: {w.source}" + (" [SYNTHETIC]" if w.synthetic else ""),
         f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",
         *(f"         warning: {text}" for text in w.warnings),

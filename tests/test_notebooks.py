@@ -15,7 +15,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
 #: Figures each notebook must display (image/png outputs), so a silently empty cell fails.
 MIN_FIGURES = {"01-quickstart": 7, "02-mauriti-deep-dive": 3, "03-ceme1-east-west": 6,
-               "04-batch-comparison": 3}
+               "04-batch-comparison": 3, "equipment_comparison": 2}
 KERNEL = "pvyield-tests"
 
 

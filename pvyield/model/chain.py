@@ -22,12 +22,24 @@ bifacial       rear irradiance from the infinite-sheds view-factor model (Mikofs
                2019; Hay-Davies sky) times bifaciality, before rear losses
 rear_losses    rear structure shading and rear Martin-Ruiz IAM (sky and ground diffuse,
                beam) applied to the rear irradiance
+low_irradiance with a real module (PAN or CEC, :mod:`pvyield.site.equipment`): the
+               single-diode model's maximum power at the effective irradiance and 25 °C
+               against STC efficiency (PVsyst's "PV loss due to irradiance level");
+               0 for the PVWatts model, whose efficiency does not depend on irradiance
 temperature    PVsyst cell temperature (Faiman form) from the irradiance reaching front and
-               rear; PVWatts DC power with a linear temperature coefficient (Dobos 2014)
+               rear; PVWatts DC power with a linear temperature coefficient (Dobos 2014),
+               or with a real module the single-diode maximum power
+               (:func:`pvlib.pvsystem.calcparams_pvsyst` / ``calcparams_cec``, then
+               :func:`pvlib.pvsystem.max_power_point`) at the cell temperature against the
+               same at 25 °C (PVsyst's "PV loss due to temperature")
 mismatch,      fixed fractions of DC power; mismatch includes the rear mismatch of bifacial
 dc_wiring, lid plants (Deline et al. 2020)
-inverter       PVWatts inverter part-load efficiency curve (Dobos 2014)
-clipping       AC output limited to the plant's AC capacity
+inverter       PVWatts inverter part-load efficiency curve (Dobos 2014), or with a real
+               inverter (OND or CEC) the Sandia model (King et al. 2007) per inverter at its
+               DC power and voltage (string Vmp), without its AC limit
+clipping       AC output limited to the plant's AC capacity (real inverter: ``Paco``)
+night_         real inverter: the night tare ``Pnt`` drawn while the DC power is below the
+consumption    start-up power ``Pso`` (:func:`pvlib.inverter.sandia`); 0 for PVWatts
 ac_losses,     fixed fractions of AC power
 availability
 =============  ==============================================================================
@@ -55,6 +67,8 @@ References
 .. [8] Deline, C., Ayala Pelaez, S., MacAlpine, S., Olalla, C. (2020). Estimating and
    parameterizing mismatch power loss in bifacial photovoltaic systems. Progress in
    Photovoltaics 28(7), 691-703. doi:10.1002/pip.3259
+.. [10] King, D., Gonzalez, S., Galbraith, G., Boyson, W. (2007). Performance model for
+   grid-connected photovoltaic inverters. SAND2007-5036. doi:10.2172/920449
 .. [9] Gueymard, C. (1994). Analysis of monthly average atmospheric precipitable water and
    turbidity in Canada and Northern United States. Solar Energy 53(1), 57-71.
    doi:10.1016/0038-092X(94)90606-8
@@ -70,14 +84,15 @@ import pvlib
 from pvlib.bifacial import infinite_sheds
 
 from pvyield.model import _pvlib_compat
+from pvyield.site.equipment import Equipment, module_max_power
 from pvyield.site.schema import FixedMount, SingleAxisMount, Site
 from pvyield.weather.frame import time_step_minutes
 
 #: Stages in chain order; the energy after each is kept.
 STAGES = (
     "transposition", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
-    "rear_losses", "temperature", "mismatch", "dc_wiring", "lid", "inverter", "clipping",
-    "ac_losses", "availability",
+    "rear_losses", "low_irradiance", "temperature", "mismatch", "dc_wiring", "lid",
+    "inverter", "clipping", "night_consumption", "ac_losses", "availability",
 )
 #: Constants of the chain that are not site inputs (documented defaults).
 MODEL_CONSTANTS = {
@@ -423,13 +438,16 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     bifacial = plant.bifaciality > 0
     rear_shading = plant.rear_losses_pct[0] / 100.0
 
+    equipment = plant.equipment
+    module = equipment.module if equipment is not None else None
     keys = ("poa", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
-            "rear_losses", "temp")
+            "rear_losses", "low_irradiance", "temp")
     sums = dict.fromkeys(keys, 0.0)
     poa_w = np.zeros(len(times))
     eff_w = np.zeros(len(times))
     temp_w = np.zeros(len(times))
     p_dc = np.zeros(len(times))
+    v_mp = np.zeros(len(times))  # module Vmp, DC-share weighted over planes [V]
     for plane in planes(site, solpos):
         front = front_irradiance(plane, solpos, weather, albedo, dni_extra, airmass)
         shaded_fraction = beam_shaded_fraction(plane, solpos)
@@ -458,9 +476,15 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
             module_efficiency=plant.module_efficiency_pct / 100.0,
             alpha_absorption=CELL_ABSORPTANCE,
         )
-        dc = pvlib.pvsystem.pvwatts_dc(
-            effective, temp_cell, pdc0_w * plane.share, plant.gamma_pdc_pct_per_c / 100.0
-        ).clip(lower=0.0)
+        if module is None:
+            dc = pvlib.pvsystem.pvwatts_dc(
+                effective, temp_cell, pdc0_w * plane.share, plant.gamma_pdc_pct_per_c / 100.0
+            ).clip(lower=0.0)
+        else:
+            dc, low_irradiance, v_plane = module_dc(equipment, effective, temp_cell,
+                                                    plane.share)
+            sums["low_irradiance"] += low_irradiance
+            v_mp += plane.share * v_plane
         for key, series in (("poa", front["poa_global"]), ("shading", stage_shading),
                             ("row_masking", stage_masking), ("iam", stage_iam),
                             ("spectral", stage_spectral), ("soiling", stage_soiling),
@@ -478,13 +502,17 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
         "lid": 1 - losses.lid_pct / 100,
     }
     p_dc_net = p_dc * np.prod(list(dc_factors.values()))
-    eta_nom = losses.inverter_efficiency_pct / 100.0
-    pac0_w = plant.ac_capacity_mwac * 1e6
-    p_inv = pvwatts_inverter_unclipped(p_dc_net, pac0_w / eta_nom, eta_nom)
-    p_clip = pvlib.inverter.pvwatts(p_dc_net, pac0_w / eta_nom, eta_nom, INVERTER_ETA_REF)
+    if equipment is None or equipment.inverter is None:
+        eta_nom = losses.inverter_efficiency_pct / 100.0
+        pac0_w = plant.ac_capacity_mwac * 1e6
+        p_inv = pvwatts_inverter_unclipped(p_dc_net, pac0_w / eta_nom, eta_nom)
+        p_clip = pvlib.inverter.pvwatts(p_dc_net, pac0_w / eta_nom, eta_nom, INVERTER_ETA_REF)
+        p_night = np.asarray(p_clip)
+    else:
+        p_inv, p_clip, p_night = inverter_ac(equipment, p_dc_net, v_mp)
     ac_factor = 1 - losses.ac_losses_pct / 100
     avail = losses.availability_pct / 100
-    p_ac = np.asarray(p_clip) * ac_factor * avail
+    p_ac = np.asarray(p_night) * ac_factor * avail
 
     # irradiance stages as energy at STC efficiency:
     # sum(W/m^2) x dt [h] / 1000 W/m^2 x STC power [kW] -> kWh
@@ -496,6 +524,9 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
                        ("spectral", "spectral"), ("soiling", "soiling"),
                        ("bifacial", "bifacial"), ("rear_losses", "rear_losses")):
         energy[stage] = sums[key] * stc_kwh
+    # PVWatts efficiency does not depend on irradiance: no low-irradiance stage
+    energy["low_irradiance"] = (energy["rear_losses"] if module is None
+                                else sums["low_irradiance"] * to_kwh)
     energy["temperature"] = sums["temp"] * to_kwh
     running = sums["temp"]
     for stage, factor in dc_factors.items():
@@ -503,7 +534,8 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
         energy[stage] = running * to_kwh
     energy["inverter"] = float(p_inv.sum()) * to_kwh
     energy["clipping"] = float(np.sum(p_clip)) * to_kwh
-    energy["ac_losses"] = energy["clipping"] * ac_factor
+    energy["night_consumption"] = float(np.sum(p_night)) * to_kwh
+    energy["ac_losses"] = energy["night_consumption"] * ac_factor
     energy["availability"] = float(p_ac.sum()) * to_kwh
 
     timeseries = pd.DataFrame(
@@ -516,12 +548,157 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
                        notes=chain_notes(site, weather))
 
 
+def module_dc(equipment: Equipment, effective: pd.Series, temp_cell: pd.Series,
+              share: float) -> tuple[pd.Series, float, np.ndarray]:
+    """DC power of a plane's modules with the real module's single-diode model.
+
+    Parameters
+    ----------
+    equipment : Equipment
+        With a module; ``equipment.modules`` is the plant's module count.
+    effective : Series
+        Effective irradiance on the modules [W/m^2].
+    temp_cell : Series
+        Cell temperature [°C].
+    share : float
+        The plane's share of the modules [-].
+
+    Returns
+    -------
+    dc : Series
+        Maximum power of the plane's modules [W]
+        (:func:`pvyield.site.equipment.module_max_power`).
+    low_irradiance_w : float
+        Sum over the intervals of the same at 25 °C [W]: the DC power after the
+        irradiance-level loss, before the temperature loss.
+    v_mp : ndarray
+        The module's maximum-power voltage [V].
+    """
+    count = equipment.modules * share
+    mpp = module_max_power(equipment.module, effective, temp_cell)
+    at_25c = module_max_power(equipment.module, effective, 25.0)
+    return (mpp["p_mp"] * count, float(at_25c["p_mp"].sum()) * count,
+            mpp["v_mp"].to_numpy())
+
+
+def inverter_ac(equipment: Equipment, p_dc_w: np.ndarray, v_mp_module: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """AC power of the plant's real inverters with the Sandia model (King et al. 2007).
+
+    The DC power is shared equally by ``equipment.inverters`` inverters, each at the
+    string voltage (:meth:`Equipment.dc_voltage`). Three :func:`pvlib.inverter.sandia` runs
+    tell the stages apart: without the AC limit and night tare (conversion), with the AC
+    limit ``Paco`` (clipping), and with the night tare ``Pnt`` drawn while the DC power is
+    below ``Pso`` (night consumption). The model does not limit the voltage to the MPP range.
+
+    Returns
+    -------
+    unclipped, clipped, with_night : ndarray
+        Plant AC power after conversion, after clipping, after night consumption [W].
+    """
+    params = equipment.inverter.sandia
+    n = equipment.inverters
+    p_in = np.asarray(p_dc_w, dtype=float) / n
+    v_dc = equipment.dc_voltage(v_mp_module)
+    # at night the string voltage is 0: the model's voltage terms then mean nothing, and
+    # its output there is 0 or the night tare whatever the voltage
+    v_dc = np.where(p_in > 0, v_dc, params["Vdco"])
+    unclipped = np.where(p_in < params["Pso"], 0.0, sandia_unclipped(v_dc, p_in, params))
+    clipped = pvlib.inverter.sandia(v_dc, p_in, {**params, "Pnt": 0.0})
+    with_night = pvlib.inverter.sandia(v_dc, p_in, params)
+    return (np.asarray(unclipped) * n, np.asarray(clipped) * n, np.asarray(with_night) * n)
+
+
+def sandia_unclipped(v_dc: np.ndarray, p_dc: np.ndarray, params: dict[str, float]
+                     ) -> np.ndarray:
+    """Sandia inverter output before its AC limit and night tare [W].
+
+    King et al. (2007), eqs. 1-4, as :func:`pvlib.inverter.sandia` computes them before
+    ``min(Paco, ...)``, so that conversion and clipping losses can be told apart.
+
+    Parameters
+    ----------
+    v_dc : array
+        DC voltage [V].
+    p_dc : array
+        DC power [W].
+    params : dict
+        Sandia parameters ``Paco``, ``Pdco``, ``Vdco``, ``Pso``, ``C0``-``C3``.
+    """
+    dv = np.asarray(v_dc, dtype=float) - params["Vdco"]
+    a = params["Pdco"] * (1 + params["C1"] * dv)
+    b = params["Pso"] * (1 + params["C2"] * dv)
+    c = params["C0"] * (1 + params["C3"] * dv)
+    p = np.asarray(p_dc, dtype=float) - b
+    return (params["Paco"] / (a - b) - c * (a - b)) * p + c * p**2
+
+
 def chain_notes(site: Site, weather: pd.DataFrame) -> dict[str, str]:
-    """The weather-dependent choices of the chain for a site, in words."""
-    if site.plant.module_technology not in SPECTRAL_MODULE_TYPES:
+    """The weather-dependent and equipment choices of the chain for a site, in words."""
+    notes = equipment_notes(site)
+    if site.plant.module_technology in SPECTRAL_MODULE_TYPES:
+        notes["precipitable water"] = (f"{precipitable_water_cm(weather)[1]} (spectral model "
+                                       f"of {site.plant.module_technology})")
+    return notes
+
+
+def equipment_notes(site: Site) -> dict[str, str]:
+    """The real equipment a site names, its models, and where each parameter came from."""
+    equipment = site.plant.equipment
+    if equipment is None:
         return {}
-    return {"precipitable water": f"{precipitable_water_cm(weather)[1]} (spectral model of "
-                                  f"{site.plant.module_technology})"}
+    notes = {}
+    module, inverter = equipment.module, equipment.inverter
+    if module is not None:
+        model = ("PVsyst single-diode model (pvlib calcparams_pvsyst)" if module.dc_model ==
+                 "pvsyst" else "CEC single-diode model (pvlib calcparams_cec)")
+        notes["module"] = (f"{module.describe()}: {model}, maximum power by "
+                           f"pvlib.pvsystem.max_power_point; {equipment.modules:,.0f} modules")
+        notes["module parameters"] = "; ".join(f"{k} = {_short(_module_value(module, k))} "
+                                               f"({v})" for k, v in module.provenance.items())
+        if module.source == "pan":
+            notes["module IAM"] = (
+                f"Martin-Ruiz IAM with plant.iam_a_r = {site.plant.iam_a_r:.4g}"
+                + (" (fitted to the PAN file's IAM profile)" if "plant.iam_a_r" in
+                   site.derived else " (the site's value; the PAN file's IAM profile "
+                   "is not used)"))
+    if inverter is not None:
+        notes["inverter"] = (f"{inverter.describe()}: Sandia inverter model "
+                             f"(pvlib.inverter.sandia); {equipment.inverters:,.1f} inverters")
+        notes["inverter parameters"] = "; ".join(
+            f"{k} = {_short(inverter.sandia.get(k))} ({v})" if k in inverter.sandia
+            else f"{k} ({v})" for k, v in inverter.provenance.items())
+        if equipment.modules_per_string is None or module is None:
+            notes["inverter DC voltage"] = (f"assumption: the inverter's Vdco "
+                                            f"{inverter.sandia['Vdco']:g} V (the site gives no "
+                                            "layout with a real module: string voltage unknown)")
+        else:
+            v_stc = equipment.modules_per_string * module.v_mp_ref_v
+            notes["inverter DC voltage"] = (f"string Vmp: {equipment.modules_per_string:g} "
+                                            f"modules in series x module Vmp ({v_stc:,.0f} V "
+                                            "at STC)")
+            if not inverter.mppt_low_v <= v_stc <= inverter.mppt_high_v:
+                notes["inverter DC voltage"] += (
+                    f"; WARNING: outside the inverter's MPP range {inverter.mppt_low_v:g}-"
+                    f"{inverter.mppt_high_v:g} V, which the Sandia model does not enforce "
+                    "(the estimate is then too high): check the string length")
+    for text in equipment.scaled:
+        notes.setdefault("equipment scaling", "")
+        notes["equipment scaling"] = "; ".join(filter(None, (notes["equipment scaling"],
+                                                              f"assumption: {text}")))
+    return notes
+
+
+def _module_value(module, key: str):
+    if key in module.sdm:
+        return module.sdm[key]
+    return getattr(module, key, None)
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def dc_mismatch_factor(site: Site) -> float:

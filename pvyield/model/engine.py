@@ -137,6 +137,12 @@ def run_sites(
     """
     if len(sites) != len(weather):
         raise ModelError(f"run_sites: {len(sites)} sites but {len(weather)} weather frames")
+    for site in sites:
+        if site.plant.equipment is not None:
+            raise ModelError(f"{site.path or site.name}: plant.module / plant.inverter name "
+                             "real equipment (PAN, OND or CEC), which the batch engine cannot "
+                             "run yet; run it with engine=\"reference\" (pvyield estimate "
+                             "--engine reference, pvyield batch --engine reference)")
     if chunk_sites < 1:
         raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
     n_sites = len(sites)
@@ -424,6 +430,8 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
                   "bifacial", "rear_losses"):
         key = "poa" if stage == "transposition" else stage
         energy[stage] = sums[:, idx[key]] * stc_kwh
+    # the PVWatts model the engine runs has no irradiance-level loss and no night tare
+    energy["low_irradiance"] = energy["rear_losses"]
     energy["temperature"] = sums[:, idx["dc"]] * to_kwh
     running = sums[:, idx["dc"]]
     factors = {"mismatch": np.array([dc_mismatch_factor(s) for s in sites]),
@@ -434,6 +442,7 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
         energy[stage] = running * to_kwh
     energy["inverter"] = sums[:, idx["inverter"]] * to_kwh
     energy["clipping"] = sums[:, idx["clipping"]] * to_kwh
+    energy["night_consumption"] = energy["clipping"]
     energy["ac_losses"] = energy["clipping"] * np.array([1 - x.ac_losses_pct / 100
                                                          for x in losses])
     energy["availability"] = sums[:, idx["ac"]] * to_kwh

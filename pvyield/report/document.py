@@ -250,11 +250,43 @@ def _site_section(result: Result) -> Section:
          else "monthly " + ", ".join(f"{v:g}" for v in soiling) + " %"),
         ("DC losses", f"mismatch {_pct(losses.mismatch_pct)}, wiring "
                       f"{_pct(losses.dc_wiring_pct)}, LID {_pct(losses.lid_pct)}"),
-        ("Inverter, AC", f"efficiency {_pct(losses.inverter_efficiency_pct)}, AC losses "
-                         f"{_pct(losses.ac_losses_pct)}, availability "
-                         f"{_pct(losses.availability_pct)}"),
+        ("Inverter, AC", ("Sandia model of the inverter below" if _real_inverter(site)
+                          else f"efficiency {_pct(losses.inverter_efficiency_pct)}")
+         + f", AC losses {_pct(losses.ac_losses_pct)}, availability "
+           f"{_pct(losses.availability_pct)}"),
     ]
-    return Section("Site", (Table(("", ""), tuple(rows)),))
+    return Section("Site", (Table(("", ""), tuple(rows)), *_equipment_blocks(site)))
+
+
+def _real_inverter(site: Site) -> bool:
+    eq = site.plant.equipment
+    return eq is not None and eq.inverter is not None
+
+
+def _equipment_blocks(site: Site) -> tuple[Block, ...]:
+    """The real module and inverter, their models and where each parameter came from."""
+    eq = site.plant.equipment
+    if eq is None:
+        return ()
+    rows: list[tuple[str, str, str]] = []
+    intro = ["**Equipment**:"]
+    if eq.module is not None:
+        m = eq.module
+        kind = "PVsyst" if m.dc_model == "pvsyst" else "CEC"
+        intro.append(f"module {m.describe()}, {eq.modules:,.0f} modules, {kind} "
+                     "single-diode model;")
+        values = {**m.sdm, "p_stc_w": m.p_stc_w, "area_m2": m.area_m2,
+                  "bifaciality": m.bifaciality, "gamma_pmp_pct_per_c": m.gamma_pmp_pct_per_c}
+        rows += [(f"module {k}", "" if values.get(k) is None else _short(values[k]), v)
+                 for k, v in m.provenance.items()]
+    if eq.inverter is not None:
+        i = eq.inverter
+        intro.append(f"inverter {i.describe()}, {eq.inverters:,.1f} inverters, Sandia "
+                     "inverter model;")
+        rows += [(f"inverter {k}", _short(i.sandia[k]) if k in i.sandia else "", v)
+                 for k, v in i.provenance.items()]
+    intro += [f"{text}." for text in eq.scaled]
+    return (" ".join(intro), Table(("parameter", "value", "source"), tuple(rows)))
 
 
 def _sources_section(result: Result) -> Section:

@@ -140,6 +140,11 @@ class Result:
         return self.annual_ghi_kwh_m2 * self.site.plant.dc_capacity_mwp * 1e3 / 1e6
 
     @property
+    def equipment(self) -> dict[str, Any] | None:
+        """The real module and inverter the estimate ran (:func:`equipment_summary`)."""
+        return equipment_summary(self.site)
+
+    @property
     def households_served(self) -> float:
         """Central estimate of households supplied [-]."""
         return self.households.households
@@ -170,6 +175,7 @@ class Result:
                 "high": _finite(self.households.households_high),
                 "range": self.households.range_note,
             },
+            "equipment": self.equipment,
             "monthly_energy_gwh": [float(v) for v in self.monthly["energy_gwh"]],
             "losses_pct": {k: float(v) for k, v in self.losses["loss_pct"].items()},
             "checks": [c.to_dict() for c in self.checks],
@@ -197,6 +203,43 @@ class Result:
                     **self.qc.to_dict(), "accepted": dict(self.accepted_findings)},
             },
         }
+
+
+def equipment_summary(site: Site) -> dict[str, Any] | None:
+    """The real equipment of a site, JSON-ready; None for a nameplate (PVWatts) plant.
+
+    ``module`` and ``inverter`` each hold ``source`` (``pan``/``ond`` file or ``cec``
+    database), ``reference`` (the file as the site names it, or the database entry),
+    ``manufacturer``, ``model``, ``model_kind`` (the pvlib model), the rating, ``parameters``
+    (the model's parameter set) and ``provenance`` (parameter -> file key, database column
+    or default); None where the site uses the PVWatts model. ``modules``, ``inverters``
+    and ``modules_per_string`` give the scaling, ``scaled`` what the stated capacities
+    scaled when the site has no layout.
+    """
+    eq = site.plant.equipment
+    if eq is None:
+        return None
+    module = inverter = None
+    if eq.module is not None:
+        m = eq.module
+        module = {"source": m.source, "reference": m.reference, "manufacturer": m.manufacturer,
+                  "model": m.model, "model_kind": f"{m.dc_model} single-diode",
+                  "p_stc_w": m.p_stc_w, "area_m2": m.area_m2,
+                  "efficiency_pct": m.efficiency * 100.0, "bifaciality": m.bifaciality,
+                  "technology": m.technology, "parameters": dict(m.sdm),
+                  "provenance": dict(m.provenance)}
+    if eq.inverter is not None:
+        i = eq.inverter
+        inverter = {"source": i.source, "reference": i.reference,
+                    "manufacturer": i.manufacturer, "model": i.model, "model_kind": "sandia",
+                    "paco_w": i.paco_w, "pnom_w": i.pnom_w, "pdc_max_w": i.pdc_max_w,
+                    "mppt_low_v": i.mppt_low_v,
+                    "mppt_high_v": i.mppt_high_v,
+                    "night_consumption_w": i.night_consumption_w,
+                    "parameters": dict(i.sandia), "provenance": dict(i.provenance)}
+    return {"module": module, "inverter": inverter, "modules": eq.modules,
+            "inverters": eq.inverters, "modules_per_string": eq.modules_per_string,
+            "scaled": list(eq.scaled)}
 
 
 def _finite(value: float) -> float | None:
@@ -377,7 +420,9 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
               for path, how in site.derived.items()]
     found += [Assumption(path, value, "default", field_description(path))
               for path, value in defaults_used(site).items()
-              if not _covered(site, path) and not path.startswith(_NOT_PARAMETERS)]
+              if not _covered(site, path) and not path.startswith(_NOT_PARAMETERS)
+              and path not in site.derived  # filled from real equipment: listed as derived
+              and not _replaced_by_equipment(site, path)]
     found += [Assumption(path, value, "unsourced", "no source or assumption in the site file")
               for path, value in _explicit_leaves(site)
               if not _covered(site, path) and path not in site.derived
@@ -391,6 +436,13 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
+
+
+def _replaced_by_equipment(site: Site, path: str) -> bool:
+    """Whether a nameplate default is not used because a real inverter replaces it."""
+    eq = site.plant.equipment
+    return (eq is not None and eq.inverter is not None
+            and path == "losses.inverter_efficiency_pct")
 
 
 def _value_at(site: Site, path: str) -> Any:

@@ -187,8 +187,10 @@ def load_site(path: str | Path) -> Site:
 
 def site_from_mapping(data: dict[str, Any], source: str | Path = "<site>") -> Site:
     """Validate a mapping as a site; ``source`` names it in errors and resolves paths."""
+    # equipment files (plant.module.pan, plant.inverter.ond) resolve against the file's folder
+    base_dir = Path(source).parent if str(source) != "<site>" else None
     try:
-        site = Site.model_validate(data)
+        site = Site.model_validate(data, context={"base_dir": base_dir})
     except ValidationError as exc:
         raise SiteError(format_validation_error(source, exc)) from None
     site._path = str(source) if source != "<site>" else None

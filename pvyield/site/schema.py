@@ -13,12 +13,25 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 #: DC/AC ratios outside this range are almost certainly a unit or typing mistake.
 DC_AC_RATIO_RANGE = (0.8, 2.0)
 #: Allowed relative gap between module_count x module_power_wp and dc_capacity_mwp.
 MODULE_CAPACITY_TOLERANCE = 0.05
+
+#: Allowed relative gap between the ratings a layout of real equipment gives (modules x STC
+#: power, inverters x AC limit) and the capacities the site file states: a layout and a
+#: capacity that disagree by more describe two different plants, so it is an error.
+LAYOUT_CAPACITY_TOLERANCE = 0.02
 
 #: Module technologies a site file may name (``plant.module_technology``).
 MODULE_TECHNOLOGIES = ("mono_si_perc", "topcon", "hjt", "multi_si", "cdte")
@@ -189,13 +202,100 @@ class Thermal(StrictModel):
     )
 
 
+class PanModule(StrictModel):
+    """A module described by its PVsyst .PAN file (PVsyst single-diode model)."""
+
+    pan: str = Field(min_length=1, max_length=500,
+                     description="PVsyst .PAN file of the module, relative to the site "
+                     "file's folder.")
+
+
+class CecModule(StrictModel):
+    """A module of the CEC module database (CEC single-diode model)."""
+
+    cec: str = Field(min_length=1, max_length=200,
+                     description="Exact entry name in the CEC module database as pvlib "
+                     "ships it (pvlib.pvsystem.retrieve_sam('CECMod')), e.g. "
+                     "'Heliene_96M470'.")
+
+
+class OndInverter(StrictModel):
+    """An inverter described by its PVsyst .OND file (Sandia model fitted to its curves)."""
+
+    ond: str = Field(min_length=1, max_length=500,
+                     description="PVsyst .OND file of the inverter, relative to the site "
+                     "file's folder.")
+
+
+class CecInverter(StrictModel):
+    """An inverter of the CEC inverter database (Sandia model)."""
+
+    cec: str = Field(min_length=1, max_length=200,
+                     description="Exact entry name in the CEC inverter database as pvlib "
+                     "ships it (pvlib.pvsystem.retrieve_sam('CECInverter')).")
+
+
+class Layout(StrictModel):
+    """How the modules are strung and how many inverters there are."""
+
+    modules_per_string: int = Field(ge=1, le=200,
+                                    description="Modules in series in one string [-].")
+    strings_per_inverter: float | None = Field(
+        default=None, gt=0, le=100000,
+        description="Strings in parallel on one inverter (a mean when they differ) [-]; "
+        "give this or 'strings'.")
+    strings: int | None = Field(default=None, ge=1, le=10_000_000,
+                                description="Strings of the whole plant [-]; give this or "
+                                "'strings_per_inverter'.")
+    inverters: int = Field(ge=1, le=1_000_000, description="Inverters of the plant [-].")
+
+    @model_validator(mode="after")
+    def _one_string_count(self) -> Layout:
+        if (self.strings is None) == (self.strings_per_inverter is None):
+            raise ValueError("give either 'strings' (whole plant) or 'strings_per_inverter'")
+        return self
+
+    @property
+    def module_count(self) -> float:
+        """Modules of the plant [-]."""
+        return self.modules_per_string * self.strings_total
+
+    @property
+    def strings_total(self) -> float:
+        """Strings of the plant [-]."""
+        return (self.strings if self.strings is not None
+                else self.strings_per_inverter * self.inverters)
+
+
 class Plant(StrictModel):
     """Electrical and mechanical description of the plant."""
 
-    dc_capacity_mwp: float = Field(gt=0, le=20000, description="DC capacity at STC [MWp].")
-    ac_capacity_mwac: float = Field(
-        gt=0, le=20000, description="AC capacity, the inverter output limit [MWac]."
-    )
+    dc_capacity_mwp: float | None = Field(
+        default=None, gt=0, le=20000,
+        description="DC capacity at STC [MWp]. Required, unless plant.layout and a real "
+        "module (plant.module) give it: modules x STC power; when both are given they "
+        f"must agree within {LAYOUT_CAPACITY_TOLERANCE:.0%}.")
+    ac_capacity_mwac: float | None = Field(
+        default=None, gt=0, le=20000,
+        description="AC capacity, the inverter output limit [MWac]. Required, unless "
+        "plant.layout and a real inverter (plant.inverter) give it: inverters x AC limit; "
+        f"when both are given they must agree within {LAYOUT_CAPACITY_TOLERANCE:.0%}.")
+    module: PanModule | CecModule | None = Field(
+        default=None,
+        description="Real module: {pan: file} or {cec: database name}. Then DC power "
+        "comes from its single-diode model (PVsyst or CEC), and module_efficiency_pct, "
+        "module_power_wp, gamma_pdc_pct_per_c and (PAN) bifaciality default to its "
+        "values; when omitted, the PVWatts model of the nameplate fields.")
+    inverter: OndInverter | CecInverter | None = Field(
+        default=None,
+        description="Real inverter: {ond: file} or {cec: database name}; AC power from "
+        "the Sandia model (King et al. 2007) per inverter. When omitted, the PVWatts "
+        "inverter of losses.inverter_efficiency_pct.")
+    layout: Layout | None = Field(
+        default=None,
+        description="Strings and inverters. With a real module and inverter it gives the "
+        "string voltage and the plant's DC and AC ratings; without it the stated "
+        "capacities scale the equipment (an assumption the output lists).")
     module_count: int | None = Field(default=None, gt=0, description="Number of modules [-].")
     module_power_wp: float | None = Field(
         default=None, ge=50, le=1000, description="Module power at STC [Wp]."
@@ -243,8 +343,53 @@ class Plant(StrictModel):
     thermal: Thermal = Field(default_factory=Thermal)
     mounting: Mounting
 
+    _equipment: object = PrivateAttr(default=None)
+    _filled: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def equipment(self):
+        """The resolved real equipment (:class:`pvyield.site.equipment.Equipment`), or None
+        for a plant described by nameplate parameters only."""
+        return self._equipment
+
+    @model_validator(mode="after")
+    def _real_equipment(self, info: ValidationInfo) -> Plant:
+        """Read the module and inverter the plant names and fill the fields they give.
+
+        Files resolve against ``base_dir`` of the validation context (the site file's
+        folder), else the working folder.
+        """
+        if self.module is None and self.inverter is None:
+            if self.layout is not None:
+                raise ValueError("layout: needs a real module or inverter (plant.module or "
+                                 "plant.inverter) to give the plant's ratings")
+            if self.dc_capacity_mwp is None or self.ac_capacity_mwac is None:
+                missing = "dc_capacity_mwp" if self.dc_capacity_mwp is None else \
+                    "ac_capacity_mwac"
+                raise ValueError(f"plant.{missing}: required field is missing (or give a layout "
+                                 "with real equipment)")
+            return self
+        from pvyield.errors import SiteError
+        from pvyield.site.equipment import resolve
+
+        base = (info.context or {}).get("base_dir") if info is not None else None
+        try:
+            equipment, update, filled = resolve(self, base)
+        except SiteError as exc:
+            raise ValueError(str(exc)) from None
+        plant = self
+        if update:
+            plant = self.model_copy(update=update)
+            # filled values stay defaults: a variant of the site re-derives them
+            object.__setattr__(plant, "__pydantic_fields_set__", set(self.model_fields_set))
+        plant._equipment = equipment
+        plant._filled = filled
+        return plant
+
     @model_validator(mode="after")
     def _consistent_capacities(self) -> Plant:
+        if self.dc_capacity_mwp is None or self.ac_capacity_mwac is None:
+            return self  # the equipment check names what is missing
         ratio = self.dc_capacity_mwp / self.ac_capacity_mwac
         low, high = DC_AC_RATIO_RANGE
         if not low <= ratio <= high:
@@ -254,8 +399,11 @@ class Plant(StrictModel):
             )
         mount = self.mounting
         if self.bifaciality > 0 and isinstance(mount, FixedMount) and mount.gcr is None:
+            origin = (f" (bifaciality {self.bifaciality:g} from the module file; set "
+                      "plant.bifaciality: 0 to model the module as monofacial)"
+                      if "plant.bifaciality" in self._filled else "")
             raise ValueError("a bifacial plant on fixed racking needs mounting.gcr "
-                             "(rear irradiance depends on the row spacing)")
+                             "(rear irradiance depends on the row spacing)" + origin)
         if self.module_count is not None and self.module_power_wp is not None:
             implied = self.module_count * self.module_power_wp / 1e6
             gap = abs(implied - self.dc_capacity_mwp) / self.dc_capacity_mwp
@@ -807,6 +955,7 @@ class Site(StrictModel):
         lists which default came from where; explicit values are never replaced.
         """
         plant, losses = self.plant, self.losses
+        self._derived.update(plant._filled)
         mount = "single_axis" if isinstance(plant.mounting, SingleAxisMount) else "fixed"
         wanted = dict(TECHNOLOGY_DEFAULTS[plant.module_technology])
         if plant.bifaciality > 0:  # rear losses mean nothing to a monofacial plant
@@ -823,7 +972,9 @@ class Site(StrictModel):
                        if path == "plant.rear_shading_pct" else f"default: {source}")
                 self._derived[path] = how
         if updates["plant"]:
-            object.__setattr__(self, "plant", plant.model_copy(update=updates["plant"]))
+            copied = plant.model_copy(update=updates["plant"])
+            copied._equipment, copied._filled = plant._equipment, plant._filled
+            object.__setattr__(self, "plant", copied)
         if updates["losses"]:
             object.__setattr__(self, "losses", losses.model_copy(update=updates["losses"]))
         return self
