@@ -24,6 +24,13 @@ measured figure. Deviation = modelled / measured - 1; bias, MAPE, RMSE as in
 Run from the repository root (about half a minute)::
 
     .venv/bin/python benchmarks/validate_vs_modelchain.py [PATHS...] [--markdown FILE]
+
+``--spectral`` prints instead, for the CdTe plants, the annual First Solar spectral factor
+(Lee & Panchula 2016) of pvyield's chain beside the same factor computed with pvlib directly,
+from three precipitable-water inputs: Gueymard (1994) from the frame's temperature and
+humidity (what the chain uses for these files), the TMY3 file's own ``Pwat`` column, and the
+1.42 cm of the ASTM G173 reference spectrum. Annual factors are weighted by the plane-of-array
+irradiance (isotropic transposition on the site's fixed plane or backtracking tracker).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pvlib
 from pvlib.location import Location
@@ -40,11 +48,12 @@ from pvlib.pvsystem import Array, FixedMount, PVSystem, SingleAxisTrackerMount
 from pvlib.temperature import TEMPERATURE_MODEL_PARAMETERS
 
 import pvyield
+from pvyield.model import chain as pvyield_chain
 from pvyield.results.checks import operating_years_factor, scope_factor
 from pvyield.site.schema import FixedMount as SiteFixedMount
 from pvyield.site.schema import Site
 from pvyield.validation import ENERGY_METRICS, deviation_stats, validate
-from pvyield.weather import weather_for_site
+from pvyield.weather import weather_for_site, weather_path
 
 #: PVWatts' default nominal inverter efficiency in pvlib.inverter.pvwatts [-].
 ETA_INV_NOM = 0.96
@@ -83,6 +92,80 @@ def modelchain_first_year_gwh(site: Site) -> float:
     ac_w = chain.results.ac.clip(lower=0.0)
     hours = len(ac_w) * (frame.index[1] - frame.index[0]) / pd.Timedelta("1h")
     return float(ac_w.sum()) * (8760.0 / hours) / 1e9  # hourly W -> GWh per year
+
+
+def cdte_spectral_check(site: Site) -> dict[str, float]:
+    """Annual First Solar spectral factors of a CdTe site, pvyield's and pvlib's [-].
+
+    Each factor is weighted by the plane-of-array irradiance; night hours (factor undefined)
+    carry no weight. ``pw_*_cm`` are daytime means of the precipitable water [cm].
+    """
+    frame, meta = weather_for_site(site)
+    raw, _ = pvlib.iotools.read_tmy3(weather_path(site, meta), map_variables=True)
+    if len(raw) != len(frame):
+        raise ValueError(f"{site.name}: TMY3 rows and weather frame differ in length")
+    solpos = pvyield_chain.solar_position(frame.index, site)
+    airmass = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
+    am_abs = pvlib.atmosphere.get_absolute_airmass(
+        airmass, pvlib.atmosphere.alt2pres(site.elevation_m)).to_numpy()
+    mount = site.plant.mounting
+    if isinstance(mount, SiteFixedMount):
+        tilt, azimuth = mount.orientations[0].tilt_deg, mount.orientations[0].azimuth_deg
+    else:
+        tracker = pvlib.tracking.singleaxis(
+            solpos["apparent_zenith"], solpos["azimuth"], axis_tilt=mount.axis_tilt_deg,
+            axis_azimuth=mount.axis_azimuth_deg, max_angle=mount.max_angle_deg,
+            backtrack=mount.backtrack, gcr=mount.gcr)
+        tilt = tracker["surface_tilt"].fillna(0.0)
+        azimuth = tracker["surface_azimuth"].fillna(180.0)
+    poa = pvlib.irradiance.get_total_irradiance(
+        tilt, azimuth, solpos["apparent_zenith"], solpos["azimuth"], frame["dni"],
+        frame["ghi"], frame["dhi"], albedo=site.plant.albedo,
+        model="isotropic")["poa_global"].fillna(0.0).to_numpy()
+
+    def weighted(factor) -> float:
+        f = np.asarray(factor, dtype=float)
+        ok = np.isfinite(f) & (poa > 0)
+        return float((f[ok] * poa[ok]).sum() / poa[ok].sum())
+
+    def firstsolar(pw) -> np.ndarray:
+        return pvlib.spectrum.spectral_factor_firstsolar(np.asarray(pw, dtype=float), am_abs,
+                                                         module_type="cdte")
+
+    pw_gueymard = pvlib.atmosphere.gueymard94_pw(frame["temp_air"].to_numpy(),
+                                                 frame["relative_humidity"].to_numpy())
+    pw_tmy3 = raw["precipitable_water"].to_numpy()
+    chain_factor = pvyield_chain.spectral_factor("cdte", frame, airmass, site.elevation_m)
+    direct = firstsolar(pw_gueymard)
+    day = frame["ghi"].to_numpy() > 0
+    both = np.isfinite(direct)
+    return {"pvyield": weighted(chain_factor.to_numpy()),
+            "pvlib_gueymard": weighted(direct),
+            "max_abs_diff": float(np.abs(chain_factor.to_numpy()[both] - direct[both]).max()),
+            "pvlib_tmy3_pwat": weighted(firstsolar(pw_tmy3)),
+            "pvlib_1p42cm": weighted(firstsolar(np.full(len(frame), 1.42))),
+            "pw_gueymard_cm": float(pw_gueymard[day].mean()),
+            "pw_tmy3_cm": float(pw_tmy3[day].mean())}
+
+
+def spectral_markdown(paths: list[Path] | None) -> str:
+    """Table of :func:`cdte_spectral_check` for the CdTe plants of the corpus."""
+    folder = paths if paths else [Path("sites/validation")]
+    files = sorted(f for p in folder for f in (p.glob("*.yaml") if p.is_dir() else [p]))
+    lines = ["| plant | mounting | pvyield | pvlib, Gueymard PW | max abs diff | "
+             "pvlib, TMY3 Pwat | pvlib, 1.42 cm | PW Gueymard / TMY3 [cm] |",
+             "|---|---|---|---|---|---|---|---|"]
+    for path in files:
+        site = pvyield.load_site(path)
+        if site.plant.module_technology != "cdte":
+            continue
+        c = cdte_spectral_check(site)
+        kind = "fixed" if isinstance(site.plant.mounting, SiteFixedMount) else "single-axis"
+        lines.append(f"| {site.name} | {kind} | {c['pvyield']:.4f} | {c['pvlib_gueymard']:.4f} "
+                     f"| {c['max_abs_diff']:.1e} | {c['pvlib_tmy3_pwat']:.4f} | "
+                     f"{c['pvlib_1p42cm']:.4f} | {c['pw_gueymard_cm']:.2f} / "
+                     f"{c['pw_tmy3_cm']:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def compare(paths: list[Path] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -135,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="site files or folders "
                         "(default: sites/validation)")
     parser.add_argument("--markdown", type=Path, help="also write the tables here")
+    parser.add_argument("--spectral", action="store_true",
+                        help="print the CdTe spectral check instead (see the module docstring)")
     args = parser.parse_args(argv)
+    if args.spectral:
+        print(spectral_markdown(args.paths or None))
+        return 0
     table, stats = compare(args.paths or None)
     text = markdown(table, stats)
     print(f"pvyield {pvyield.__version__}, pvlib {pvlib.__version__}; pvwatts_losses() = "

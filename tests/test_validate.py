@@ -275,3 +275,56 @@ def test_corpus_weather_files_match_their_checksums():
     assert sorted(sums) == sorted(p.name for p in folder.glob("*.tmy3"))
     for name, digest in sums.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+
+
+def test_uspvdb_extracts_match_their_checksums_and_the_site_files():
+    """The USPVDB rows the corpus's DC ratings rest on are the bundled ones (SHA-256 as in
+    sites/validation/README.md), and each site file's DC rating is its plants' p_cap_dc."""
+    import hashlib
+
+    sums = {"uspvdb_v3_0_20250430-extract.csv":
+            "09176f7f9aec73b3a68dd7a36e6655fe8dcce2292c6a17bda410dfe13566f7f0",
+            "uspvdb_v1_0_20231108-extract.csv":
+            "37c9930f06c162bf61b22f2f0c5db26a45fb27061ae466b5d53539f9c3024b08"}
+    for name, digest in sums.items():
+        assert hashlib.sha256((CORPUS_DIR / name).read_bytes()).hexdigest() == digest
+    rows = pd.read_csv(CORPUS_DIR / "uspvdb_v3_0_20250430-extract.csv", encoding="utf-8-sig")
+    dc = rows.groupby("eia_id")["p_cap_dc"].sum()
+    plants = {"topaz-solar-farm.yaml": [57695], "antelope-valley-solar-ranch-one.yaml": [57378],
+              "moapa-southern-paiute.yaml": [57859], "agua-caliente.yaml": [57373],
+              "mesquite-solar-1-3.yaml": [57707, 60307, 60308], "mccoy-solar.yaml": [58462],
+              "mount-signal-solar-1.yaml": [56917], "silver-state-south.yaml": [58644],
+              "california-valley-solar-ranch.yaml": [57439], "red-hills-utah.yaml": [58660]}
+    for file, ids in plants.items():
+        site = pvyield.load_site(CORPUS_DIR / file)
+        assert site.plant.dc_capacity_mwp == pytest.approx(sum(dc[i] for i in ids), abs=0.05)
+
+
+def test_cdte_spectral_factor_on_a_corpus_site_is_pvlibs():
+    """The chain's CdTe spectral factor on a corpus TMY3 site equals pvlib's First Solar model
+    fed with the same precipitable water (Lee & Panchula 2016; Gueymard 1994 from temp_air and
+    relative_humidity when the frame has no precipitable_water column)."""
+    import pvlib
+
+    from pvyield.model import chain
+    from pvyield.weather import weather_for_site
+
+    site = pvyield.load_site(CORPUS_DIR / "moapa-southern-paiute.yaml")
+    frame, _ = weather_for_site(site)
+    solpos = chain.solar_position(frame.index, site)
+    airmass = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
+    if "precipitable_water" in frame:
+        pw = frame["precipitable_water"].to_numpy()
+    else:
+        pw = pvlib.atmosphere.gueymard94_pw(frame["temp_air"].to_numpy(),
+                                            frame["relative_humidity"].to_numpy())
+    am_abs = pvlib.atmosphere.get_absolute_airmass(airmass,
+                                                   pvlib.atmosphere.alt2pres(site.elevation_m))
+    expected = pd.Series(pvlib.spectrum.spectral_factor_firstsolar(pw, am_abs.to_numpy(), "cdte"),
+                         index=frame.index).fillna(1.0)
+    ours = chain.spectral_factor("cdte", frame, airmass, site.elevation_m)
+    assert (ours - expected).abs().max() < 1e-12
+    # daytime factors vary with the weather (not the constant-1.42 cm fallback) and stay in
+    # the model's range for a dry site
+    day = frame["ghi"] > 0
+    assert ours[day].std() > 0.005 and 0.9 < ours[day].mean() < 1.02
