@@ -21,6 +21,7 @@ from pvyield.weather.climatology import (
     MonthlyGhi,
     labren_municipality,
     labren_nearest,
+    labren_nearest_many,
     merra2_monthly,
 )
 from pvyield.weather.frame import WeatherMeta, haversine_km
@@ -160,12 +161,12 @@ def place_at_site(
     return frame_meta
 
 
-def _default_climatology(site: Site) -> str:
+def _default_climatology(site: Site, nearest: dict | None = None) -> str:
     """LABREN in Brazil (country BR, or a seat within reach of the point), else MERRA-2."""
     if site.country == "BR":
         return "labren"
     try:
-        labren_nearest(site.latitude, site.longitude)
+        _climatology(site, "labren", nearest)
     except WeatherError:
         return "merra2"
     return "labren"
@@ -177,9 +178,16 @@ def _from_climatology(site: Site, name: str) -> tuple[pd.DataFrame, WeatherMeta]
     return _climatology_placed(site, climate, frame, meta)
 
 
-def _climatology(site: Site, name: str) -> MonthlyGhi:
+def _climatology(site: Site, name: str, nearest: dict | None = None) -> MonthlyGhi:
+    """The climatology ``name`` at a site; ``nearest`` holds LABREN look-ups made before
+    (:func:`labren_nearest_many`, keyed on latitude and longitude)."""
     if name == "labren":
-        return labren_nearest(site.latitude, site.longitude)
+        found = (nearest or {}).get((site.latitude, site.longitude))
+        if found is None:
+            return labren_nearest(site.latitude, site.longitude)
+        if isinstance(found, WeatherError):
+            raise found
+        return found
     if name == "merra2":
         return merra2_monthly(site.latitude, site.longitude)
     return labren_municipality(name)
@@ -263,9 +271,14 @@ def weather_for_sites(
     out: list = [None] * len(sites)
     files: dict[tuple, tuple[pd.DataFrame, WeatherMeta] | PvyieldError] = {}
     pending: list[tuple[int, SyntheticRequest, object]] = []
+    # the LABREN seats of every site that may need one, in one look-up
+    points = sorted({(s.latitude, s.longitude) for s in sites if s.weather.file is None
+                     and s.weather.synthetic is None and s.weather.municipality is None})
+    nearest = dict(zip(points, labren_nearest_many([p[0] for p in points],
+                                                   [p[1] for p in points]), strict=True))
     for i, site in enumerate(sites):
         try:
-            planned = _plan(site, files)
+            planned = _plan(site, files, nearest)
         except PvyieldError as exc:
             out[i] = exc
             continue
@@ -285,7 +298,7 @@ def weather_for_sites(
     return out
 
 
-def _plan(site: Site, files: dict):
+def _plan(site: Site, files: dict, nearest: dict):
     """A site's weather now (file, online), or its synthetic request and how to finish it."""
     spec = site.weather
     if spec.file is not None:
@@ -305,8 +318,8 @@ def _plan(site: Site, files: dict):
     elif spec.municipality is not None:
         name = spec.municipality
     else:
-        name = _default_climatology(site)
-    climate = _climatology(site, name)
+        name = _default_climatology(site, nearest)
+    climate = _climatology(site, name, nearest)
     return (_climatology_request(site, climate),
             lambda frame, meta: _climatology_placed(site, climate, frame, meta))
 

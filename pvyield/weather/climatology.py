@@ -79,6 +79,9 @@ class _LabrenIndex:
     longitude: np.ndarray
     folded_names: pd.Series
     unit_vectors: np.ndarray
+    monthly: np.ndarray
+    names: list
+    states: list
 
     @functools.cached_property
     def tree(self):
@@ -113,11 +116,13 @@ def _labren_index_cached(path: str, mtime_ns: int, size: int) -> _LabrenIndex:
     table = read_labren(path)
     latitude = table["latitude"].to_numpy(dtype=float)
     longitude = table["longitude"].to_numpy(dtype=float)
-    for array in (latitude, longitude):
+    monthly = table[MONTHS].to_numpy(dtype=float)
+    for array in (latitude, longitude, monthly):
         array.flags.writeable = False
     return _LabrenIndex(table=table, latitude=latitude, longitude=longitude,
                         folded_names=table["name"].map(_fold),
-                        unit_vectors=_unit_vectors(latitude, longitude))
+                        unit_vectors=_unit_vectors(latitude, longitude), monthly=monthly,
+                        names=table["name"].tolist(), states=table["state"].tolist())
 
 
 def labren_monthly_ghi(path: str | Path, name: str, state: str) -> np.ndarray:
@@ -288,7 +293,11 @@ def labren_nearest_many(latitudes: Sequence[float], longitudes: Sequence[float],
                 f"km away (more than {LABREN_MAX_DISTANCE_KM:g} km): LABREN covers Brazil "
                 "only"))
         else:
-            out.append(_labren_row(index.table.iloc[i], d))
+            out.append(MonthlyGhi(
+                ghi_kwh_m2_day=index.monthly[i].copy(),
+                source=_labren_source(index.names[i], index.states[i]),
+                latitude=float(index.latitude[i]), longitude=float(index.longitude[i]),
+                distance_km=d, licence=LABREN_LICENCE))
     return out
 
 
@@ -313,12 +322,16 @@ def labren_municipality(name: str, path: str | Path = LABREN_PATH) -> MonthlyGhi
 def _labren_row(row: pd.Series, distance_km: float) -> MonthlyGhi:
     return MonthlyGhi(
         ghi_kwh_m2_day=row[MONTHS].to_numpy(dtype=float),
-        source=f"LABREN 2017 monthly GHI of {row['name']} ({row['state']}) municipal seat",
+        source=_labren_source(row["name"], row["state"]),
         latitude=float(row["latitude"]),
         longitude=float(row["longitude"]),
         distance_km=distance_km,
         licence=LABREN_LICENCE,
     )
+
+
+def _labren_source(name: str, state: str) -> str:
+    return f"LABREN 2017 monthly GHI of {name} ({state}) municipal seat"
 
 
 def merra2_monthly(latitude: float, longitude: float) -> MonthlyGhi:

@@ -528,7 +528,7 @@ def _synthetic_meta(request: SyntheticRequest) -> WeatherMeta:
 
 #: Sites generated together in :func:`synthetic_years_many` (bounds the memory of the
 #: stacked arrays: about 20 arrays of this many site-years of 8,760 hours).
-MANY_CHUNK_SITES = 64
+MANY_CHUNK_SITES = 32
 
 
 def synthetic_years_many(
