@@ -437,6 +437,9 @@ class _Calendar:
         self.day = _day_number(times)
         day_period = np.bincount(self.day, weights=self.period) / np.bincount(self.day)
         self.day_period = day_period.astype(int)
+        #: the days of every calendar month of the series
+        self.period_days = tuple(np.flatnonzero(self.day_period == p)
+                                 for p in np.unique(self.day_period))
         self.hour_of_day = np.asarray(times.hour + times.minute / 60.0)
         self.offset_h = times[0].utcoffset().total_seconds() / 3600.0
         #: extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2]
@@ -488,7 +491,7 @@ def _synthesise_ghi(clear, extra, months: _Months, request: SyntheticRequest,
         n_years, request.monthly_ghi_cv, rng
     )
     daily_k = _daily_clear_sky_index(clear, extra, target, calendar.day, calendar.day_period,
-                                     rng, request.daily_distribution)
+                                     rng, request.daily_distribution, calendar.period_days)
     ghi = _hourly_ghi(clear, extra, daily_k[calendar.day], rng)
     ghi = _match_monthly_means(ghi, target, calendar.period, extra)
     return np.asarray(ghi, dtype=float), daily_k
@@ -618,13 +621,19 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
             frame = _frame(calendar, *block)
             validate_frame(frame, "synthetic year")
         # the frame validate_frame would return, without building it twice
-        frame = pd.DataFrame(block.T, index=calendar.times, columns=list(_COLUMNS),
+        frame = pd.DataFrame(block.T, index=calendar.times, columns=_column_index(),
                              copy=False)
         results.append((frame, _synthetic_meta(request)))
     return results
 
 
 _COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
+
+
+@functools.lru_cache(maxsize=1)
+def _column_index() -> pd.Index:
+    """The frame's column labels, built once (an Index is immutable, frames share it)."""
+    return pd.Index(_COLUMNS)
 
 
 def _clear_sky_stacked(calendar: _Calendar, apparent_zenith: np.ndarray, latitude, longitude,
@@ -834,7 +843,7 @@ def daily_index_concentration(mean_relative_index: np.ndarray) -> np.ndarray:
 
 
 def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
-                           distribution=None) -> np.ndarray:
+                           distribution=None, period_days=None) -> np.ndarray:
     """One clear-sky index per day: stratified quantiles of the month's distribution.
 
     Every calendar month of ``n`` days takes the quantiles ``(r + u_r) / n`` (``r`` = 0 ..
@@ -869,7 +878,7 @@ def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
             "times the clear-sky value; check the units (kWh/m^2/day expected)"
         )
     z = _ar1(len(clear_daily), DAILY_AUTOCORRELATION, rng)
-    q = _stratified_quantiles(z, day_period, rng)
+    q = _stratified_quantiles(z, day_period, rng, period_days)
     if distribution == "beta":
         top = clear_day_index(mean_index)[day_period]
         low = DAILY_INDEX_FLOOR_RATIO * mean_index[day_period]
@@ -881,12 +890,16 @@ def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
     return bcr_quantile(q, kt_mean[day_period]) * extra_daily / clear_daily
 
 
-def _stratified_quantiles(z, day_period, rng) -> np.ndarray:
-    """Quantile ``(r + u) / n`` of every day from the rank ``r`` of ``z`` in its month."""
+def _stratified_quantiles(z, day_period, rng, period_days=None) -> np.ndarray:
+    """Quantile ``(r + u) / n`` of every day from the rank ``r`` of ``z`` in its month.
+
+    ``period_days``: the days of every month, when known (as ``day_period`` gives them).
+    """
     q = np.empty_like(z)
     u = rng.random(len(z))
-    for p in np.unique(day_period):
-        members = np.flatnonzero(day_period == p)
+    if period_days is None:
+        period_days = (np.flatnonzero(day_period == p) for p in np.unique(day_period))
+    for members in period_days:
         rank = np.argsort(np.argsort(z[members]))
         q[members] = (rank + u[members]) / len(members)
     return q
