@@ -13,8 +13,9 @@ template), it times:
 
 and prints the time per site and the ratio. It also times the LABREN look-up as it was
 before the table was cached (the table parsed and scanned for every site). Code is warmed
-up (imports, compiled kernels, the cached tables and calendars) before the clock starts,
-so the figures are those of a long screening run.
+up (imports, compiled kernels, the cached tables, the calendar and sun terms of every time
+zone of the seats) before the clock starts, so the figures are those of a long screening
+run.
 
 Run from the repository root::
 
@@ -98,7 +99,8 @@ def main(argv: list[str]) -> None:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the start")
-    warm = seats(8)
+    # every time zone of the seats: its calendar and sun terms are made once per process
+    warm = seats(60)
     loop(warm[:2])
     many(warm)
     rows = []
