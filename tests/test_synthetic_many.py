@@ -269,3 +269,16 @@ def test_other_decompositions_run_through_decompose_itself():
             one = synth.decompose(ghi, times, zenith, clear, 300.0, method)
             np.testing.assert_array_equal(dni[s], one[0])
             np.testing.assert_array_equal(dhi[s], one[1])
+
+
+def test_stratified_quantiles_rank_every_day_within_its_month():
+    """Quantile (r + u) / n with r the rank of the day's AR(1) value within its month, as
+    a double argsort per month gives it."""
+    calendar = synth._calendar(synth.standard_time_zone("UTC"), 2020, 2)
+    z = np.random.default_rng(8).standard_normal(len(calendar.day_period))
+    q = synth._stratified_quantiles(z, calendar.day_period, np.random.default_rng(9))
+    u = np.random.default_rng(9).random(len(z))
+    for p in np.unique(calendar.day_period):
+        days = np.flatnonzero(calendar.day_period == p)
+        rank = np.argsort(np.argsort(z[days]))
+        np.testing.assert_array_equal(q[days], (rank + u[days]) / len(days))

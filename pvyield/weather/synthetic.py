@@ -437,9 +437,6 @@ class _Calendar:
         self.day = _day_number(times)
         day_period = np.bincount(self.day, weights=self.period) / np.bincount(self.day)
         self.day_period = day_period.astype(int)
-        #: the days of every calendar month of the series
-        self.period_days = tuple(np.flatnonzero(self.day_period == p)
-                                 for p in np.unique(self.day_period))
         self.hour_of_day = np.asarray(times.hour + times.minute / 60.0)
         self.offset_h = times[0].utcoffset().total_seconds() / 3600.0
         #: extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2]
@@ -491,7 +488,7 @@ def _synthesise_ghi(clear, extra, months: _Months, request: SyntheticRequest,
         n_years, request.monthly_ghi_cv, rng
     )
     daily_k = _daily_clear_sky_index(clear, extra, target, calendar.day, calendar.day_period,
-                                     rng, request.daily_distribution, calendar.period_days)
+                                     rng, request.daily_distribution)
     ghi = _hourly_ghi(clear, extra, daily_k[calendar.day], rng)
     ghi = _match_monthly_means(ghi, target, calendar.period, extra)
     return np.asarray(ghi, dtype=float), daily_k
@@ -843,7 +840,7 @@ def daily_index_concentration(mean_relative_index: np.ndarray) -> np.ndarray:
 
 
 def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
-                           distribution=None, period_days=None) -> np.ndarray:
+                           distribution=None) -> np.ndarray:
     """One clear-sky index per day: stratified quantiles of the month's distribution.
 
     Every calendar month of ``n`` days takes the quantiles ``(r + u_r) / n`` (``r`` = 0 ..
@@ -878,7 +875,7 @@ def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
             "times the clear-sky value; check the units (kWh/m^2/day expected)"
         )
     z = _ar1(len(clear_daily), DAILY_AUTOCORRELATION, rng)
-    q = _stratified_quantiles(z, day_period, rng, period_days)
+    q = _stratified_quantiles(z, day_period, rng)
     if distribution == "beta":
         top = clear_day_index(mean_index)[day_period]
         low = DAILY_INDEX_FLOOR_RATIO * mean_index[day_period]
@@ -890,19 +887,16 @@ def _daily_clear_sky_index(clear, extra, target, day, day_period, rng,
     return bcr_quantile(q, kt_mean[day_period]) * extra_daily / clear_daily
 
 
-def _stratified_quantiles(z, day_period, rng, period_days=None) -> np.ndarray:
-    """Quantile ``(r + u) / n`` of every day from the rank ``r`` of ``z`` in its month.
-
-    ``period_days``: the days of every month, when known (as ``day_period`` gives them).
-    """
-    q = np.empty_like(z)
+def _stratified_quantiles(z, day_period, rng) -> np.ndarray:
+    """Quantile ``(r + u) / n`` of every day from the rank ``r`` of ``z`` in its month."""
     u = rng.random(len(z))
-    if period_days is None:
-        period_days = (np.flatnonzero(day_period == p) for p in np.unique(day_period))
-    for members in period_days:
-        rank = np.argsort(np.argsort(z[members]))
-        q[members] = (rank + u[members]) / len(members)
-    return q
+    # days ordered by month, then by z within the month (z is continuous: no ties)
+    order = np.lexsort((z, day_period))
+    counts = np.bincount(day_period)
+    start = np.cumsum(counts) - counts
+    rank = np.empty(len(z), dtype=np.int64)
+    rank[order] = np.arange(len(z)) - start[day_period[order]]
+    return (rank + u) / counts[day_period]
 
 
 def bcr_kt_max(kt_mean: np.ndarray) -> np.ndarray:
@@ -985,7 +979,8 @@ def _match_monthly_means(ghi, target, period, extra) -> np.ndarray:
     for _ in range(20):
         total = np.bincount(period, weights=ghi, minlength=n)
         scale = np.divide(total_target, total, out=np.zeros(n), where=total > 0)
-        if np.allclose(scale, 1.0, rtol=1e-6):
+        # np.allclose(scale, 1.0, rtol=1e-6) (atol 1e-8), without its general machinery
+        if (np.abs(scale - 1.0) <= 1e-8 + 1e-6).all():
             break
         ghi = np.minimum(ghi * scale[period], 0.98 * extra)
     return ghi
