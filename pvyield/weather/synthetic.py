@@ -593,7 +593,7 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
     clear_ghi, clear_dni = _clear_sky_stacked(calendar, apparent_zenith, latitude, longitude,
                                               elevation)
     extra = calendar.extra_normal * np.maximum(np.cos(np.radians(zenith)), 0.0)
-    # one (column, time) block per site, which becomes the frame's own block
+    # one (column, time) block per site, from which the site's frame is made
     blocks = np.zeros((len(chunk), len(_COLUMNS), len(calendar.times)))
     ghi, temp = blocks[:, 0], blocks[:, 3]
     errors: dict[int, WeatherError] = {}
@@ -617,8 +617,9 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
         if np.isnan(block).any():  # not expected: let the contract name the column
             frame = _frame(calendar, *block)
             validate_frame(frame, "synthetic year")
-        # the frame validate_frame would return, without building it twice
-        frame = pd.DataFrame(block.T, index=calendar.times, columns=_column_index(),
+        # the frame validate_frame would return, without building it twice; its own
+        # copy of the block, so that a frame kept alone does not hold the whole chunk
+        frame = pd.DataFrame(block.copy().T, index=calendar.times, columns=_column_index(),
                              copy=False)
         results.append((frame, _synthetic_meta(request)))
     return results
