@@ -19,6 +19,11 @@ What is wrapped, and why pvyield needs it:
   :mod:`pvlib.spa` (Julian days, heliocentric terms, nutation, obliquity, aberration,
   sidereal time, geocentric right ascension and declination, parallax terms), so that the
   engine computes the time-only part of the NREL SPA once for all sites.
+- :func:`dirint_coefficients`, :func:`linke_turbidity_monthly`: the DIRINT coefficient
+  table (``pvlib.irradiance._get_dirint_coeffs``) and the monthly Linke turbidity values
+  of pvlib's ``LinkeTurbidities.h5`` at many points, read in one opening of the file
+  with ``pvlib.tools._degrees_to_index``, so that synthetic years of many sites run the
+  DIRINDEX decomposition and the Ineichen-Perez clear sky over stacked arrays.
 - :func:`vf_row_sky_integ`, :func:`vf_ground_sky_integ`, :func:`vf_row_ground_integ`:
   the integrated view factors of :mod:`pvlib.bifacial.utils` (their signatures changed in
   pvlib 0.16, which computes them exactly instead of on 100 points).
@@ -202,3 +207,81 @@ def vf_row_ground_integ(surface_tilt, gcr: float):
     from pvlib.bifacial import utils
 
     return utils.vf_row_ground_2d_integ(surface_tilt, gcr, x0=0.0, x1=1.0, g0=0.0, g1=1.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _dirint_table() -> np.ndarray:
+    from pvlib import irradiance
+
+    table = np.array(irradiance._get_dirint_coeffs(), dtype=float)
+    table.flags.writeable = False
+    return table
+
+
+def dirint_coefficients() -> np.ndarray:
+    """The DIRINT coefficients :func:`pvlib.irradiance.dirint` multiplies DISC's DNI by.
+
+    Returns
+    -------
+    ndarray of shape (6, 6, 7, 5)
+        Indexed ``[kt_prime_bin, zenith_bin, delta_kt_prime_bin, w_bin]`` (bins from 0)
+        [-]; read-only.
+
+    References
+    ----------
+    .. [1] Perez, R., Ineichen, P., Maxwell, E., Seals, R., Zelenka, A. (1992). Dynamic
+       global-to-direct irradiance conversion models. ASHRAE Transactions 98(1), 354-369.
+    """
+    return _dirint_table()
+
+
+def linke_turbidity_monthly(latitudes, longitudes) -> np.ndarray:
+    """Monthly Linke turbidity of pvlib's climatology at many points, 20 times the value.
+
+    The numbers :func:`pvlib.clearsky.lookup_linke_turbidity` reads (it divides them by 20
+    after interpolating to the day of year), for every point with one opening of the file.
+
+    Parameters
+    ----------
+    latitudes, longitudes : array-like of shape (n,)
+        [degrees]
+
+    Returns
+    -------
+    ndarray of shape (n, 12), uint8
+        January..December, 20 times the Linke turbidity [-].
+    """
+    import os
+
+    import h5py
+    from pvlib import clearsky, tools
+
+    path = os.path.join(os.path.dirname(os.path.abspath(clearsky.__file__)), "data",
+                        "LinkeTurbidities.h5")
+    rows = [tools._degrees_to_index(float(v), coordinate="latitude") for v in latitudes]
+    cols = [tools._degrees_to_index(float(v), coordinate="longitude") for v in longitudes]
+    out = np.empty((len(rows), 12), dtype=np.uint8)
+    with h5py.File(path, "r") as h5:
+        table = h5["LinkeTurbidity"]
+        for i, (row, col) in enumerate(zip(rows, cols, strict=True)):
+            out[i] = table[row, col]
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def linke_month_middles() -> tuple[np.ndarray, np.ndarray]:
+    """Days of year at which :func:`pvlib.clearsky.lookup_linke_turbidity` places the
+    monthly values (with the December before and the January after), leap and common year.
+
+    Returns
+    -------
+    leap, common : ndarray of shape (14,)
+        [day of year]; read-only.
+    """
+    from pvlib import clearsky
+
+    out = (np.array(clearsky._calendar_month_middles(2016), dtype=float),
+           np.array(clearsky._calendar_month_middles(2015), dtype=float))
+    for array in out:
+        array.flags.writeable = False
+    return out

@@ -277,3 +277,44 @@ def solar_position(
     out = np.empty((2, len(times), observers.shape[0]))
     _positions(sun_terms(times).stacked(), observers, out)
     return out[0], out[1]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _zeniths(terms, observers, zenith, apparent_zenith):
+    for s in range(observers.shape[0]):
+        o = observers[s]
+        for t in range(terms.shape[1]):
+            sin_e0, _, _ = sun_direction(
+                terms[0, t], terms[1, t], terms[2, t], terms[3, t], terms[4, t],
+                o[0], o[1], o[2], o[3], o[4], o[5])
+            zenith[s, t] = 90.0 - math.degrees(math.asin(sin_e0))
+            apparent_zenith[s, t] = refracted_zenith(sin_e0, o[6])[0]
+
+
+def zeniths(
+    terms: SunTerms, latitude, longitude, elevation_m
+) -> tuple[np.ndarray, np.ndarray]:
+    """True and apparent zenith for many sites, shape ``(site, time)`` [degrees].
+
+    Parameters
+    ----------
+    terms : SunTerms
+        :func:`sun_terms` of the time stamps (computed once for any number of sites).
+    latitude, longitude, elevation_m : array-like of shape (site,)
+        Sites [degrees, degrees, m].
+
+    Returns
+    -------
+    zenith, apparent_zenith : ndarray
+        The ``zenith`` (topocentric, without refraction) and ``apparent_zenith`` of pvlib's
+        ``get_solarposition(..., method="nrel_numpy")`` with the pressure from the
+        elevation, to rounding [degrees].
+    """
+    site = observer(np.atleast_1d(latitude), np.atleast_1d(longitude),
+                    np.atleast_1d(elevation_m))
+    observers = np.column_stack(dataclasses.astuple(site))
+    stacked = terms.stacked()
+    zenith = np.empty((observers.shape[0], stacked.shape[1]))
+    apparent = np.empty_like(zenith)
+    _zeniths(stacked, observers, zenith, apparent)
+    return zenith, apparent

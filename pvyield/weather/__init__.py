@@ -14,22 +14,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from pvyield.errors import WeatherError
+from pvyield.errors import PvyieldError, WeatherError
 from pvyield.site.schema import Site
 from pvyield.weather import online
 from pvyield.weather.climatology import (
     MonthlyGhi,
     labren_municipality,
     labren_nearest,
+    labren_nearest_many,
     merra2_monthly,
 )
 from pvyield.weather.frame import WeatherMeta, haversine_km
 from pvyield.weather.qc import QcReport, qc_report
 from pvyield.weather.readers import read_weather_file
-from pvyield.weather.synthetic import synthetic_year, synthetic_years
+from pvyield.weather.synthetic import (
+    SyntheticRequest,
+    synthetic_year,
+    synthetic_years,
+    synthetic_years_many,
+)
 
 __all__ = ["QcReport", "WeatherMeta", "load", "qc_report", "read_weather_file",
-           "synthetic_year", "synthetic_years", "weather_for_site", "weather_path"]
+           "synthetic_year", "synthetic_years", "weather_for_site", "weather_for_sites",
+           "weather_path"]
 
 log = logging.getLogger(__name__)
 
@@ -154,30 +161,51 @@ def place_at_site(
     return frame_meta
 
 
-def _default_climatology(site: Site) -> str:
+def _default_climatology(site: Site, nearest: dict | None = None) -> str:
     """LABREN in Brazil (country BR, or a seat within reach of the point), else MERRA-2."""
     if site.country == "BR":
         return "labren"
     try:
-        labren_nearest(site.latitude, site.longitude)
+        _climatology(site, "labren", nearest)
     except WeatherError:
         return "merra2"
     return "labren"
 
 
 def _from_climatology(site: Site, name: str) -> tuple[pd.DataFrame, WeatherMeta]:
+    climate = _climatology(site, name)
+    frame, meta = synthetic_years(**vars(_climatology_request(site, climate)))
+    return _climatology_placed(site, climate, frame, meta)
+
+
+def _climatology(site: Site, name: str, nearest: dict | None = None) -> MonthlyGhi:
+    """The climatology ``name`` at a site; ``nearest`` holds LABREN look-ups made before
+    (:func:`labren_nearest_many`, keyed on latitude and longitude)."""
     if name == "labren":
-        climate: MonthlyGhi = labren_nearest(site.latitude, site.longitude)
-    elif name == "merra2":
-        climate = merra2_monthly(site.latitude, site.longitude)
-    else:
-        climate = labren_municipality(name)
-    frame, meta = synthetic_year(
+        found = (nearest or {}).get((site.latitude, site.longitude))
+        if found is None:
+            return labren_nearest(site.latitude, site.longitude)
+        if isinstance(found, WeatherError):
+            raise found
+        return found
+    if name == "merra2":
+        return merra2_monthly(site.latitude, site.longitude)
+    return labren_municipality(name)
+
+
+def _climatology_request(site: Site, climate: MonthlyGhi) -> SyntheticRequest:
+    """The synthetic year a climatology gives at a site."""
+    return SyntheticRequest(
         site.latitude, site.longitude, site.elevation_m, site.timezone,
         climate.ghi_kwh_m2_day, [DEFAULT_TEMP_AIR_C] * 12, seed=site.weather.seed,
         source=f"{climate.source}, {climate.distance_km:.0f} km from the site, air "
         f"temperature assumed {DEFAULT_TEMP_AIR_C:g} °C",
     )
+
+
+def _climatology_placed(site: Site, climate: MonthlyGhi, frame: pd.DataFrame,
+                        meta: WeatherMeta) -> tuple[pd.DataFrame, WeatherMeta]:
+    """A climatology's synthetic year with its place, licence and warnings, at the site."""
     meta = dataclasses.replace(meta, latitude=climate.latitude, longitude=climate.longitude,
                                licence=climate.licence)
     if climate.warning:
@@ -190,19 +218,126 @@ def _from_climatology(site: Site, name: str) -> tuple[pd.DataFrame, WeatherMeta]
 
 
 def _from_monthly_climate(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
+    frame, meta = synthetic_years(**vars(_monthly_climate_request(site)))
+    return _monthly_climate_placed(site, frame, meta)
+
+
+def _monthly_climate_request(site: Site) -> SyntheticRequest:
+    """The synthetic year of a site's ``weather.synthetic`` monthly means."""
     climate = site.weather.synthetic
-    place = climate.ghi_location
-    frame, meta = synthetic_year(
+    return SyntheticRequest(
         site.latitude, site.longitude, site.elevation_m, site.timezone,
         climate.ghi_kwh_m2_day, climate.temp_air_c, climate.temp_range_c,
         climate.wind_speed_m_s, seed=climate.seed, source=climate.source,
     )
+
+
+def _monthly_climate_placed(site: Site, frame: pd.DataFrame,
+                            meta: WeatherMeta) -> tuple[pd.DataFrame, WeatherMeta]:
+    climate = site.weather.synthetic
+    place = climate.ghi_location
     if place is not None:
         meta = dataclasses.replace(meta, latitude=place.latitude, longitude=place.longitude,
                                    elevation_m=place.elevation_m)
     station = climate.temperature_station
     temp_elevation = station.elevation_m if station is not None else site.elevation_m
     return place_at_site(frame, meta, site, temp_elevation)
+
+
+def weather_for_sites(
+    sites: list[Site],
+) -> list[tuple[pd.DataFrame, WeatherMeta] | PvyieldError]:
+    """:func:`weather_for_site` for many sites at once, per site the same answer.
+
+    Synthetic years (``weather.synthetic``, the climatologies, a municipality, the default)
+    are made together by :func:`pvyield.weather.synthetic.synthetic_years_many`, which
+    shares the site-independent work between sites and vectorises the rest; each site's
+    year still depends on its own seed only, not on the other sites of the call. A weather
+    file is read once per call (keyed on its resolved path, format and label) and placed at
+    each site that names it. Online sources go through :func:`weather_for_site`.
+
+    Parameters
+    ----------
+    sites : list of Site
+
+    Returns
+    -------
+    list
+        One entry per site, in order: ``(frame, meta)`` equal to what
+        :func:`weather_for_site` returns for it (frames to rounding, about 1e-13 relative,
+        from the sun position of :mod:`pvyield.model.solar`), or the
+        :class:`~pvyield.errors.PvyieldError` it raises for that site.
+    """
+    out: list = [None] * len(sites)
+    files: dict[tuple, tuple[pd.DataFrame, WeatherMeta] | PvyieldError] = {}
+    pending: list[tuple[int, SyntheticRequest, object]] = []
+    # the LABREN seats of every site that may need one, in one look-up
+    points = sorted({(s.latitude, s.longitude) for s in sites if s.weather.file is None
+                     and s.weather.synthetic is None and s.weather.municipality is None})
+    nearest = dict(zip(points, labren_nearest_many([p[0] for p in points],
+                                                   [p[1] for p in points]), strict=True))
+    for i, site in enumerate(sites):
+        try:
+            planned = _plan(site, files, nearest)
+        except PvyieldError as exc:
+            out[i] = exc
+            continue
+        if isinstance(planned, tuple) and isinstance(planned[0], SyntheticRequest):
+            pending.append((i, *planned))
+        else:
+            out[i] = planned
+    years = synthetic_years_many([request for _, request, _ in pending])
+    for (i, _, finish), year in zip(pending, years, strict=True):
+        if isinstance(year, PvyieldError):
+            out[i] = year
+            continue
+        try:
+            out[i] = finish(*year)
+        except PvyieldError as exc:
+            out[i] = exc
+    return out
+
+
+def _plan(site: Site, files: dict, nearest: dict):
+    """A site's weather now (file, online), or its synthetic request and how to finish it."""
+    spec = site.weather
+    if spec.file is not None:
+        path = _resolve(site, spec.file)
+        return _file_at_site(site, files, (str(path), spec.format, spec.label),
+                             lambda: read_weather_file(path, spec.format, spec.label))
+    if spec.synthetic is not None:
+        return (_monthly_climate_request(site),
+                lambda frame, meta: _monthly_climate_placed(site, frame, meta))
+    if spec.source is not None:
+        text = str(spec.source)
+        if Path(text).is_file():
+            return _file_at_site(site, files, (text,), lambda: read_weather_file(text))
+        if not (text in CLIMATOLOGIES or _MUNICIPALITY.match(text)):
+            return load(spec.source, site)
+        name = text
+    elif spec.municipality is not None:
+        name = spec.municipality
+    else:
+        name = _default_climatology(site, nearest)
+    climate = _climatology(site, name, nearest)
+    return (_climatology_request(site, climate),
+            lambda frame, meta: _climatology_placed(site, climate, frame, meta))
+
+
+def _file_at_site(site: Site, files: dict, key: tuple, read_file):
+    """A weather file read once per :func:`weather_for_sites` call (``key``: its path and
+    reading options), placed at the site."""
+    if key not in files:
+        try:
+            files[key] = read_file()
+        except PvyieldError as exc:
+            files[key] = exc
+    read = files[key]
+    if isinstance(read, PvyieldError):
+        raise read
+    frame, meta = read
+    # each site its own frame object (copy-on-write: no data copied unless changed)
+    return place_at_site(frame.copy(deep=False), meta, site, meta.elevation_m)
 
 
 def _resolve(site: Site, relative: str) -> Path:

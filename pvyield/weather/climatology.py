@@ -8,7 +8,10 @@ builds an hourly year where no hourly series exists.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,9 +67,67 @@ def read_labren(path: str | Path) -> pd.DataFrame:
     return table
 
 
+@dataclasses.dataclass(frozen=True)
+class _LabrenIndex:
+    """A parsed LABREN table with what the look-ups need, built once per file version.
+
+    ``table`` is shared between callers: read it, never modify it.
+    """
+
+    table: pd.DataFrame
+    latitude: np.ndarray
+    longitude: np.ndarray
+    folded_names: pd.Series
+    unit_vectors: np.ndarray
+    monthly: np.ndarray
+    names: list
+    states: list
+
+    @functools.cached_property
+    def tree(self):
+        """KD-tree of the seats as unit vectors (chord distance is monotonic in the
+        great-circle distance, so its nearest neighbours are the nearest seats)."""
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.unit_vectors)
+
+
+def _unit_vectors(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
+    lat, lon = np.radians(latitude), np.radians(longitude)
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _labren_index(path: str | Path) -> _LabrenIndex:
+    """The LABREN table of ``path``, read once per process and file version.
+
+    Screening runs look up thousands of sites; parsing the 5,569-row table for each took
+    most of a look-up. The cache key includes the file's modification time and size, so a
+    file changed on disk is read again.
+    """
+    try:
+        stat = os.stat(path)
+    except OSError as exc:
+        raise WeatherError(f"{path}: cannot read LABREN table ({exc})") from None
+    return _labren_index_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _labren_index_cached(path: str, mtime_ns: int, size: int) -> _LabrenIndex:
+    table = read_labren(path)
+    latitude = table["latitude"].to_numpy(dtype=float)
+    longitude = table["longitude"].to_numpy(dtype=float)
+    monthly = table[MONTHS].to_numpy(dtype=float)
+    for array in (latitude, longitude, monthly):
+        array.flags.writeable = False
+    return _LabrenIndex(table=table, latitude=latitude, longitude=longitude,
+                        folded_names=table["name"].map(_fold),
+                        unit_vectors=_unit_vectors(latitude, longitude), monthly=monthly,
+                        names=table["name"].tolist(), states=table["state"].tolist())
+
+
 def labren_monthly_ghi(path: str | Path, name: str, state: str) -> np.ndarray:
     """Monthly mean daily GHI of one municipal seat [kWh/m^2/day], January..December."""
-    table = read_labren(path)
+    table = _labren_index(path).table
     row = table[(table["name"] == name) & (table["state"] == state)]
     if len(row) != 1:
         raise WeatherError(f"{path}: no single LABREN row for {name!r}, {state}")
@@ -185,15 +246,59 @@ def labren_nearest(latitude: float, longitude: float,
         When the nearest seat is farther than :data:`LABREN_MAX_DISTANCE_KM` (the point is
         not in Brazil).
     """
-    table = read_labren(path)
-    distance = haversine_km(latitude, longitude, table["latitude"].to_numpy(),
-                             table["longitude"].to_numpy())
-    i = int(np.argmin(distance))
-    if distance[i] > LABREN_MAX_DISTANCE_KM:
-        raise WeatherError(
-            f"{latitude}, {longitude}: the nearest LABREN municipal seat is {distance[i]:.0f} "
-            f"km away (more than {LABREN_MAX_DISTANCE_KM:g} km): LABREN covers Brazil only")
-    return _labren_row(table.iloc[i], float(distance[i]))
+    found = labren_nearest_many([latitude], [longitude], path)[0]
+    if isinstance(found, WeatherError):
+        raise found
+    return found
+
+
+#: Seats taken from the KD-tree before the exact great-circle ranking.
+_NEAREST_CANDIDATES = 8
+
+
+def labren_nearest_many(latitudes: Sequence[float], longitudes: Sequence[float],
+                        path: str | Path = LABREN_PATH) -> list[MonthlyGhi | WeatherError]:
+    """:func:`labren_nearest` for many points at once, one entry per point.
+
+    The table is read once per process; the nearest seats by chord distance between unit
+    vectors come from a KD-tree, and the nearest among them by the great-circle distance
+    of :func:`pvyield.weather.frame.haversine_km` (the ranking :func:`labren_nearest` has
+    always used, ties to the first row of the table).
+
+    Returns
+    -------
+    list
+        Per point, its :class:`MonthlyGhi` or the :class:`WeatherError`
+        :func:`labren_nearest` raises for it (nearest seat farther than
+        :data:`LABREN_MAX_DISTANCE_KM`).
+    """
+    index = _labren_index(path)
+    latitudes, longitudes = list(latitudes), list(longitudes)
+    lat = np.asarray(latitudes, dtype=float).reshape(-1)
+    lon = np.asarray(longitudes, dtype=float).reshape(-1)
+    if lat.size == 0:
+        return []
+    k = min(_NEAREST_CANDIDATES, len(index.latitude))
+    _, candidates = index.tree.query(_unit_vectors(lat, lon), k=k)
+    candidates = np.sort(np.asarray(candidates).reshape(len(lat), k), axis=1)
+    distance = haversine_km(lat[:, None], lon[:, None], index.latitude[candidates],
+                            index.longitude[candidates])
+    best = np.argmin(distance, axis=1)  # first of equals: the lowest row, as before
+    out: list[MonthlyGhi | WeatherError] = []
+    for j, (b, la, lo) in enumerate(zip(best, latitudes, longitudes, strict=True)):
+        i, d = int(candidates[j, b]), float(distance[j, b])
+        if d > LABREN_MAX_DISTANCE_KM:
+            out.append(WeatherError(
+                f"{la}, {lo}: the nearest LABREN municipal seat is {d:.0f} "
+                f"km away (more than {LABREN_MAX_DISTANCE_KM:g} km): LABREN covers Brazil "
+                "only"))
+        else:
+            out.append(MonthlyGhi(
+                ghi_kwh_m2_day=index.monthly[i].copy(),
+                source=_labren_source(index.names[i], index.states[i]),
+                latitude=float(index.latitude[i]), longitude=float(index.longitude[i]),
+                distance_km=d, licence=LABREN_LICENCE))
+    return out
 
 
 def labren_municipality(name: str, path: str | Path = LABREN_PATH) -> MonthlyGhi:
@@ -201,10 +306,11 @@ def labren_municipality(name: str, path: str | Path = LABREN_PATH) -> MonthlyGhi
     if "," not in name:
         raise WeatherError(f"municipality {name!r}: write it as 'Name, UF' (\"Petrolina, PE\")")
     city, state = (part.strip() for part in name.rsplit(",", 1))
-    table = read_labren(path)
-    match = table[(table["name"].map(_fold) == _fold(city)) & (table["state"] == state.upper())]
+    index = _labren_index(path)
+    table, folded = index.table, index.folded_names
+    match = table[(folded == _fold(city)) & (table["state"] == state.upper())]
     if len(match) != 1:
-        close = table[table["name"].map(_fold).str.startswith(_fold(city)[:4])]
+        close = table[folded.str.startswith(_fold(city)[:4])]
         hint = ", ".join(f"{n}, {s}" for n, s in zip(close["name"][:5], close["state"][:5],
                                                       strict=True))
         raise WeatherError(f"municipality {name!r} not found in the LABREN table"
@@ -216,12 +322,16 @@ def labren_municipality(name: str, path: str | Path = LABREN_PATH) -> MonthlyGhi
 def _labren_row(row: pd.Series, distance_km: float) -> MonthlyGhi:
     return MonthlyGhi(
         ghi_kwh_m2_day=row[MONTHS].to_numpy(dtype=float),
-        source=f"LABREN 2017 monthly GHI of {row['name']} ({row['state']}) municipal seat",
+        source=_labren_source(row["name"], row["state"]),
         latitude=float(row["latitude"]),
         longitude=float(row["longitude"]),
         distance_km=distance_km,
         licence=LABREN_LICENCE,
     )
+
+
+def _labren_source(name: str, state: str) -> str:
+    return f"LABREN 2017 monthly GHI of {name} ({state}) municipal seat"
 
 
 def merra2_monthly(latitude: float, longitude: float) -> MonthlyGhi:
@@ -253,8 +363,14 @@ def merra2_monthly(latitude: float, longitude: float) -> MonthlyGhi:
                         latitude, longitude, f"gsee-climate-data {gsee_climate_data.__version__}")
 
 
+@functools.lru_cache(maxsize=1)
+def _merra2_extract() -> pd.DataFrame:
+    """The bundled MERRA-2 extract, read once per process (shared: never modify it)."""
+    return pd.read_csv(MERRA2_EXTRACT_PATH)
+
+
 def _merra2_from_extract(latitude: float, longitude: float) -> MonthlyGhi:
-    table = pd.read_csv(MERRA2_EXTRACT_PATH)
+    table = _merra2_extract()
     near = table[(abs(table["cell_lat"] - latitude) <= 1.5)
                  & (abs(table["cell_lon"] - longitude) <= 1.5)]
     if near.empty:
