@@ -302,3 +302,55 @@ def test_inspect_lists_the_ghi_of_each_year(tmp_path, capsys):
     assert list(by_year) == ["2022", "2023"]
     np.testing.assert_allclose(by_year["2022"], 0.9 * by_year["2023"], rtol=1e-9)
     assert abs(report["qc"]["time_shift_minutes"]) < 10
+
+
+# Precipitable water feeds the CdTe spectral model: kept in cm when the file has it whole.
+
+def test_tmy3_keeps_precipitable_water_in_cm_as_pvlib_reads_it():
+    path = WEATHER / "CA-Palmdale_Airport.tmy3"
+    frame, _ = read_weather_file(path, "tmy3")
+    data, _ = pvlib.iotools.read_tmy3(str(path), coerce_year=2019, map_variables=True)
+    # TMY3 'Pwat' is in cm (NSRDB 1991-2005 user manual, NREL/TP-581-43156): same values,
+    # same order (the reader only moves the stamps to interval centres)
+    np.testing.assert_allclose(frame["precipitable_water"].to_numpy(),
+                               data["precipitable_water"].to_numpy(), rtol=0, atol=1e-12)
+    assert 0.1 < frame["precipitable_water"].mean() < 3.0  # a dry Mojave station
+
+
+def test_epw_precipitable_water_from_mm_or_dropped_when_missing(tmp_path):
+    # the recorded PVGIS EPW leaves 'Precipitable Water' (EPW data field 29, in mm,
+    # EnergyPlus Auxiliary Programs manual) at its missing value 999 on every line
+    source = RECORDED / "tmy_45.000_8.000_2005_2023.epw"
+    assert "precipitable_water" not in read_weather_file(source, "epw")[0]
+    lines = source.read_text().splitlines(keepends=True)
+
+    def with_pw(values_mm):
+        out = lines[:8]
+        for line, value in zip(lines[8:], values_mm, strict=True):
+            fields = line.split(",")
+            fields[28] = f"{value:g}"
+            out.append(",".join(fields))
+        path = tmp_path / "pw.epw"
+        path.write_text("".join(out))
+        return read_weather_file(path, "epw")[0]
+
+    mm = np.round(5.0 + 20.0 * np.arange(8760) / 8760.0, 2)
+    frame = with_pw(mm)
+    assert pvlib.iotools.read_epw(str(tmp_path / "pw.epw"))[0]["precipitable_water"].max() > 20
+    np.testing.assert_allclose(np.sort(frame["precipitable_water"].to_numpy()),
+                               np.sort(mm) / 10.0, atol=1e-12)   # mm -> cm
+    mm[100] = 999.0  # one missing hour: the whole column goes, humidity takes over
+    assert "precipitable_water" not in with_pw(mm)
+
+
+def test_precipitable_water_in_mm_is_refused_by_the_gate():
+    frame, meta = read_weather_file(WEATHER / "CA-Palmdale_Airport.tmy3", "tmy3")
+    place = (meta.latitude, meta.longitude, meta.elevation_m)
+    # in mm the wettest Palmdale hours read above 10 "cm"
+    wrong = frame.assign(precipitable_water=frame["precipitable_water"] * 10.0)
+    assert wrong["precipitable_water"].max() > 10.0
+    refused = {f.code for f in gate.verdict(qc_report(wrong, *place), []).refused}
+    assert "precipitable_water_range" in refused
+    assert "precipitable_water_range" not in {f.code for f in qc_report(frame, *place).flags}
+    humid = frame.assign(relative_humidity=frame["relative_humidity"] + 200.0)
+    assert "humidity_range" in {f.code for f in qc_report(humid, *place).flags}

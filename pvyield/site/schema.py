@@ -583,6 +583,10 @@ UNACCEPTABLE_FINDINGS = {
     "impossible_irradiance": "irradiance above the physically possible limits is not weather",
     "temp_range": "air temperatures no place on Earth has seen are fill values or wrong units",
     "wind_negative": "a negative wind speed is a fill value or a wrong sign",
+    "humidity_range": "relative humidity outside 0-100 % is a fill value or another "
+                      "quantity, and it sets the spectral model's precipitable water",
+    "precipitable_water_range": "precipitable water above 10 cm is in millimetres or a fill "
+                                "value, and it sets the spectral correction",
     "no_sun": "a series with no sunlight in it gives no energy and no performance ratio",
 }
 

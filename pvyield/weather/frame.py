@@ -6,8 +6,8 @@ A weather frame is a :class:`pandas.DataFrame` with
   of each averaging interval (``label="center"``), so that the sun's position computed at
   the stamp is the one the interval's mean irradiance belongs to;
 - pvlib's column names: ``ghi``, ``dni``, ``dhi`` [W/m^2], ``temp_air`` [°C],
-  ``wind_speed`` [m/s], and ``pressure`` [Pa], ``relative_humidity`` [%], ``albedo`` [-]
-  when the source has them.
+  ``wind_speed`` [m/s], and ``pressure`` [Pa], ``relative_humidity`` [%], ``albedo`` [-],
+  ``precipitable_water`` [cm] when the source has them.
 
 It travels with a :class:`WeatherMeta` that says where it came from.
 """
@@ -26,7 +26,7 @@ from pvyield.errors import WeatherError
 Label = Literal["start", "center", "end"]
 
 REQUIRED_COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
-OPTIONAL_COLUMNS = ("pressure", "relative_humidity", "albedo")
+OPTIONAL_COLUMNS = ("pressure", "relative_humidity", "albedo", "precipitable_water")
 #: The year given to typical-year files whose months come from different years; any
 #: non-leap year would do (TMY files carry no 29 February).
 TYPICAL_YEAR = 2019

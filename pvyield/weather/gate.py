@@ -44,6 +44,9 @@ FIXES = {
     "impossible_irradiance": "remove or repair the impossible values (fill values, spikes)",
     "temp_range": "remove or repair the impossible temperatures (fill values, wrong units)",
     "wind_negative": "remove or repair the negative wind speeds (fill values)",
+    "humidity_range": "give relative humidity in % (0-100), or remove the column",
+    "precipitable_water_range": "give precipitable water in cm (mm / 10), or remove the "
+                                "column",
     "no_sun": "check the irradiance columns (names, units, empty cells read as 0)",
     "coverage": "use whole years of weather, or accept it with weather.accept "
                 "[{finding: coverage, reason: ...}] (figures are then scaled from the period)",
@@ -61,8 +64,8 @@ FIXES = {
 #: also puts GHI above the extraterrestrial irradiance at dawn; units trip value limits).
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
             "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
-            "wind_negative", "coverage", "time_step", "gap", "time_shift", "negative",
-            "above_extraterrestrial")
+            "wind_negative", "humidity_range", "precipitable_water_range", "coverage",
+            "time_step", "gap", "time_shift", "negative", "above_extraterrestrial")
 #: Reports kept by :func:`qc_for` (one per weather series in use).
 CACHE_SIZE = 16
 

@@ -133,6 +133,15 @@ POSSIBLE_MAXIMUM = {"ghi": (1.5, 100.0), "dhi": (0.95, 50.0), "dni": (1.0, 0.0)}
 #: -89.2 °C, Vostok 1983, and 56.7 °C, Death Valley 1913: WMO World Weather and Climate
 #: Extremes Archive); values beyond it are fill values or wrong units.
 TEMP_AIR_RANGE_C = (-90.0, 70.0)
+#: Relative humidity [%] a hygrometer can report: 0-100, a few % above 100 at saturation
+#: (WMO-No. 8, 2018, Guide to Instruments and Methods of Observation, vol. I ch. 4);
+#: outside it the column is a fraction (0-1 reads as below 1 %, not caught here), a fill
+#: value or another quantity. It feeds the spectral model's precipitable water.
+RELATIVE_HUMIDITY_RANGE_PCT = (0.0, 105.0)
+#: Precipitable water [cm] of the Earth's atmosphere: 0 to about 7 cm in the wettest tropics
+#: (Gueymard 1994, doi:10.1016/0038-092X(94)90610-6); First Solar's spectral model is
+#: defined to 8 cm (Lee & Panchula 2016). Values above 10 cm are millimetres or fill values.
+PRECIPITABLE_WATER_RANGE_CM = (0.0, 10.0)
 #: Hours in a (non-leap) year [h].
 HOURS_PER_YEAR = 8760.0
 #: Missing share of a whole-year series tolerated, as a fraction of its hours (about 3.7
@@ -153,7 +162,8 @@ class QcFlag:
     ``code`` is stable for scripts and for ``weather.accept`` in site files (``gap``,
     ``coverage``, ``time_step``, ``duplicate_stamps``, ``non_monotonic``, ``non_finite``,
     ``negative``, ``negated``, ``impossible_irradiance``, ``above_extraterrestrial``,
-    ``temp_range``, ``wind_negative``, ``closure``, ``units_kw``, ``units_daily_kwh``,
+    ``temp_range``, ``wind_negative``, ``humidity_range``, ``precipitable_water_range``,
+    ``closure``, ``units_kw``, ``units_daily_kwh``,
     ``units_kelvin``, ``time_shift``); ``severity`` is ``error`` (the energy would be
     wrong) or ``warning``; ``count`` is the number of intervals concerned.
     """
@@ -428,6 +438,10 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                 f"{int(out.sum())} interval(s), first "
                                 f"{frame.index[out.argmax()]} ({temp[out.argmax()]:.4g})",
                                 int(out.sum())))
+    flags += _range_flags(frame, "relative_humidity", RELATIVE_HUMIDITY_RANGE_PCT, "%",
+                          "humidity_range", "relative humidity")
+    flags += _range_flags(frame, "precipitable_water", PRECIPITABLE_WATER_RANGE_CM, "cm",
+                          "precipitable_water_range", "precipitable water")
     if "wind_speed" in frame:
         wind = frame["wind_speed"].to_numpy(dtype=float)
         below = wind < 0
@@ -450,6 +464,22 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                 f"{int(day.sum())} daytime intervals, first "
                                 f"{frame.index[off.argmax()]}", int(off.sum())))
     return flags
+
+
+def _range_flags(frame: pd.DataFrame, column: str, bounds: tuple[float, float], unit: str,
+                 code: str, name: str) -> list[QcFlag]:
+    """A flag when an optional column leaves its physical range (missing values are left
+    to the readers, which drop an incomplete optional column)."""
+    if column not in frame:
+        return []
+    low, high = bounds
+    values = frame[column].to_numpy(dtype=float)
+    out = (values < low) | (values > high)
+    if not out.any():
+        return []
+    return [QcFlag(code, "error", f"{name} outside {low:g}..{high:g} {unit} in "
+                   f"{int(out.sum())} interval(s), first {frame.index[out.argmax()]} "
+                   f"({values[out.argmax()]:.4g})", int(out.sum()))]
 
 
 def shift_stamps(

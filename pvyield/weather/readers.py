@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pvlib
 
@@ -186,7 +187,7 @@ def nsrdb_frame(data: pd.DataFrame, meta: dict, where: str, name: str,
                 label: Label = "center") -> tuple[pd.DataFrame, WeatherMeta]:
     """NSRDB data as :func:`pvlib.iotools.read_nsrdb_psm4` (or a PSM4 fetcher) returns them,
     under the contract: pressure from mbar to Pa, stamps in the file's fixed offset."""
-    data = _pressure_mbar_to_pa(_used(data).astype(float))
+    data = _complete_precipitable_water(_pressure_mbar_to_pa(_used(data).astype(float)))
     offset = float(meta.get("Time Zone", 0))
     data.index = data.index.tz_convert(fixed_offset_zone(offset, where))
     frame, typical = finish_frame(data, label, where)
@@ -220,6 +221,7 @@ def read_tmy3_file(path: str | Path, label: Label = "end") -> tuple[pd.DataFrame
         raise WeatherError(f"{where}: cannot read as TMY3 ({_short(exc)})") from None
     # line 3 holds the first data row: one metadata line, then the column names
     data = _pressure_mbar_to_pa(numeric_columns(_used(data), where, first_line=3))
+    data = _complete_precipitable_water(data)  # TMY3 'Pwat' is in cm
     data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
     frame, _ = finish_frame(data, label, where)
     return frame, WeatherMeta(
@@ -254,6 +256,8 @@ def read_epw_file(path: str | Path, label: Label = "start") -> tuple[pd.DataFram
     # EPW data start on line 9, after eight header lines
     data = data.rename(columns={"atmospheric_pressure": "pressure"})
     data = numeric_columns(_used(data), where, first_line=9)
+    # EPW 'Precipitable Water' is in mm, 999 where missing (EnergyPlus Auxiliary Programs)
+    data = _complete_precipitable_water(data, scale=0.1, missing=999.0)
     pvgis_offset_h = _pvgis_epw_offset_h(path)
     if pvgis_offset_h is None:
         data.index = data.index.tz_convert(fixed_offset_zone(float(meta["TZ"]), where))
@@ -311,7 +315,28 @@ def _pvgis_epw_offset_h(path: str | Path) -> float | None:
 
 
 _USED = ("ghi", "dni", "dhi", "temp_air", "wind_speed", "pressure", "relative_humidity",
-             "albedo")
+         "albedo", "precipitable_water")
+
+
+def _complete_precipitable_water(data: pd.DataFrame, scale: float = 1.0,
+                                 missing: float | None = None) -> pd.DataFrame:
+    """The frame with its ``precipitable_water`` column in cm, or without that column when
+    the file leaves some of it missing.
+
+    The CdTe spectral model reads the file's precipitable water before any estimate from
+    humidity (:func:`pvyield.model.chain.precipitable_water_cm`); a column with gaps is
+    dropped whole, so that the estimate then used, and named in the output, is one source
+    for the whole series. ``scale`` converts the file's unit to cm (EPW: mm, 0.1);
+    ``missing`` is the format's fill value (EPW: 999).
+    """
+    if "precipitable_water" not in data:
+        return data
+    values = data["precipitable_water"].astype(float)
+    if missing is not None:
+        values = values.where(values != missing)
+    if not np.isfinite(values.to_numpy()).all():
+        return data.drop(columns="precipitable_water")
+    return data.assign(precipitable_water=values * scale)
 
 
 def _raise_bad_cell(path: str | Path, header_lines: int) -> None:
