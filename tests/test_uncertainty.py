@@ -197,3 +197,26 @@ def test_terminal_and_report_say_the_same(ceme1_result, ceme1_reconciled):
     # without the reconciliation the terminal says why there is no design reading
     alone = "\n".join(uncertainty_lines(ceme1_result))
     assert f"{INCLUDING_DESIGN_LABEL}: needs the reconciliation's runs" in alone
+
+
+def test_readme_worked_design_example_is_todays(mauriti_result):
+    """The README's worked example of the design item quotes today's Mauriti figures."""
+    from pvyield.reconcile import reconcile
+
+    from .conftest import ROOT
+
+    rec = reconcile(mauriti_result)
+    d = rec.design
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    mounting = next(s for s in rec.sensitivities if s.parameter == "plant.mounting")
+    assert f"{mounting.energy_low_gwh:,.2f} (fixed)" in text
+    assert [p.name for p in d.parts] == ["plant.mounting", "plant.bifaciality",
+                                         "plant.gamma_pdc_pct_per_c"]
+    for p in d.parts:
+        assert f"{p.sigma_pct:.2f} %" in text
+    assert f"design\nsqrt(4.95² + 1.32² + 0.69²) = {d.item.sigma_pct:.2f} %" in text
+    assert f"`s1` = sqrt(8.09² + 5²) = {d.uncertainty.one_year.sigma_pct:.2f} %" in text
+    assert f"= {d.uncertainty.one_year.at(90):,.1f} GWh (module efficiency" in text
+    # by hand from the README's own digits: 947.13 x (1 - 1.2816 x 0.09511)
+    assert d.uncertainty.one_year.at(90) == pytest.approx(947.13 * (1 - 1.2816 * 0.09511),
+                                                          abs=0.05)
