@@ -52,8 +52,9 @@ HA_PER_ACRE = 0.40468564224
 #: same way as those polygons (fence, parcel or arrays) is seldom stated, and the verdict
 #: cannot correct for it.
 MEDIAN_POWER_DENSITY_MWDC_PER_ACRE: dict[str, float] = {"fixed": 0.35, "tracker": 0.24}
-POWER_DENSITY_SOURCE = ("Bolinger & Bolinger 2022, IEEE J. Photovoltaics 12(2):589-594, "
-                        "doi:10.1109/JPHOTOV.2021.3136805: median of US plants built in 2019")
+#: How the checks name that source (no colon: the figures cut labels at one).
+POWER_DENSITY_SOURCE = ("Bolinger & Bolinger 2022, IEEE J. Photovoltaics 12(2), "
+                        "doi 10.1109/JPHOTOV.2021.3136805, median of US plants built in 2019")
 
 
 @dataclasses.dataclass(frozen=True)
