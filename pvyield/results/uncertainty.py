@@ -88,19 +88,19 @@ DEFAULT_INTERANNUAL = (4.0, "fixed planes: coefficient of variation of annual GH
                             "2-5 % (Gueymard & Wilcox 2011); 4 % assumed")
 #: The same by mounting (:func:`validation_mounting`). A single-axis tracker collects more
 #: beam irradiance than a fixed plane, and the beam varies more from year to year than GHI
-#: (Gueymard & Wilcox 2011 compare the two; DNI 6 % at PSA over 2001-2010, Pozo-Vazquez et
-#: al. 2011). No published inter-annual figure for tracker ENERGY was found, and a tracker's
-#: energy is neither beam-only nor GHI-only, so no number follows from those irradiance
-#: figures: 5 % is an assumption (not fitted), set between the fixed-plane 4 % and the beam's
-#: figure. A site file gives its own (``uncertainty.interannual``) or a multi-year series
-#: measures it.
+#: (Gueymard & Wilcox 2011 compare the two; Pozo-Vazquez et al. 2011 for DNI at PSA). No
+#: published inter-annual figure for tracker ENERGY was found, and a tracker's energy is
+#: neither beam-only nor GHI-only, so no number follows from the irradiance figures: 5 % is
+#: an assumption (not fitted), set above the fixed-plane 4 %. A site file gives its own
+#: (``uncertainty.interannual``) or a multi-year series measures it.
 DEFAULT_INTERANNUAL_BY_MOUNTING: dict[str, tuple[float, str]] = {
     "fixed": DEFAULT_INTERANNUAL,
     "east_west": DEFAULT_INTERANNUAL,
-    "tracker": (5.0, "single-axis tracker: 5 % assumed (no published inter-annual figure "
-                     "for tracker energy; it follows the direct beam more than a fixed plane "
-                     "does, and the beam varies more than GHI: DNI 6 % at PSA, Pozo-Vazquez "
-                     "et al. 2011; GHI 2-5 %, Gueymard & Wilcox 2011), set between the two"),
+    "tracker": (5.0, "single-axis tracker: 5 % assumed, not derived (no published "
+                     "inter-annual figure for tracker energy; it follows the direct beam more "
+                     "than a fixed plane does, and the beam varies more from year to year "
+                     "than GHI: Gueymard & Wilcox 2011, Pozo-Vazquez et al. 2011), set above "
+                     "the fixed planes' 4 %"),
 }
 #: Words shared by the terminal and the reports for the two readings of the P-values.
 CONDITIONAL_LABEL = "conditional on the assumed design"
