@@ -35,6 +35,7 @@ from pvyield.estimate import ENGINES, estimate
 from pvyield.files import atomic_path, check_output_dir, check_output_file, write_atomic
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.results import Result
+from pvyield.results.uncertainty import CONDITIONAL_LABEL, DESIGN_RULE, INCLUDING_DESIGN_LABEL
 from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import Site
 from pvyield.weather import weather_for_site
@@ -687,7 +688,7 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     lines += [f"  {stage:<14}{row.loss_pct:+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
               for stage, row in r.losses.iterrows()]
     lines += ["", *check_lines(r, rec)]
-    lines += ["", *uncertainty_lines(r)]
+    lines += ["", *uncertainty_lines(r, rec)]
     if rec is not None:
         lines += ["", *reconciliation_lines(rec)]
     lines += ["", f"assumptions ({len(r.assumptions)}):"]
@@ -747,30 +748,50 @@ def check_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
     return lines
 
 
-def uncertainty_lines(r: Result) -> list[str]:
-    """P-values of the four labelled periods, what they are conditional on, the lifetime."""
+def uncertainty_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
+    """P-values of the four labelled periods, conditional on the assumed design and, with
+    the reconciliation's runs, including the design's measured spread; the lifetime."""
     u = r.uncertainty
     # a partial period is scaled to 8,760 h: its P-values are not of a year either
     unit = "GWh per 8,760 h, scaled" if r.partial_period else "GWh/yr"
     lines = [f"exceedance (normal): model and data {u.model_sigma_pct:.1f} %, inter-annual "
              f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})"
              + (" -- from a partial period scaled to 8,760 h, NOT annual"
-                if r.partial_period else ""),
-             f"  {'':<34}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
+                if r.partial_period else "")]
+    design = rec.design if rec is not None else None
+    if u.conditional_on:
+        lines.append(f"  {CONDITIONAL_LABEL}: " + ", ".join(u.conditional_on)
+                     + " (other designs are not in sigma)")
+    lines += _exceedance_rows(u, unit)
+    lines.append("  (degradation lowers the P50 of the degraded rows: their P90 can lie below "
+                 "year 1's)")
+    if design is not None:
+        lines.append(f"  {INCLUDING_DESIGN_LABEL}: design {design.item.sigma_pct:.2f} % = "
+                     + " (+) ".join(f"{p.name} {p.sigma_pct:.2f} %" for p in design.parts)
+                     + f"; model and data with it {design.uncertainty.model_sigma_pct:.2f} %")
+        lines.append(f"      rule: {DESIGN_RULE}")
+        if design.not_run:
+            lines.append("      not in the item: " + "; ".join(design.not_run))
+        lines += _exceedance_rows(design.uncertainty, unit)
+    elif u.conditional_on:
+        lines.append(f"  {INCLUDING_DESIGN_LABEL}: needs the reconciliation's runs "
+                     "(not run: --no-reconcile)" if rec is None else
+                     f"  {INCLUDING_DESIGN_LABEL}: no assumed design field has a run")
+    lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
+                 f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
+                 f"{u.lifetime_average_gwh:,.1f} {unit} (year 1: {u.lifetime_gwh[0]:,.1f}, "
+                 f"year {len(u.lifetime_gwh)}: {u.lifetime_gwh[-1]:,.1f})")
+    return lines
+
+
+def _exceedance_rows(u, unit: str) -> list[str]:
+    """The header and one row per labelled period of a set of P-values."""
+    lines = [f"  {'':<34}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
              + "    sigma"]
     for ex in u.periods:
         lines.append(f"  {ex.label:<34}" + "".join(f"{ex.at(level):9,.1f}" for level in
                                                   (50, 75, 90, 99))
                      + f"  {ex.sigma_pct:5.1f} %  {unit}")
-    lines.append("  (degradation lowers the P50 of the degraded rows: their P90 can lie below "
-                 "year 1's)")
-    if u.conditional_on:
-        lines.append("  conditional on the assumed design: " + ", ".join(u.conditional_on)
-                     + " (other designs are not in sigma: see the sensitivities)")
-    lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
-                 f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
-                 f"{u.lifetime_average_gwh:,.1f} {unit} (year 1: {u.lifetime_gwh[0]:,.1f}, "
-                 f"year {len(u.lifetime_gwh)}: {u.lifetime_gwh[-1]:,.1f})")
     return lines
 
 

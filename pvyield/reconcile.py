@@ -36,7 +36,12 @@ from pvyield.results.checks import (
     matching_quantity,
     published_consumption,
 )
-from pvyield.results.uncertainty import exceedance, validation_mounting
+from pvyield.results.uncertainty import (
+    DesignUncertainty,
+    design_uncertainty,
+    exceedance,
+    validation_mounting,
+)
 from pvyield.site.overrides import site_variant
 from pvyield.site.schema import Site
 from pvyield.weather import WeatherMeta, weather_for_site
@@ -136,10 +141,15 @@ class Reconciliation:
     #: Sensitivities not run, each "parameter: why" (a variant the schema refuses, such as
     #: a bifacial fixed plant without a GCR): they never invalidate the site itself.
     skipped: tuple[str, ...] = ()
+    #: The P-values including the measured spread of the assumed design
+    #: (:func:`design_of`); ``None`` when nothing in the design is assumed.
+    design: DesignUncertainty | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(dataclasses.replace(self, design=None))
+        out["design"] = None if self.design is None else self.design.to_dict()
+        return out
 
 
 def reconcile(
@@ -173,7 +183,34 @@ def reconcile(
     claims = tuple(_claim(result, r, check, tuple(sensitivities), ranked)
                    for r, check in claimed)
     return Reconciliation(result.annual_energy_gwh, tuple(sensitivities), claims,
-                          tuple(skipped))
+                          tuple(skipped), design_of(result, sensitivities))
+
+
+def design_of(result: Result, sensitivities: list[Sensitivity]) -> DesignUncertainty | None:
+    """The design item of the P-values from the sensitivities of the assumed design.
+
+    A design field of :attr:`Uncertainty.conditional_on` enters with its runs when the
+    site file assumes the field itself (or a section holding it): the runs replace the whole
+    field (the mounting runs are other designs). A field assumed only in part (CEME1's
+    sourced east-west mounting with an assumed tilt and GCR) or without a run (the module
+    efficiency) is listed as not run, with why. See
+    :func:`pvyield.results.uncertainty.design_uncertainty` for the rule.
+    """
+    unc, assumptions = result.uncertainty, result.site.assumptions
+    spans: dict[str, tuple[float, ...]] = {}
+    not_run: list[str] = []
+    for field in unc.conditional_on:
+        whole = any(field == a or field.startswith(a + ".") for a in assumptions)
+        runs = [s for s in sensitivities if s.parameter == field]
+        if whole and runs:
+            spans[field] = tuple(e for s in runs for e in (s.energy_low_gwh, s.energy_high_gwh))
+        elif not whole:
+            parts = sorted(a for a in assumptions if a.startswith(field + "."))
+            not_run.append(f"{field} (only {', '.join(parts)} assumed; the runs vary the "
+                           "whole field)")
+        else:
+            not_run.append(f"{field} (no sensitivity run)")
+    return design_uncertainty(unc, spans, result.annual_energy_gwh, tuple(not_run))
 
 
 def depends_on(sensitivities: list[Sensitivity], base_gwh: float) -> tuple[str, ...]:

@@ -207,7 +207,7 @@ def test_checks_figure_places_each_claim_and_the_bands(mauriti_result):
     per_household = estimate * 1e6 / 350_000  # the estimate shared by the claimed 350,000
     assert f"use per household {per_household:,.0f} kWh/yr" in text
     assert "reported 760 ha" in text and "not modelled" not in text
-    assert "against module area / GCR" in text
+    assert "against DC capacity / median power density of single-axis tracking plants" in text
 
 
 def test_checks_figure_for_ceme1_converts_daily_energy(ceme1_result):

@@ -8,7 +8,14 @@ import pytest
 
 from pvyield.reconcile import _claim
 from pvyield.results.checks import check_one
-from pvyield.results.uncertainty import Item, lifetime_energy, uncertainty, z_score
+from pvyield.results.uncertainty import (
+    Item,
+    design_uncertainty,
+    lifetime_energy,
+    rectangular_sigma_pct,
+    uncertainty,
+    z_score,
+)
 from pvyield.site.schema import Reported
 
 
@@ -103,3 +110,113 @@ def test_claims_get_verdicts(ceme1_result, ceme1_reconciled):
     assert claim(2500.0).exceedance_pct < 0.1
     # the claim at the first-year P50 (the basis of a figure that states no period)
     assert claim(r.annual_energy_gwh).exceedance_pct == pytest.approx(50.0)
+
+
+def test_rectangular_design_item_by_hand():
+    """GUM 4.3.7: a value known only to lie in [a-, a+] has sigma (a+ - a-) / sqrt(12)."""
+    assert rectangular_sigma_pct((800.0, 960.0, 960.0), 960.0) == pytest.approx(
+        160.0 / math.sqrt(12.0) / 960.0 * 100.0)
+    assert rectangular_sigma_pct((800.0, 960.0, 960.0), 960.0) == pytest.approx(4.8113, abs=1e-4)
+
+
+def test_p_values_including_design_by_hand():
+    """Items 3 and 4 % -> model 5 %; inter-annual 4 %. Mounting runs 800 and 1,000 around a
+    base of 1,000: 200 / sqrt(12) / 1,000 = 5.7735 %; bifaciality 990 and 1,020: 30 /
+    sqrt(12) / 1,000 = 0.8660 %; design sqrt(5.7735^2 + 0.8660^2) = 5.8381 %; model with it
+    sqrt(25 + 34.083) = 7.6866 %; year 1 sqrt(59.083 + 16) = 8.6651 %, P90 = 1,000 x
+    (1 - 1.2815516 x 0.086651) = 888.95 GWh."""
+    base = uncertainty(1000.0, 0.5, [Item("a", 3.0, "x"), Item("b", 4.0, "y")],
+                       Item("interannual", 4.0, "z"), average_years=10,
+                       conditional_on=("plant.mounting", "plant.bifaciality"))
+    d = design_uncertainty(base, {"plant.mounting": (800.0, 1000.0),
+                                  "plant.bifaciality": (990.0, 1020.0)}, 1000.0,
+                           ("plant.module_efficiency_pct (no sensitivity run)",))
+    assert [p.name for p in d.parts] == ["plant.mounting", "plant.bifaciality"]
+    assert d.parts[0].sigma_pct == pytest.approx(5.7735, abs=1e-4)
+    assert d.parts[1].sigma_pct == pytest.approx(0.8660, abs=1e-4)
+    assert d.item.name == "design" and d.item.sigma_pct == pytest.approx(5.8381, abs=1e-4)
+    u = d.uncertainty
+    assert u.model_sigma_pct == pytest.approx(7.6866, abs=1e-4)
+    assert u.one_year.sigma_pct == pytest.approx(8.6651, abs=1e-4)
+    assert u.one_year.at(90) == pytest.approx(888.95, abs=0.01)
+    # the P50s stay the stated design's; the degraded mean keeps its degradation item
+    assert [p.p50_gwh for p in u.periods] == [p.p50_gwh for p in base.periods]
+    assert u.average.sigma_pct == pytest.approx(math.sqrt(59.083 + 1.125**2 + 1.6), abs=1e-3)
+    assert [i.name for i in u.items].count("degradation") == 1
+    assert u.conditional_on == base.conditional_on
+    as_json = d.to_dict()
+    assert as_json["label"] == "including design uncertainty"
+    assert as_json["not_run"] == ["plant.module_efficiency_pct (no sensitivity run)"]
+    assert design_uncertainty(base, {}, 1000.0) is None
+
+
+def test_ceme1_design_item_leaves_out_its_sourced_mounting(ceme1_result, ceme1_reconciled):
+    """CEME1's east-west domes are sourced, only their tilt and GCR assumed: the mounting
+    runs (other designs) are not its design spread. The AC rating, bifaciality and
+    temperature coefficient are assumed and measured."""
+    d = ceme1_reconciled.design
+    names = [p.name for p in d.parts]
+    assert names == ["plant.ac_capacity_mwac", "plant.bifaciality", "plant.gamma_pdc_pct_per_c"]
+    assert any(n.startswith("plant.mounting (only ") for n in d.not_run)
+    base = ceme1_result.annual_energy_gwh
+    runs = {s.parameter: s for s in ceme1_reconciled.sensitivities}
+    hand = []
+    for name in names:
+        energies = (runs[name].energy_low_gwh, runs[name].energy_high_gwh, base)
+        hand.append((max(energies) - min(energies)) / math.sqrt(12.0) / base * 100.0)
+    assert [p.sigma_pct for p in d.parts] == pytest.approx(hand, rel=1e-12)
+    assert d.item.sigma_pct == pytest.approx(math.sqrt(sum(h * h for h in hand)), rel=1e-12)
+    one = d.uncertainty.one_year
+    s_model = math.sqrt(ceme1_result.uncertainty.model_sigma_pct**2 + d.item.sigma_pct**2)
+    sigma = math.sqrt(s_model**2 + 4.0**2)
+    assert one.at(90) == pytest.approx(base * (1 - 1.2815516 * sigma / 100), rel=1e-7)
+    assert one.at(90) < ceme1_result.uncertainty.one_year.at(90)
+    assert ceme1_reconciled.to_dict()["design"]["item"]["name"] == "design"
+
+
+def test_terminal_and_report_say_the_same(ceme1_result, ceme1_reconciled):
+    """Both readings of the P-values, in the same words and figures, in the terminal and the
+    report (summary and results)."""
+    from pvyield.cli import uncertainty_lines
+    from pvyield.report.document import Table, _results_section, _summary_section
+    from pvyield.results.uncertainty import CONDITIONAL_LABEL, INCLUDING_DESIGN_LABEL
+
+    design = ceme1_reconciled.design.uncertainty
+    p90 = f"{design.one_year.at(90):,.1f}"
+    conditional_p90 = f"{ceme1_result.uncertainty.one_year.at(90):,.1f}"
+    terminal = "\n".join(uncertainty_lines(ceme1_result, ceme1_reconciled))
+    sections = (_summary_section(ceme1_result, ceme1_reconciled),
+                _results_section(ceme1_result, ceme1_reconciled))
+    report = "\n".join(b if isinstance(b, str) else "\n".join(" ".join(r) for r in b.rows)
+                       for s in sections for b in s.blocks if isinstance(b, str | Table))
+    for text in (terminal, report):
+        assert CONDITIONAL_LABEL in text and INCLUDING_DESIGN_LABEL in text
+        assert p90 in text and conditional_p90 in text
+        assert all(f"{p.name} {p.sigma_pct:.2f} %" in text
+                   for p in ceme1_reconciled.design.parts)
+    # without the reconciliation the terminal says why there is no design reading
+    alone = "\n".join(uncertainty_lines(ceme1_result))
+    assert f"{INCLUDING_DESIGN_LABEL}: needs the reconciliation's runs" in alone
+
+
+def test_readme_worked_design_example_is_todays(mauriti_result):
+    """The README's worked example of the design item quotes today's Mauriti figures."""
+    from pvyield.reconcile import reconcile
+
+    from .conftest import ROOT
+
+    rec = reconcile(mauriti_result)
+    d = rec.design
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    mounting = next(s for s in rec.sensitivities if s.parameter == "plant.mounting")
+    assert f"{mounting.energy_low_gwh:,.2f} (fixed)" in text
+    assert [p.name for p in d.parts] == ["plant.mounting", "plant.bifaciality",
+                                         "plant.gamma_pdc_pct_per_c"]
+    for p in d.parts:
+        assert f"{p.sigma_pct:.2f} %" in text
+    assert f"design\nsqrt(4.95² + 1.32² + 0.69²) = {d.item.sigma_pct:.2f} %" in text
+    assert f"`s1` = sqrt(8.09² + 5²) = {d.uncertainty.one_year.sigma_pct:.2f} %" in text
+    assert f"= {d.uncertainty.one_year.at(90):,.1f} GWh (module efficiency" in text
+    # by hand from the README's own digits: 947.13 x (1 - 1.2816 x 0.09511)
+    assert d.uncertainty.one_year.at(90) == pytest.approx(947.13 * (1 - 1.2816 * 0.09511),
+                                                          abs=0.05)

@@ -27,7 +27,12 @@ from pvyield.report.labels import (
     stage_label,
 )
 from pvyield.results import Result
-from pvyield.results.uncertainty import LEVELS
+from pvyield.results.uncertainty import (
+    CONDITIONAL_LABEL,
+    DESIGN_RULE,
+    INCLUDING_DESIGN_LABEL,
+    LEVELS,
+)
 from pvyield.site.schema import FixedMount, Site
 
 __all__ = ["Contents", "Figure", "Report", "Section", "Table", "build_report", "to_html",
@@ -130,7 +135,7 @@ def build_report(result: Result, name: str, reconciliation=None) -> Report:
     where = f"site file {site.path}" if site.path else "site given in code"
     # the answer first, then where to find the detail; sources and assumptions last
     detail = (
-        _results_section(result),
+        _results_section(result, reconciliation),
         _monthly_section(result, figures["monthly"], figures["heatmap"]),
         _losses_section(result, figures["losses"]),
         _checks_section(result, figures["checks"], figures["exceedance"]),
@@ -145,23 +150,33 @@ def build_report(result: Result, name: str, reconciliation=None) -> Report:
         name=name,
         title=f"{site.name}: yield estimate",
         subtitle=f"pvyield {__version__}; {where}",
-        sections=(_summary_section(result), contents, *detail),
+        sections=(_summary_section(result, reconciliation), contents, *detail),
     )
 
 
-def _summary_section(result: Result) -> Section:
-    """Energy, yield, PR, the P50/P90 of year 1 and of the N-year mean, the check verdicts."""
+def _summary_section(result: Result, rec=None) -> Section:
+    """Energy, yield, PR, the P50/P90 of year 1 and of the N-year mean (conditional on the
+    assumed design, and including its spread when the reconciliation measured it), the
+    check verdicts."""
     u = result.uncertainty
     one, mean = u.one_year, u.average
     annual = "GWh per 8,760 h, NOT annual" if result.partial_period else "GWh/yr"
+    cond = f", {CONDITIONAL_LABEL}" if u.conditional_on else ""
     rows = [
         ("Energy at the grid, year 1", f"{result.annual_energy_gwh:,.1f} {annual}"),
         ("Specific yield, year 1", f"{result.specific_yield_kwh_per_kwp:,.0f} kWh/kWp"),
         ("Performance ratio (IEC 61724)", f"{result.performance_ratio:.1%}"),
-        ("P50 / P90, year 1", f"{one.at(50):,.1f} / {one.at(90):,.1f} GWh/yr"),
-        (f"P50 / P90, {mean.label or f'mean of {mean.years} years, with degradation'}",
+        (f"P50 / P90, year 1{cond}", f"{one.at(50):,.1f} / {one.at(90):,.1f} GWh/yr"),
+        (f"P50 / P90, {mean.label or f'mean of {mean.years} years, with degradation'}{cond}",
          f"{mean.at(50):,.1f} / {mean.at(90):,.1f} GWh/yr"),
     ]
+    design = getattr(rec, "design", None)
+    if design is not None:
+        d = design.uncertainty
+        rows += [(f"P50 / P90, year 1, {INCLUDING_DESIGN_LABEL}",
+                  f"{d.one_year.at(50):,.1f} / {d.one_year.at(90):,.1f} GWh/yr"),
+                 (f"P50 / P90, {d.average.label}, {INCLUDING_DESIGN_LABEL}",
+                  f"{d.average.at(50):,.1f} / {d.average.at(90):,.1f} GWh/yr")]
     blocks: list[Block] = [Table(("", ""), tuple(rows), (False, True))]
     if result.checks:
         blocks.append("**Checks against reported figures** (detail and the model quantity "
@@ -378,7 +393,39 @@ def _years_text(years: tuple[int, ...]) -> str:
     return ", ".join(str(y) for y in years)
 
 
-def _results_section(result: Result) -> Section:
+def _exceedance_table(u) -> Table:
+    """P-values of each labelled period of one set of P-values."""
+    return Table(
+        ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
+        tuple((e.label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
+               f"{e.sigma_pct:.1f} %") for e in u.periods),
+        (False, *[True] * 6))
+
+
+def _design_blocks(u, rec) -> tuple[Block, ...]:
+    """The P-values including the design item, with the item's parts and rule; or why
+    there are none."""
+    if not u.conditional_on:
+        return ()
+    design = getattr(rec, "design", None)
+    if design is None:
+        return (f"**{INCLUDING_DESIGN_LABEL.capitalize()}**: needs the reconciliation's runs "
+                "(not in this report)." if rec is None else
+                f"**{INCLUDING_DESIGN_LABEL.capitalize()}**: no assumed design field has a "
+                "run.",)
+    rows = [(p.name, f"{p.sigma_pct:.2f} %", p.source) for p in design.parts]
+    rows.append(("design (quadrature sum)", f"{design.item.sigma_pct:.2f} %", ""))
+    parts = Table(("assumed design parameter", "σ [% of energy]", "from"), tuple(rows),
+                  (False, True, False))
+    text = (f"**Exceedance {INCLUDING_DESIGN_LABEL}** (model and data "
+            f"{design.uncertainty.model_sigma_pct:.2f} % with the design item "
+            f"{design.item.sigma_pct:.2f} %). Rule: {DESIGN_RULE}."
+            + (" Not in the item: " + "; ".join(design.not_run) + "." if design.not_run
+               else ""))
+    return (text, parts, _exceedance_table(design.uncertainty))
+
+
+def _results_section(result: Result, rec=None) -> Section:
     h = result.households
     rows = (
         ("Annual energy at the grid (first year)", f"{result.annual_energy_gwh:,.1f} GWh/yr"),
@@ -394,30 +441,25 @@ def _results_section(result: Result) -> Section:
     u = result.uncertainty
     rows += tuple((f"P50 / P90, {e.label}", f"{e.at(50):,.1f} / {e.at(90):,.1f} GWh/yr")
                   for e in u.periods)
-    exceedance = Table(
-        ("period", *(f"P{level} [GWh/yr]" for level in LEVELS), "P10 [GWh/yr]", "σ"),
-        tuple((e.label, *(f"{e.at(level):,.1f}" for level in LEVELS), f"{e.p10_gwh:,.1f}",
-               f"{e.sigma_pct:.1f} %") for e in u.periods),
-        (False, *[True] * 6))
+    exceedance = _exceedance_table(u)
     lifetime = (f"Lifetime: {len(u.lifetime_gwh)} years at "
                 f"{result.site.losses.degradation_pct_per_year:g} %/yr degradation, "
                 f"{u.lifetime_average_gwh:,.1f} GWh/yr on average. Model and data "
                 f"uncertainty {u.model_sigma_pct:.1f} %, inter-annual variability "
                 f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source}). Degradation "
-                "lowers the P50 of the degraded rows, so their P90 can lie below year 1's."
-                + ("" if not u.conditional_on else
-                   " The P-values are conditional on the assumed design ("
-                   + ", ".join(u.conditional_on) + "): other designs are not in σ."))
+                "lowers the P50 of the degraded rows, so their P90 can lie below year 1's.")
+    heading = ("**Exceedance** (P90: the energy exceeded with 90 % probability)"
+               + (f", {CONDITIONAL_LABEL} (" + ", ".join(u.conditional_on)
+                  + "): other designs are not in σ" if u.conditional_on else "") + ":")
+    design = _design_blocks(u, rec)
     if result.partial_period:  # not whole years: the per-year figures are scaled
         rows = (("Energy x 8,760 h / hours covered (first year), NOT annual",
                  f"{result.annual_energy_gwh:,.1f} GWh per 8,760 h"), *rows[2:])
         return Section("Results", (f"**Not an annual estimate**: {result.period['scaling']}.",
                                    Table(("quantity", "value"), rows, (False, True)),
-                                   "**Exceedance** (P90: the energy exceeded with 90 % "
-                                   "probability):", exceedance, lifetime))
+                                   heading, exceedance, *design, lifetime))
     return Section("Results", (Table(("quantity", "value"), rows, (False, True)),
-                               "**Exceedance** (P90: the energy exceeded with 90 % "
-                               "probability):", exceedance, lifetime))
+                               heading, exceedance, *design, lifetime))
 
 
 def _monthly_section(result: Result, monthly: Figure, heatmap: Figure) -> Section:

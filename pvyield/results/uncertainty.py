@@ -28,7 +28,13 @@ Method (reproducible by hand):
    1.2816 (P90), 2.3263 (P99), and symmetrically P10 = P50 * (1 + 1.2816 s / 100).
 6. The P-values are conditional on the design in the site file: when the mounting, the AC
    rating or the module are assumptions (``Uncertainty.conditional_on``), the spread of the
-   other designs is not in ``s`` (the reconciliation's sensitivities show it).
+   other designs is not in ``s``. The reconciliation's one-at-a-time runs measure it: each
+   assumed design parameter with a run spans the energies ``[E_min, E_max]`` of its low,
+   base and high values; read as a rectangular distribution (nothing favours a point
+   inside), one standard deviation is ``(E_max - E_min) / sqrt(12)`` [5]_, in % of the base
+   energy. The parameters combine in quadrature (taken as independent) into a ``design``
+   item, added to ``s_model`` for the P-values "including design uncertainty"
+   (:func:`design_uncertainty`); the P50 stays the estimate of the stated design.
 
 References
 ----------
@@ -43,6 +49,9 @@ References
 .. [4] Pozo-Vazquez, D., Wilbert, S., Gueymard, C.A., et al. (2011). Interannual variability
    of long time series of DNI and GHI at PSA, Spain. SolarPACES 2011, Granada: DNI
    inter-annual standard deviation 6 % over 2001-2010.
+.. [5] JCGM 100:2008, Evaluation of measurement data - Guide to the expression of
+   uncertainty in measurement (GUM), 4.3.7: a quantity known only to lie between a- and a+
+   with equal probability has the variance (a+ - a-)^2 / 12 (half-width a: a^2 / 3).
 """
 
 from __future__ import annotations
@@ -77,17 +86,30 @@ DEGRADATION_RATE_SIGMA = 0.25
 #: Inter-annual variability of yearly energy when the weather holds one (typical) year.
 DEFAULT_INTERANNUAL = (4.0, "fixed planes: coefficient of variation of annual GHI typically "
                             "2-5 % (Gueymard & Wilcox 2011); 4 % assumed")
-#: The same by mounting (:func:`validation_mounting`). A single-axis tracker collects mostly
-#: beam irradiance, whose inter-annual standard deviation is larger than GHI's (DNI 6 % at
-#: PSA over 2001-2010, Pozo-Vazquez et al. 2011; about twice GHI's, Gueymard & Wilcox
-#: 2011): 5 % is an assumption between the two, not a fitted value.
+#: The same by mounting (:func:`validation_mounting`). A single-axis tracker collects more
+#: beam irradiance than a fixed plane, and the beam varies more from year to year than GHI
+#: (Gueymard & Wilcox 2011 compare the two; Pozo-Vazquez et al. 2011 for DNI at PSA). No
+#: published inter-annual figure for tracker ENERGY was found, and a tracker's energy is
+#: neither beam-only nor GHI-only, so no number follows from the irradiance figures: 5 % is
+#: an assumption (not fitted), set above the fixed-plane 4 %. A site file gives its own
+#: (``uncertainty.interannual``) or a multi-year series measures it.
 DEFAULT_INTERANNUAL_BY_MOUNTING: dict[str, tuple[float, str]] = {
     "fixed": DEFAULT_INTERANNUAL,
     "east_west": DEFAULT_INTERANNUAL,
-    "tracker": (5.0, "single-axis tracker: energy follows the direct beam, whose inter-annual "
-                     "standard deviation (6 % DNI, Pozo-Vazquez et al. 2011) exceeds GHI's "
-                     "(2-5 %, Gueymard & Wilcox 2011); 5 % assumed between the two"),
+    "tracker": (5.0, "single-axis tracker: 5 % assumed, not derived (no published "
+                     "inter-annual figure for tracker energy; it follows the direct beam more "
+                     "than a fixed plane does, and the beam varies more from year to year "
+                     "than GHI: Gueymard & Wilcox 2011, Pozo-Vazquez et al. 2011), set above "
+                     "the fixed planes' 4 %"),
 }
+#: Words shared by the terminal and the reports for the two readings of the P-values.
+CONDITIONAL_LABEL = "conditional on the assumed design"
+INCLUDING_DESIGN_LABEL = "including design uncertainty"
+#: The rule of the design item, printed beside it.
+DESIGN_RULE = ("each assumed design parameter: (highest - lowest energy of its low, base and "
+               "high runs) / sqrt(12), a rectangular distribution (GUM, JCGM 100:2008, "
+               "4.3.7), in % of the base energy; combined in quadrature; the P50 stays the "
+               "stated design's")
 #: Years in the multi-year average of the P-values, and in the lifetime.
 AVERAGE_YEARS = 10
 LIFETIME_YEARS = 25
@@ -177,6 +199,8 @@ class Uncertainty:
     average_undegraded: Exceedance | None = None
     year_n: Exceedance | None = None
     conditional_on: tuple[str, ...] = ()
+    #: Annual degradation rate [%/yr] of the degraded periods and the lifetime.
+    degradation_pct_per_year: float = 0.0
 
     @property
     def periods(self) -> tuple[Exceedance, ...]:
@@ -274,4 +298,70 @@ def uncertainty(
                       combine([model, DEGRADATION_RATE_SIGMA * (n - 1), interannual.sigma_pct]),
                       1, f"year {n} alone, with degradation", True)
     return Uncertainty((*items, degradation), model, interannual, one, avg, years, flat, last,
-                       conditional_on)
+                       conditional_on, degradation_pct_per_year)
+
+
+def with_items(unc: Uncertainty, extra: list[Item]) -> Uncertainty:
+    """The same P-values with more items in the model and data budget (same P50s, same
+    inter-annual variability, same periods)."""
+    items = [i for i in unc.items if i.name != "degradation"] + list(extra)
+    return uncertainty(unc.one_year.p50_gwh, unc.degradation_pct_per_year, items,
+                       unc.interannual, unc.average.years, unc.conditional_on)
+
+
+def rectangular_sigma_pct(energies_gwh: tuple[float, ...], base_gwh: float) -> float:
+    """One standard deviation [% of ``base_gwh``] of an energy known only to lie between
+    the lowest and highest of ``energies_gwh``: ``(max - min) / sqrt(12)`` (GUM 4.3.7).
+
+    Examples
+    --------
+    Runs at 800 and 960 GWh around a base of 960 GWh: 160 / sqrt(12) / 960 = 4.811 %.
+    """
+    return (max(energies_gwh) - min(energies_gwh)) / math.sqrt(12.0) / base_gwh * 100.0
+
+
+@dataclasses.dataclass(frozen=True)
+class DesignUncertainty:
+    """The design item: the measured spread of the assumed design parameters.
+
+    ``parts`` holds one item per assumed design parameter with a sensitivity run (named
+    after the parameter), ``item`` their quadrature sum (``design``), ``not_run`` the
+    assumed design parameters without a run (not in the item), and ``uncertainty`` the
+    P-values including the item.
+    """
+
+    parts: tuple[Item, ...]
+    item: Item
+    uncertainty: Uncertainty
+    not_run: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: the item, its parts and the P-values including it."""
+        return {"label": INCLUDING_DESIGN_LABEL, "rule": DESIGN_RULE,
+                "item": dataclasses.asdict(self.item),
+                "parts": [dataclasses.asdict(p) for p in self.parts],
+                "not_run": list(self.not_run), "uncertainty": self.uncertainty.to_dict()}
+
+
+def design_uncertainty(unc: Uncertainty, spans: dict[str, tuple[float, ...]], base_gwh: float,
+                       not_run: tuple[str, ...] = ()) -> DesignUncertainty | None:
+    """P-values including the spread of the assumed design.
+
+    ``spans`` maps each assumed design parameter to the first-year energies [GWh/yr] of its
+    sensitivity runs (low and high, as measured by the reconciliation); the base energy
+    ``base_gwh`` is added to each span. Each parameter's item is
+    :func:`rectangular_sigma_pct`; the design item is their quadrature sum (the parameters
+    taken as independent), added to the model and data items (:func:`with_items`). ``None``
+    when no parameter has a run or the base energy is not positive.
+    """
+    if not spans or not base_gwh > 0:
+        return None
+    parts = tuple(Item(name, rectangular_sigma_pct((*energies, base_gwh), base_gwh),
+                       f"{min(*energies, base_gwh):,.1f}-{max(*energies, base_gwh):,.1f} "
+                       f"GWh/yr over its runs / sqrt(12)")
+                  for name, energies in spans.items())
+    sigma = combine([p.sigma_pct for p in parts])
+    names = ", ".join(f"{p.name} {p.sigma_pct:.2f} %" for p in parts)
+    item = Item("design", sigma, f"assumed design, quadrature sum of {names} ({DESIGN_RULE})"
+                + (f"; not run, not in the item: {', '.join(not_run)}" if not_run else ""))
+    return DesignUncertainty(parts, item, with_items(unc, [item]), tuple(not_run))
