@@ -175,8 +175,9 @@ DIRINDEX_MONTH_INDEX_RANGE = (0.7, 0.9)
 def month_clear_sky_index(ghi, times: pd.DatetimeIndex, clear_ghi) -> np.ndarray:
     """Ratio of each calendar month's GHI to its clear-sky GHI, at every stamp [-]."""
     _, period = np.unique(np.asarray(times.year * 12 + times.month), return_inverse=True)
-    ghi_sum = np.bincount(period, weights=np.asarray(ghi, dtype=float))
-    clear_sum = np.bincount(period, weights=np.asarray(clear_ghi, dtype=float))
+    # a missing value (night-time NaN of a clear-sky model) must not blank a whole month
+    ghi_sum = np.bincount(period, weights=np.nan_to_num(np.asarray(ghi, dtype=float)))
+    clear_sum = np.bincount(period, weights=np.nan_to_num(np.asarray(clear_ghi, dtype=float)))
     return np.divide(ghi_sum, clear_sum, out=np.zeros_like(ghi_sum),
                      where=clear_sum > 0)[period]
 
