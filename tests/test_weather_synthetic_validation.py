@@ -135,3 +135,23 @@ def test_uncertainty_item_is_the_stored_spread_of_the_plant_mounting(mauriti_res
         "east_west", "fixed", "tracker"]
     assert synthetic_weather_item(east_west).sigma_pct == (
         stored["rms_annual_deviation_pct"]["east_west"])
+
+
+def test_decomposition_choice_rule_reads_the_fit_rows_only():
+    """The rule of weather/decomposition_diagnosis.py: models breaking the annual limit on
+    a fit file are out, then the smallest worst month, ties to the smaller annual; the test
+    rows never count (a model best on them only is not chosen)."""
+    import pandas as pd
+
+    spec_d = importlib.util.spec_from_file_location(
+        "decomposition_diagnosis", ROOT / "weather" / "decomposition_diagnosis.py")
+    diagnosis = importlib.util.module_from_spec(spec_d)
+    spec_d.loader.exec_module(diagnosis)
+    rows = [("fit", "a", "tracker", 2.9, 20.0), ("fit", "b", "tracker", 2.0, 20.03),
+            ("fit", "c", "tracker", 3.5, 5.0), ("fit", "d", "tracker", 1.0, 25.0),
+            ("test", "e", "tracker", 0.1, 1.0)]
+    table = pd.DataFrame([(s, "file", m, mounting, a, w) for s, m, mounting, a, w in rows],
+                         columns=["set", "file", "model", "mounting", "max_abs_annual",
+                                  "worst_month"])
+    assert diagnosis.choose(table) == "b"  # c breaks the limit, a and b tie, b smaller annual
+    assert diagnosis.choose(table[table["model"].isin(["c", "e"])]) == ""
