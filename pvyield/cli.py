@@ -685,7 +685,9 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         "",
         "loss chain (relative to the stage before; positive = loss, negative = gain)",
     ]
-    lines += [f"  {stage:<14}{row.loss_pct:+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
+    # a fixed loss (mismatch 1.495 %) comes back from the energy ratio with float noise in
+    # its last bits, which would decide the printed rounding: round that noise away first
+    lines += [f"  {stage:<14}{round(row.loss_pct, 9):+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
               for stage, row in r.losses.iterrows()]
     lines += ["", *check_lines(r, rec)]
     lines += ["", *uncertainty_lines(r, rec)]

@@ -34,7 +34,7 @@ def test_monthly_means_matched_within_one_percent():
     temp = frame["temp_air"].groupby(frame.index.month).mean()
     np.testing.assert_allclose(temp.to_numpy(), TEMP, atol=0.01)
     assert meta.synthetic and "synthetic" in meta.source
-    assert "dirindex decomposition" in meta.source
+    assert "dirindex_disc decomposition" in meta.source
 
 
 def test_same_seed_same_year_other_seed_other_year():
@@ -80,11 +80,12 @@ def test_monthly_mean_above_clear_sky_is_refused():
 
 
 def test_decomposition_keeps_the_clear_sky_beam_and_closes():
-    """On clear-sky GHI, the generator's decomposition (DIRINDEX) returns pvlib's clear-sky
-    DNI (within 1 % where the sun is above 20 degrees), and DNI cos(zenith) + DHI = GHI."""
+    """On clear-sky GHI (a month at clear-sky index 1: DIRINDEX), the generator's
+    decomposition returns pvlib's clear-sky DNI (within 1 % where the sun is above 20
+    degrees), and DNI cos(zenith) + DHI = GHI."""
     from pvyield.weather.synthetic import DECOMPOSITION, decompose
 
-    assert DECOMPOSITION == "dirindex"
+    assert DECOMPOSITION == "dirindex_disc"
     location = pvlib.location.Location(35.0, -120.0, altitude=100)
     times = pd.date_range("2019-06-01 00:30", periods=48, freq="h", tz="Etc/GMT+8")
     solpos = location.get_solarposition(times)
@@ -98,6 +99,31 @@ def test_decomposition_keeps_the_clear_sky_beam_and_closes():
     np.testing.assert_allclose(dni[lit] * cosz[lit] + dhi[lit], clear["ghi"].to_numpy()[lit],
                                atol=1e-6)
     assert (dni[~lit] == 0).all()
+
+
+def test_dark_months_get_disc_bright_ones_dirindex_and_between_a_linear_blend():
+    """The blend against pvlib's DISC and DIRINDEX called directly: a month at clear-sky
+    index 0.6 (below 0.7) is DISC, one at 0.8 the mean of the two (halfway in 0.7-0.9)."""
+    from pvyield.weather.synthetic import DIRINDEX_MONTH_INDEX_RANGE, decompose
+
+    assert DIRINDEX_MONTH_INDEX_RANGE == (0.7, 0.9)
+    location = pvlib.location.Location(47.5, -122.3, altitude=100)
+    times = pd.date_range("2019-01-01 00:30", "2019-02-28 23:30", freq="h", tz="Etc/GMT+8")
+    solpos = location.get_solarposition(times)
+    clear = location.get_clearsky(times, model="ineichen", solar_position=solpos)
+    zenith = solpos["zenith"].to_numpy()
+    ghi = clear["ghi"].to_numpy() * np.where(times.month == 1, 0.6, 0.8)
+    dni, _ = decompose(ghi, times, zenith, clear, 100.0)
+    pressure = pvlib.atmosphere.alt2pres(100.0)
+    disc = pvlib.irradiance.disc(ghi, zenith, times, pressure=pressure)["dni"].to_numpy()
+    dirindex = pvlib.irradiance.dirindex(ghi, clear["ghi"], clear["dni"], zenith, times,
+                                         pressure=pressure).to_numpy()
+    check = (zenith < 80) & (ghi > 20)
+    jan, feb = check & (times.month == 1), check & (times.month == 2)
+    np.testing.assert_allclose(dni[jan], disc[jan], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(dni[feb], 0.5 * (disc[feb] + dirindex[feb]), rtol=1e-6,
+                               atol=1e-6)
+    assert np.abs(disc[feb] - dirindex[feb]).max() > 10  # the two differ: the test can fail
 
 
 def test_unknown_decomposition_is_refused():

@@ -25,8 +25,10 @@ Markdown tables of ``weather/README.md`` and writes the per-mounting spread that
 synthetic-weather uncertainty item reads
 (``pvyield/weather/synthetic_spread.json``); ``--decomposition`` prints the comparison of
 decomposition models on the measured GHI of every file, ``--decomposition-months`` the
-monthly energy on each file's measured GHI decomposed (generator's model and DISC),
-``--fit`` the generator's constants measured on the fit files.
+monthly energy on each file's measured GHI decomposed (generator's model and DIRINDEX alone),
+``--fit`` the generator's constants measured on the fit files. The monthly split of the
+overcast files and the rule that chose the generator's decomposition are in
+``weather/decomposition_diagnosis.py``.
 """
 
 from __future__ import annotations
@@ -386,7 +388,7 @@ def main(argv: list[str]) -> None:
         return
     if "--decomposition-months" in argv:
         for entry in FILES:
-            for method in (DECOMPOSITION, "disc"):
+            for method in (DECOMPOSITION, "dirindex"):
                 table = decomposition_months(entry, method)
                 for mounting, row in table.iterrows():
                     print(f"| {entry[0][:34]} | {method} | {mounting} | "

@@ -1,0 +1,247 @@
+"""Where the synthetic year's overcast months go wrong: decomposition or daily GHI.
+
+Run from the repository root: ``python weather/decomposition_diagnosis.py`` prints three
+tables (Markdown), on the real hourly files of ``weather/synthetic_validation.py``:
+
+1. **Decomposition on measured GHI.** Every decomposition model the generator offers
+   (:data:`pvyield.weather.synthetic.DECOMPOSITIONS`) applied to each file's *measured*
+   hourly GHI, only DNI and DHI replaced; the fixed and tracker plants' AC energy against
+   the same plants on the file's own DNI/DHI: annual deviation, worst month, and the
+   months of the overcast files. This isolates the decomposition from the generator.
+   (Engerer2, Engerer 2015, recommended by Gueymard & Ruiz-Arias 2016, is not in pvlib
+   0.16 and is not implemented here.)
+2. **Daily clear-sky index, real against synthetic** (seed 0), in the months where the
+   synthetic year misses by more than the monthly limit: mean, standard deviation,
+   quantiles, and the share of the month's irradiation delivered by days above 0.7 of
+   the clear sky.
+3. **Split of a synthetic month's deviation** into the decomposition's part (measured GHI
+   decomposed / measured) and the generator's part (synthetic year / measured GHI
+   decomposed by the same model), per model.
+
+Fit and held-out files (declared here before any result of this script was seen, the
+same split as ``weather/synthetic_validation.py``): a decomposition or rule is chosen on
+:data:`synthetic_validation.FIT` (six California TMY3 files, Seattle, Buffalo) and judged
+on :data:`synthetic_validation.TEST` (Miami, Greensboro, Sand Point, two Chilean files).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pvlib
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic_validation as sv
+
+from pvyield.weather.synthetic import (
+    DECOMPOSITIONS,
+    daily_clear_sky_index,
+    decompose,
+)
+
+PLANTS = ("fixed", "tracker")
+#: Files whose months break the monthly limit (the overcast climates).
+OVERCAST = ("NY-Buffalo_Niagara_Intl_Ap.tmy3", "WA-Seattle_Seattletacoma_Intl_A.tmy3",
+            "pvlib 703165TY.csv (Sand Point, AK, TMY3)")
+
+
+def _clear_sky(frame: pd.DataFrame, meta) -> tuple[pd.DataFrame, pd.DataFrame]:
+    solpos = pvlib.solarposition.get_solarposition(
+        frame.index, meta.latitude, meta.longitude, meta.elevation_m)
+    location = pvlib.location.Location(meta.latitude, meta.longitude,
+                                       altitude=meta.elevation_m)
+    return solpos, location.get_clearsky(frame.index, model="ineichen",
+                                         solar_position=solpos)
+
+
+def decomposed_frames(frame: pd.DataFrame, meta, methods=tuple(DECOMPOSITIONS)) -> dict:
+    """The real frame with DNI/DHI replaced by each method's decomposition of its GHI."""
+    solpos, clear_sky = _clear_sky(frame, meta)
+    ghi = frame["ghi"].clip(lower=0).to_numpy()
+    out = {}
+    for method in methods:
+        dni, dhi = decompose(ghi, frame.index, solpos["zenith"].to_numpy(), clear_sky,
+                             meta.elevation_m, method)
+        out[method] = frame.assign(dni=dni, dhi=dhi)
+    return out
+
+
+def study(entry, methods=tuple(DECOMPOSITIONS), seed: int = 0) -> dict:
+    """Monthly energy [kWh] of fixed and tracker plants on: the real file, its GHI
+    decomposed by each method, and the synthetic year (``seed``) decomposed by each.
+
+    Returns ``{"real": (plant, 12), "measured_ghi": {method: (plant, 12)},
+    "synthetic": {method: (plant, 12)}, "daily": DataFrame}``.
+    """
+    frame, meta = sv.read_real(entry)
+    site_of = sv.plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
+    on_measured = decomposed_frames(frame, meta, methods)
+    synthetic = {m: sv.synthetic_for(frame, meta, seed, entry[0], decomposition=m)
+                 for m in methods}
+    frames = [frame, *on_measured.values(), *synthetic.values()]
+    sites = [site_of[p] for p in PLANTS for _ in frames]
+    energy = sv.monthly_energy(sites, frames * len(PLANTS)).reshape(len(PLANTS),
+                                                                    len(frames), 12)
+    n = len(methods)
+    real_k = daily_clear_sky_index(frame, meta.latitude, meta.longitude, meta.elevation_m)
+    syn = synthetic[methods[0]]
+    syn_k = daily_clear_sky_index(syn, meta.latitude, meta.longitude, meta.elevation_m)
+    real_ghi = frame["ghi"].clip(lower=0).resample("D").sum()
+    syn_ghi = syn["ghi"].resample("D").sum()
+    daily = pd.DataFrame({"real_k": real_k.to_numpy(), "synthetic_k": syn_k.to_numpy(),
+                          "real_ghi": real_ghi.to_numpy()[:len(real_k)],
+                          "synthetic_ghi": syn_ghi.to_numpy()[:len(syn_k)],
+                          "month": real_k.index.month})
+    return {"real": energy[:, 0],
+            "measured_ghi": {m: energy[:, 1 + i] for i, m in enumerate(methods)},
+            "synthetic": {m: energy[:, 1 + n + i] for i, m in enumerate(methods)},
+            "daily": daily}
+
+
+def _fmt(values) -> str:
+    return " ".join(f"{v * 100:+.0f}" for v in values)
+
+
+def decomposition_table(results: dict) -> str:
+    """Table 1: measured GHI decomposed, annual and worst month per file and model."""
+    fit = {name for name, _, _ in sv.FIT}
+    lines = ["| set | file | model | fixed annual | fixed worst month | tracker annual | "
+             "tracker worst month | tracker months (Jan..Dec) |", "|---" * 8 + "|"]
+    for name, r in results.items():
+        real = r["real"]
+        for method, energy in r["measured_ghi"].items():
+            dev = energy / real - 1.0
+            annual = energy.sum(axis=1) / real.sum(axis=1) - 1.0
+            lines.append(
+                f"| {'fit' if name in fit else 'test'} | {name[:28]} | {method} | "
+                f"{annual[0]:+.1%} | {np.abs(dev[0]).max():.1%} | {annual[1]:+.1%} | "
+                f"{np.abs(dev[1]).max():.1%} | {_fmt(dev[1])} |")
+    return "\n".join(lines)
+
+
+def ranking(results: dict, which: str = "measured_ghi") -> str:
+    """Per set and model: RMS over files of the annual deviation and mean over files of
+    the worst month, fixed and tracker [%]."""
+    fit = {name for name, _, _ in sv.FIT}
+    rows = []
+    for name, r in results.items():
+        for method, energy in r[which].items():
+            dev = energy / r["real"] - 1.0
+            annual = energy.sum(axis=1) / r["real"].sum(axis=1) - 1.0
+            rows.append(("fit" if name in fit else "test", method, *annual,
+                         *np.abs(dev).max(axis=1)))
+    table = pd.DataFrame(rows, columns=["set", "model", "fixed_annual", "tracker_annual",
+                                        "fixed_month", "tracker_month"])
+    grouped = table.groupby(["set", "model"])
+    out = pd.DataFrame({
+        "rms annual fixed": grouped["fixed_annual"].apply(lambda v: np.sqrt((v**2).mean())),
+        "rms annual tracker": grouped["tracker_annual"].apply(lambda v: np.sqrt((v**2).mean())),
+        "max |annual|": grouped[["fixed_annual", "tracker_annual"]].apply(
+            lambda f: f.abs().to_numpy().max()),
+        "worst month fixed": grouped["fixed_month"].max(),
+        "worst month tracker": grouped["tracker_month"].max(),
+    }) * 100
+    return out.round(2).to_string()
+
+
+def daily_table(results: dict, method: str) -> str:
+    """Table 2: daily clear-sky index, real against synthetic, in months out of limits."""
+    lines = ["| file | month | synthetic / real - 1 (tracker) | index mean real / syn | std "
+             "real / syn | p10 real / syn | p50 real / syn | p90 real / syn | max real / syn "
+             "| share of GHI from days > 0.7, real / syn |", "|---" * 10 + "|"]
+    for name, r in results.items():
+        dev = r["synthetic"][method][1] / r["real"][1] - 1.0
+        daily = r["daily"]
+        for month in np.flatnonzero(np.abs(dev) > sv.MONTHLY_LIMIT) + 1:
+            d = daily[daily["month"] == month]
+            cells = []
+            for stat in ("mean", "std", 0.1, 0.5, 0.9, "max"):
+                pair = [getattr(d[c], stat)() if isinstance(stat, str) else d[c].quantile(stat)
+                        for c in ("real_k", "synthetic_k")]
+                cells.append(f"{pair[0]:.2f} / {pair[1]:.2f}")
+            share = [d.loc[d[k] > 0.7, g].sum() / d[g].sum()
+                     for k, g in (("real_k", "real_ghi"), ("synthetic_k", "synthetic_ghi"))]
+            lines.append(f"| {name[:28]} | {month} | {dev[month - 1]:+.1%} | "
+                         + " | ".join(cells) + f" | {share[0]:.2f} / {share[1]:.2f} |")
+    return "\n".join(lines)
+
+
+def split_table(results: dict, names=OVERCAST) -> str:
+    """Table 3: a synthetic month's deviation = decomposition part x generator part."""
+    lines = ["| file | model | plant | total (syn / real) | decomposition (real GHI decomposed "
+             "/ real) | generator (syn / real GHI decomposed) |", "|---|---|---|---|---|---|"]
+    for name in names:
+        r = results.get(name)
+        if r is None:
+            continue
+        for method in r["synthetic"]:
+            for p, plant in enumerate(PLANTS):
+                syn, dec, real = (r["synthetic"][method][p], r["measured_ghi"][method][p],
+                                  r["real"][p])
+                lines.append(f"| {name[:28]} | {method} | {plant} | {_fmt(syn / real - 1)} | "
+                             f"{_fmt(dec / real - 1)} | {_fmt(syn / dec - 1)} |")
+    return "\n".join(lines)
+
+
+def choice_study(methods) -> pd.DataFrame:
+    """Synthetic years (seeds 0-4) with each model: per file, the largest |annual| and
+    the worst month over seeds, by plant [%] (``weather/synthetic_validation.validate``)."""
+    fit = {name for name, _, _ in sv.FIT}
+    rows = []
+    for entry in sv.FILES:
+        for method in methods:
+            s = sv.summary(sv.validate(entry, decomposition=method))
+            for mounting in sv.MOUNTINGS:
+                rows.append(("fit" if entry[0] in fit else "test", entry[0][:28], method,
+                             mounting, s.loc[mounting, "annual"].abs().max() * 100,
+                             s.loc[mounting, "worst_month"].max() * 100))
+    return pd.DataFrame(rows, columns=["set", "file", "model", "mounting", "max_abs_annual",
+                                       "worst_month"])
+
+
+def choose(table: pd.DataFrame) -> str:
+    """The declared rule, on the fit files only: among the models whose synthetic years
+    meet the annual limit on every fit file, mounting and seed, the one with the smallest
+    worst month over the fit files, ties (within 0.05 point) going to the smaller largest
+    annual deviation; if none meets the limit, none is chosen."""
+    fit = table[table["set"] == "fit"]
+    by_model = fit.groupby("model").agg(annual=("max_abs_annual", "max"),
+                                        month=("worst_month", "max"))
+    ok = by_model[by_model["annual"] <= sv.ANNUAL_LIMIT * 100]
+    if not len(ok):
+        return ""
+    best = ok[ok["month"] <= ok["month"].min() + 0.05]
+    return str(best["annual"].idxmin())
+
+
+def main(argv: list[str]) -> None:
+    if "--choose" in argv:
+        methods = tuple(m for m in argv if m in DECOMPOSITIONS) or tuple(DECOMPOSITIONS)
+        table = choice_study(methods)
+        pd.set_option("display.width", 200)
+        print(table.pivot_table(index=["set", "file", "mounting"], columns="model",
+                                values=["max_abs_annual", "worst_month"]).round(1).to_string())
+        print(table.groupby(["set", "model"]).agg(
+            annual=("max_abs_annual", "max"), month=("worst_month", "max")).round(1).to_string())
+        print("chosen on the fit files:", choose(table) or "none meets the annual limit")
+        return
+    # models named on the command line, in that order (the first one for table 2)
+    methods = tuple(m for m in argv if m in DECOMPOSITIONS) or tuple(DECOMPOSITIONS)
+    results = {entry[0]: study(entry, methods) for entry in sv.FILES}
+    print("## 1. Measured GHI decomposed (energy against the file's own DNI/DHI)\n")
+    print(decomposition_table(results))
+    print("\nRMS of annual deviation and largest worst month over files [%]:\n")
+    print(ranking(results, "measured_ghi"))
+    print("\nSame for synthetic years (seed 0) with each model:\n")
+    print(ranking(results, "synthetic"))
+    print(f"\n## 2. Daily clear-sky index in months out of limits ({methods[0]}, seed 0)\n")
+    print(daily_table(results, methods[0]))
+    print("\n## 3. Overcast files: deviation split, months Jan..Dec [%]\n")
+    print(split_table(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
