@@ -245,6 +245,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON Schema of site files")
     schema.add_argument("--out", type=Path, help="write it to this file instead")
     schema.set_defaults(handler=_schema)
+
+    example = commands.add_parser(
+        "example", help="print the bundled example site file (the Mauriti plant, Brazil; "
+        "its weather from monthly means in the file: runs offline, from any folder)")
+    example.add_argument("--out", type=Path, help="write it to this file instead")
+    example.set_defaults(handler=_example)
     return parser
 
 
@@ -618,6 +624,22 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     text = json.dumps(Site.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(args.out, text)
+    return 0
+
+
+#: The example site shipped in the package (``pvyield/data``): a copy of the repository's
+#: ``sites/mauriti.yaml`` without its editor schema line, which points into the checkout.
+EXAMPLE_SITE = "mauriti.yaml"
+
+
+def _example(args: argparse.Namespace) -> int:
+    from pvyield.data import bundled
+
+    text = bundled(EXAMPLE_SITE).read_text(encoding="utf-8")
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -93,9 +94,9 @@ def test_timeseries_refuses_several_sites_and_writes_nothing(tmp_path, capsys):
     assert not path.exists()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyarrow") is not None,
-                    reason="pyarrow installed: Parquet is written")
-def test_parquet_without_pyarrow_names_the_extra(tmp_path, capsys):
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, capsys, monkeypatch):
+    # pyarrow is in the [test] extra: a None entry in sys.modules makes it not importable
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
     path = tmp_path / "hourly.parquet"
     assert main(["estimate", str(MAURITI), "--timeseries", str(path)]) == 2
     assert "pvyield[parquet]" in capsys.readouterr().err
@@ -120,5 +121,10 @@ def test_timeseries_parquet_keeps_the_time_zone(tmp_path, mauriti_result):
                  "--timeseries", str(path)]) == 0
     frame = pd.read_parquet(path)
     assert str(frame.index.tz) == str(mauriti_result.timeseries.index.tz)
-    assert frame["p_ac_w"].to_numpy() == pytest.approx(
-        mauriti_result.timeseries["p_ac"].to_numpy())
+    assert (frame.index == mauriti_result.timeseries.index).all()
+    assert list(frame.columns) == ["ghi_w_m2", "poa_global_w_m2", "effective_irradiance_w_m2",
+                                   "temp_air_c", "temp_cell_c", "p_dc_w", "p_ac_w"]
+    for column, name in (("p_ac_w", "p_ac"), ("p_dc_w", "p_dc"),
+                         ("poa_global_w_m2", "poa_global"), ("temp_cell_c", "temp_cell")):
+        assert frame[column].to_numpy() == pytest.approx(
+            mauriti_result.timeseries[name].to_numpy(), rel=1e-12), column

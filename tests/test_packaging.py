@@ -102,3 +102,46 @@ def test_every_core_dependency_is_used():
               and f'engine="{n.lower()}"' not in source]
     assert unused == []
     assert not {"dask", "distributed", "bokeh", "h5py", "h5netcdf"} & set(names)
+
+
+def test_example_site_is_package_data_equal_to_the_repository_copy(tmp_path, capsys):
+    """`pvyield example` prints the bundled copy of sites/mauriti.yaml (its first line, the
+    editor schema path into the checkout, left out); --out writes it, and it loads as the
+    repository's site does."""
+    from pvyield.cli import EXAMPLE_SITE
+    from pvyield.data import bundled
+    from pvyield.site import load_site
+
+    path = bundled(EXAMPLE_SITE)
+    assert PACKAGE in path.resolve().parents
+    repository = (SITES / "mauriti.yaml").read_text(encoding="utf-8")
+    assert repository.startswith("# yaml-language-server: $schema=")
+    assert path.read_text(encoding="utf-8") == repository.split("\n", 1)[1], (
+        "pvyield/data/mauriti.yaml must be sites/mauriti.yaml without its first line")
+    assert main(["example"]) == 0
+    assert capsys.readouterr().out == path.read_text(encoding="utf-8")
+    out = tmp_path / "mine.yaml"
+    assert main(["example", "--out", str(out)]) == 0
+    assert load_site(out).model_dump() == load_site(SITES / "mauriti.yaml").model_dump()
+
+
+def test_package_data_globs_cover_every_data_file():
+    """Every file of the package that is not Python is matched by a package-data glob of
+    pyproject.toml, so the wheel holds what the checkout reads (the wheel itself is built,
+    installed and run by .ci/run)."""
+    import fnmatch
+    import tomllib
+
+    from .conftest import ROOT
+
+    tool = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages, globs = set(tool["packages"]), tool["package-data"]
+    missing = []
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        package = ".".join(path.parent.relative_to(PACKAGE.parent).parts)
+        assert package in packages, f"{package} holds {path.name} but is not in packages"
+        if not any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, ())):
+            missing.append(str(path.relative_to(PACKAGE)))
+    assert missing == []

@@ -122,3 +122,46 @@ def test_command_lines_exit_as_shown(workdir, capsys):
                 assert shown.splitlines()[0] in captured.out, line
             ran.append(argv)
     assert any(a[1] == "report" for a in ran) and any(a[1] == "estimate" for a in ran)
+
+
+def _quickstart():
+    """The extractor .ci/run uses (.ci/quickstart.py), loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("quickstart", ROOT / ".ci" / "quickstart.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_needs_the_wheel_only(tmp_path, monkeypatch, capsys):
+    """The quick start that .ci/run runs line by line from the wheel: it installs the wheel
+    of this version (its dependencies from the index, no --no-deps), refers to no file of the
+    checkout, uses commands that exist, and its example site loads."""
+    import tomllib
+
+    quickstart = _quickstart()
+    lines = quickstart.quickstart_lines(README)
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    installs = [line for line in lines if line.startswith("pip install")]
+    assert installs == [f"pip install dist/pvyield-{version}-py3-none-any.whl"]
+    checkout = re.compile(r"(?<![\w.])(sites|weather|tests|notebooks|benchmarks)/|-e |\.\[|"
+                          r"--no-deps")
+    assert [line for line in lines if checkout.search(line)] == []
+    script = quickstart.script(lines)
+    assert script.startswith("set -euo pipefail\n")
+    assert all(f"\n{line}\n" in script for line in lines)
+    # each pvyield line parses (argparse exits 2 on an unknown command or option) and the
+    # example site it writes loads as a site
+    from pvyield.cli import _parser
+    from pvyield.site import load_site
+
+    monkeypatch.chdir(tmp_path)
+    argvs = [shlex.split(line, comments=True)[1:] for line in lines
+             if line.startswith("pvyield ")]
+    assert [a[0] for a in argvs][:2] == ["example", "estimate"]
+    for argv in argvs:
+        _parser().parse_args(argv)
+    assert main(argvs[0]) == 0
+    written = [a for a in argvs[0] if a.endswith(".yaml")]
+    assert load_site(tmp_path / written[0]).name == "Mauriti"

@@ -5,7 +5,9 @@ two layouts read here are the API's ``format=csv`` (a ``-BEGIN HEADER-``/``-END 
 block, then ``YEAR,MO,DY,HR,<parameters>``) and ``format=json`` (a GeoJSON feature with
 ``properties.parameter.<NAME>.<YYYYMMDDHH>``). Variable names follow pvlib's
 ``VARIABLE_MAP``. Stamps mark the start of the hour (as pvlib documents for this API), in
-UTC or local solar standard time as the file says.
+UTC or local solar standard time as the file says; checked on real hourly GHI of the API
+(44.76 N, 7.64 E, 2 February 2025): read so, the irradiance-weighted centre of the day falls
+within a few minutes of solar transit (``tests/test_weather_online.py``).
 
 References
 ----------
