@@ -188,9 +188,9 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
-    est.add_argument("--engine", choices=tuple(ENGINES), default="reference",
-                     help="model chain implementation: the per-site pvlib reference "
-                     "(default) or the compiled batch engine; both give the same figures")
+    est.add_argument("--engine", choices=tuple(ENGINES), default="batch",
+                     help="model chain implementation: the compiled engine (default) or "
+                     "the per-site pvlib reference, for checking; both give the same figures")
     _add_progress_option(est)
     est.set_defaults(handler=_estimate)
 

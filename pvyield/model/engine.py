@@ -72,7 +72,8 @@ class _TimeBase:
     terms: np.ndarray
     dni_extra: np.ndarray
     dt_h: float
-    _months: dict[str | None, np.ndarray] = dataclasses.field(default_factory=dict)
+    _months: dict[str | None, tuple[np.ndarray, np.ndarray, int]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def years(self) -> float:
@@ -80,9 +81,21 @@ class _TimeBase:
 
     def months(self, timezone: str | None) -> np.ndarray:
         """Month 0-11 of every stamp in a time zone, as the chain reads soiling."""
+        return self._local(timezone)[0]
+
+    def bins(self, timezone: str | None) -> tuple[np.ndarray, int]:
+        """Period bin of every stamp in a time zone (12 x years since the first local year
+        + month 0-11) and that first local calendar year."""
+        _, bins, first_year = self._local(timezone)
+        return bins, first_year
+
+    def _local(self, timezone: str | None) -> tuple[np.ndarray, np.ndarray, int]:
         if timezone not in self._months:
             local = self.index.tz_convert(timezone)
-            self._months[timezone] = (local.month.to_numpy() - 1).astype(np.int64)
+            months = (local.month.to_numpy() - 1).astype(np.int64)
+            year = local.year.to_numpy().astype(np.int64)
+            first = int(year.min()) if len(year) else 0
+            self._months[timezone] = (months, (year - first) * 12 + months, first)
         return self._months[timezone]
 
 
@@ -141,6 +154,8 @@ def run_sites(
         raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
     n_sites = len(sites)
     sums = np.zeros((n_sites, kernels.N_SUMS))
+    monthly = np.zeros((n_sites, kernels.N_BINNED, 12))
+    yearly: list[tuple[int, np.ndarray]] = [(0, np.zeros((2, 0)))] * n_sites
     dt_h = np.zeros(n_sites)
     years = np.zeros(n_sites)
     series = None
@@ -159,6 +174,9 @@ def run_sites(
             out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
                              keep_series=timeseries)
             sums[members] = out[0]
+            monthly[members] = out[2]
+            for k, i in enumerate(members):
+                yearly[i] = out[3][k]
             if timeseries:
                 if series is None:
                     series = np.zeros((n_sites, len(kernels.SERIES) + 1, len(base.index)))
@@ -167,6 +185,7 @@ def run_sites(
             dt_h[members] = base.dt_h
             years[members] = base.years
     ds = _dataset(sites, sums, dt_h, years)
+    ds = ds.merge(_period_dataset(monthly, yearly, dt_h, years))
     if series is not None:
         ds = ds.merge(_series_dataset(index, series))
     return ds
@@ -204,10 +223,21 @@ def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
 
 
 def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
-               keep_series: bool) -> tuple[np.ndarray, np.ndarray]:
+               keep_series: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Run the kernel on sites sharing time stamps.
+
+    Returns the kernel's sums, the series (empty unless ``keep_series``), the sums of
+    :data:`~pvyield.model.kernels.BINNED` per local calendar month (site, N_BINNED, 12)
+    and, per site, its first local year with the AC power and interval sums per local
+    calendar year (2, years).
+    """
     n_time = len(base.index)
     zones = sorted({str(s.timezone) for s in sites})
     months = np.stack([base.months(None if z == "None" else z) for z in zones])
+    local_bins = [base.bins(None if z == "None" else z) for z in zones]
+    bins = np.stack([b for b, _ in local_bins])
+    n_bins = int(bins.max()) + 1 if bins.size else 1
+    n_bins += (-n_bins) % 12  # whole local years: months fold by reshaping
     site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
     n_cols = len(REQUIRED_COLUMNS)
     weather = np.empty((len(sites), kernels.N_WEATHER, n_time))
@@ -222,14 +252,20 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
         weather[k, n_cols] = (precipitable_water_cm(frame)[0].to_numpy(dtype=float)
                               if site_rec[k]["spectral"] else 0.0)
     sums = np.zeros((len(sites), kernels.N_SUMS))
+    binned = np.zeros((len(sites), kernels.N_BINNED, n_bins))
     series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
-    kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
-                         soiling, tables, *_pvlib_compat.perez_coefficients(),
-                         kernels.FIRSTSOLAR_CDTE, sums,
+    kernels.chain_kernel(base.terms, base.dni_extra, months, bins, weather, site_rec,
+                         plane_rec, soiling, tables, *_pvlib_compat.perez_coefficients(),
+                         kernels.FIRSTSOLAR_CDTE, sums, binned,
                          series[:, 1:])
     if keep_series:
         series[:, 0] = weather[:, 0]
-    return sums, series
+    by_year = binned.reshape(len(sites), kernels.N_BINNED, n_bins // 12, 12)
+    monthly = by_year.sum(axis=2)
+    p_ac, count = kernels.BINNED.index("p_ac"), kernels.BINNED.index("count")
+    yearly = [(local_bins[site_rec[k]["month_row"]][1],
+               by_year[k][[p_ac, count]].sum(axis=2)) for k in range(len(sites))]
+    return sums, series, monthly, yearly
 
 
 def _site_records(sites: list[Site], zones: list[str]):
@@ -466,6 +502,52 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
     return ds
 
 
+def _period_dataset(monthly: np.ndarray, yearly: list[tuple[int, np.ndarray]],
+                    dt_h: np.ndarray, years: np.ndarray) -> xr.Dataset:
+    """Monthly figures (local calendar months, averaged over the years of the series) and
+    AC energy per local calendar year, from the kernel's sums per period."""
+    idx = {name: i for i, name in enumerate(kernels.BINNED)}
+    per_year = (dt_h / years)[:, None]
+    hours = monthly[:, idx["count"]] * dt_h[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        temp_air = monthly[:, idx["temp_air"]] / monthly[:, idx["count"]]
+    first = min((y0 for y0, sums in yearly if sums.shape[1]), default=0)
+    last = max((y0 + sums.shape[1] for y0, sums in yearly if sums.shape[1]), default=first)
+    year_energy = np.full((len(yearly), last - first), np.nan)
+    year_hours = np.zeros((len(yearly), last - first))
+    for k, (y0, sums) in enumerate(yearly):
+        cols = slice(y0 - first, y0 - first + sums.shape[1])
+        year_energy[k, cols] = sums[0] * dt_h[k] / 1e3
+        year_hours[k, cols] = sums[1] * dt_h[k]
+    year_energy[year_hours == 0] = np.nan
+    return xr.Dataset(
+        {
+            "monthly_energy": (("site", "month"), monthly[:, idx["p_ac"]] / 1e3 * per_year, {
+                "units": "kWh/yr", "long_name": "AC energy at the grid per local calendar "
+                "month, averaged over the years of the weather"}),
+            "monthly_ghi": (("site", "month"), monthly[:, idx["ghi"]] / 1e3 * per_year, {
+                "units": "kWh/m^2/yr", "long_name": "global horizontal irradiation per local "
+                "calendar month, averaged over the years of the weather"}),
+            "monthly_poa": (("site", "month"), monthly[:, idx["poa_global"]] / 1e3 * per_year,
+                            {"units": "kWh/m^2/yr", "long_name": "front plane-of-array "
+                             "irradiation before shading per local calendar month, averaged "
+                             "over the years of the weather"}),
+            "monthly_temp_air": (("site", "month"), temp_air, {
+                "units": "degC", "long_name": "mean air temperature per local calendar month "
+                "(NaN: no stamp in the month)"}),
+            "monthly_hours": (("site", "month"), hours, {
+                "units": "h", "long_name": "hours of weather per local calendar month"}),
+            "year_energy": (("site", "year"), year_energy, {
+                "units": "kWh", "long_name": "AC energy at the grid per local calendar year "
+                "of the weather (NaN: no stamp in the year)"}),
+            "year_hours": (("site", "year"), year_hours, {
+                "units": "h", "long_name": "hours of weather per local calendar year"}),
+        },
+        coords={"month": ("month", np.arange(1, 13), {"long_name": "local calendar month"}),
+                "year": ("year", np.arange(first, last), {"long_name": "local calendar year"})},
+    )
+
+
 _SERIES_UNITS = {"ghi": "W/m^2", "poa_global": "W/m^2", "effective_irradiance": "W/m^2",
                  "temp_cell": "degC", "p_dc": "W", "p_ac": "W"}
 
@@ -486,11 +568,18 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     years = float(ds["years"])
     stage_energy = {name: float(ds["stage_energy"].sel(stage=name)) * years
                     for name in STAGE_NAMES}
+    return ChainOutput(series_frame(ds, weather), stage_energy, years=years,
+                       notes=chain_notes(site, weather))
+
+
+def series_frame(ds: xr.Dataset, weather: pd.DataFrame) -> pd.DataFrame:
+    """The time series of one site of :func:`run_sites` (``timeseries=True``,
+    ``.isel(site=i)``) as the reference chain's frame: same columns, same order, the
+    weather's stamps."""
     timeseries = pd.DataFrame(
         {name: ds[name].to_numpy() for name in ("ghi", *kernels.SERIES)},
         index=weather.index,
     )
-    # the same columns in the same order as the reference chain's time series
     timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
                       weather["temp_air"].to_numpy())
-    return ChainOutput(timeseries, stage_energy, years=years, notes=chain_notes(site, weather))
+    return timeseries
