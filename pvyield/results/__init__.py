@@ -292,7 +292,7 @@ class ChainTotals:
     @property
     def annual_poa_kwh_m2(self) -> float:
         """Front plane-of-array irradiation per year of 8,760 h [kWh/m^2/yr]."""
-        return float(self.monthly["poa_kwh_m2"].sum())
+        return math.fsum(self.monthly["poa_kwh_m2"])
 
 
 def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput | ChainTotals, *,
