@@ -183,7 +183,12 @@ def cluster():
 def test_distributed_equals_serial(tmp_path, cluster):
     path = write_scenario(tmp_path, sites=[CEME1, MAURITI], chunk_size=1,
                           matrix={"plant.bifaciality": [0.0, 0.7]})
-    same_results(run_batch(path, client=cluster), run_batch(path))
+    serial = run_batch(path)
+    same_results(run_batch(path, client=cluster), serial)
+    # both sites in one chunk: one engine call over two weather series and time zones
+    together = write_scenario(tmp_path, "together.yaml", sites=[CEME1, MAURITI],
+                              chunk_size=2, matrix={"plant.bifaciality": [0.0, 0.7]})
+    same_results(run_batch(together, client=cluster), serial)
 
 
 def test_batch_survives_a_killed_worker(tmp_path, cluster):

@@ -16,7 +16,7 @@ same constants) over arrays shaped (site, time) instead of one site at a time:
 
 What depends on the site but not on time is prepared here with pvlib itself: the diffuse
 IAM of both sides and the view factors (row masking, rear) of fixed planes, and for
-single-axis trackers a table of the view factors by tilt (0.05 degree steps, linear
+single-axis trackers a table of the view factors by tilt (0.025 degree steps, linear
 interpolation; its error is below 1e-6 of the view factor, checked in
 ``tests/test_engine.py``).
 

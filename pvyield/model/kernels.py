@@ -71,8 +71,8 @@ FIRSTSOLAR_CDTE = np.array([0.86273, -0.038948, -0.012506, 0.098871, 0.084658, -
 TABLE_COLUMNS = 3
 #: Rear view-factor tables: back-side tilt from 90 to 180 degrees in this step [degrees].
 TABLE_START_DEG = 90.0
-TABLE_STEP_DEG = 0.05
-TABLE_SIZE = 1801
+TABLE_STEP_DEG = 0.025
+TABLE_SIZE = 3601
 
 _COS_85 = math.cos(math.radians(85.0))
 _TAN_85 = math.tan(math.radians(85.0))
