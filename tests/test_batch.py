@@ -219,13 +219,28 @@ def test_cli_example_batch_serial_and_two_workers(tmp_path, capsys):
     assert code in (0, 3)
     assert elapsed < 60
     assert "rank" in printed and "tracker-1p" in printed
+    # 32 runs: too few to gain from two workers, run here and said so
     assert main(["batch", str(SITES / "example-batch.yaml"), "--out", str(dask_out),
                  "--workers", "2"]) == code
+    assert "running in this process (--force-workers" in capsys.readouterr().err
     serial, distributed = read_dataset(serial_out), read_dataset(dask_out)
     same_results(serial, distributed)
     assert serial.sizes["site"] == 2 and len(set(serial["design"].to_numpy())) >= 4
     assert (tmp_path / "serial.summary.csv").is_file()
     assert not (tmp_path / "serial.nc.parts").exists()
+
+
+def test_small_studies_stay_in_process_and_tasks_hold_a_second_of_work():
+    assert not pvyield.batch.worth_a_cluster(32, 2)
+    assert pvyield.batch.worth_a_cluster(11138, 2)
+    assert not pvyield.batch.worth_a_cluster(11138, 1)  # one worker saves nothing
+    assert pvyield.batch.worth_a_cluster(40, 2, "reference")
+    chunks = [(f"k{i}", [None] * runs) for i, runs in enumerate([16] * 10 + [200] * 3)]
+    tasks = runner_module.partitions(chunks)
+    # every chunk once, in order; tasks of >= 100 runs (1 s at 10 ms) but the last
+    assert [key for task in tasks for key, _ in task] == [key for key, _ in chunks]
+    sizes = [sum(len(c) for _, c in task) for task in tasks]
+    assert sizes == [112, 48 + 200, 200, 200]
 
 
 def test_cli_exit_code_says_some_runs_failed(tmp_path, capsys):

@@ -389,6 +389,10 @@ def execute(
     return [record for key in keys for record in results[key]], reused
 
 
+#: Least work per Dask task [s]: below, scheduling and transfer cost more than they spread.
+TASK_SECONDS = 1.0
+
+
 def _compute(todo, client, engine: str):
     if client is None:
         for key, chunk in todo:
@@ -396,7 +400,48 @@ def _compute(todo, client, engine: str):
         return
     from dask.distributed import as_completed
 
-    futures = {client.submit(run_chunk, chunk, engine, key=f"pvyield-chunk-{key}", retries=3,
-                             pure=False): key for key, chunk in todo}
+    # every worker imports and loads the compiled engine before its first task
+    client.run(warm_worker)
+    tasks = partitions(todo, engine)
+    futures = {client.submit(run_chunks, [chunk for _, chunk in task], engine,
+                             key=f"pvyield-chunks-{task[0][0]}-{len(task)}", retries=3,
+                             pure=False): [key for key, _ in task] for task in tasks}
     for future in as_completed(futures):
-        yield futures[future], future.result()
+        yield from zip(futures[future], future.result(), strict=True)
+
+
+def partitions(todo: list, engine: str = "batch") -> list[list]:
+    """Chunks grouped into Dask tasks of at least :data:`TASK_SECONDS` of estimated work
+    (:data:`pvyield.batch.RUN_SECONDS` per run), and no larger than that unless a chunk
+    is: many small tasks let a fast worker take more and a lost worker lose little.
+
+    Chunks keep their keys: the cache stores each chunk as it does without Dask.
+    """
+    from pvyield.batch import RUN_SECONDS
+
+    if not todo:
+        return []
+    per_run = RUN_SECONDS.get(engine, RUN_SECONDS["reference"])
+    target = math.ceil(TASK_SECONDS / per_run)
+    tasks: list[list] = [[]]
+    size = 0
+    for item in todo:
+        if size >= target:
+            tasks.append([])
+            size = 0
+        tasks[-1].append(item)
+        size += len(item[1])
+    return tasks
+
+
+def run_chunks(chunks: list[list[RunSpec]], engine: str = "batch") -> list[list[dict[str, Any]]]:
+    """:func:`run_chunk` of several chunks (one Dask task)."""
+    return [run_chunk(chunk, engine) for chunk in chunks]
+
+
+def warm_worker() -> None:
+    """Import the compiled engine and run it once on a day of made-up weather, so that a
+    worker loads its kernels (cached on disk by numba) before its first task."""
+    from pvyield.model.engine import warm_up
+
+    warm_up()

@@ -583,3 +583,22 @@ def series_frame(ds: xr.Dataset, weather: pd.DataFrame) -> pd.DataFrame:
     timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
                       weather["temp_air"].to_numpy())
     return timeseries
+
+
+def warm_up() -> None:
+    """Run the engine once on one made-up site and day: compiles the kernels, or loads
+    them from numba's cache on disk, before real work is timed or distributed."""
+    from pvyield.site import site_from_mapping
+
+    site = site_from_mapping({
+        "name": "warm-up", "country": "BR", "latitude": -10.0, "longitude": -45.0,
+        "elevation_m": 300.0, "timezone": "America/Sao_Paulo",
+        "plant": {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8,
+                  "mounting": {"type": "single_axis", "gcr": 0.35}},
+        "weather": {"source": "labren"}})
+    index = pd.date_range("2019-06-01 00:30", periods=24, freq="h", tz="UTC")
+    hour = np.arange(24.0)
+    sun = np.clip(np.sin((hour - 9.0) / 12.0 * np.pi), 0.0, None)
+    frame = pd.DataFrame({"ghi": 800.0 * sun, "dni": 600.0 * sun, "dhi": 200.0 * sun,
+                          "temp_air": 25.0, "wind_speed": 1.0}, index=index)
+    run_sites([site], [frame[list(REQUIRED_COLUMNS)]])
