@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import logging
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: Sites per kernel call: six weather rows of a year are 420 kB per site.
 DEFAULT_CHUNK_SITES = 64
-#: Distinct sets of time stamps whose sun terms are kept while a batch runs.
+#: Distinct sets of time stamps whose sun terms are kept (between calls too).
 TIME_BASES_KEPT = 16
 #: Names of the energy stages in the output, in chain order.
 STAGE_NAMES = ("ghi", *STAGES)
@@ -159,7 +160,6 @@ def run_sites(
     dt_h = np.zeros(n_sites)
     years = np.zeros(n_sites)
     series = None
-    bases: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
     first_key = None
     for start in range(0, n_sites, chunk_sites):
         # each frame is read once, so that a lazy sequence is read once
@@ -170,7 +170,7 @@ def run_sites(
                 raise ModelError("run_sites: time series need every site's weather on the "
                                  f"same time stamps; site {members[0]} "
                                  f"({sites[members[0]].name}) has other ones")
-            base = _cached_time_base(bases, key, frames[members[0]].index)
+            base = _cached_time_base(_BASES, key, frames[members[0]].index)
             out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
                              keep_series=timeseries)
             sums[members] = out[0]
@@ -191,16 +191,31 @@ def run_sites(
     return ds
 
 
+#: Time terms of the last few distinct sets of time stamps, kept between calls: an
+#: estimate and its reconciliation, or the chunks of a batch, share their weather's stamps.
+_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+_BASES_LOCK = threading.Lock()
+
+
+def clear_time_bases() -> None:
+    """Forget the time terms kept between calls (for timing a first call)."""
+    with _BASES_LOCK:
+        _BASES.clear()
+
+
 def _cached_time_base(bases: collections.OrderedDict, key: bytes,
                       index: pd.DatetimeIndex) -> _TimeBase:
-    """The time terms of an index, kept for the last few distinct indexes."""
-    if key in bases:
-        bases.move_to_end(key)
-    else:
-        bases[key] = _time_base(index)
-        if len(bases) > TIME_BASES_KEPT:
+    """The time terms of an index, kept for the last :data:`TIME_BASES_KEPT` indexes."""
+    with _BASES_LOCK:
+        if key in bases:
+            bases.move_to_end(key)
+            return bases[key]
+    base = _time_base(index)  # outside the lock: threads compute different bases at once
+    with _BASES_LOCK:
+        bases[key] = base
+        while len(bases) > TIME_BASES_KEPT:
             bases.popitem(last=False)
-    return bases[key]
+    return base
 
 
 def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
