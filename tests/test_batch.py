@@ -237,10 +237,10 @@ def test_small_studies_stay_in_process_and_tasks_hold_a_second_of_work():
     assert pvyield.batch.worth_a_cluster(40, 2, "reference")
     chunks = [(f"k{i}", [None] * runs) for i, runs in enumerate([16] * 10 + [200] * 3)]
     tasks = runner_module.partitions(chunks)
-    # every chunk once, in order; tasks of >= 100 runs (1 s at 10 ms) but the last
+    # every chunk once, in order; tasks of >= 50 runs (1 s at 20 ms) but the last
     assert [key for task in tasks for key, _ in task] == [key for key, _ in chunks]
     sizes = [sum(len(c) for _, c in task) for task in tasks]
-    assert sizes == [112, 48 + 200, 200, 200]
+    assert sizes == [64, 64, 32 + 200, 200, 200]
 
 
 def test_cli_exit_code_says_some_runs_failed(tmp_path, capsys):

@@ -108,11 +108,12 @@ def run_batch(
     return to_dataset(study, records)
 
 
-#: Estimated wall clock of one run [s]: the compiled engine takes 1-5 ms per site-year and
-#: the weather (read or synthesised once per site, shared by its designs) about as much
-#: again; the reference chain about 0.3 s. Measured on 2 cores (benchmarks/README.md);
-#: an estimate for planning work, not a promise.
-RUN_SECONDS = {"batch": 0.01, "reference": 0.3}
+#: Estimated wall clock of one run [s]: the compiled engine takes 1-5 ms per site-year; the
+#: weather, read or synthesised once per site and shared by its designs, from a few ms per
+#: run (a file, many designs) to 100 ms or more (a synthetic year and its checks for two
+#: designs); the reference chain about 0.3 s. Measured on 2 shared cores
+#: (benchmarks/README.md); an estimate for planning work, not a promise.
+RUN_SECONDS = {"batch": 0.02, "reference": 0.3}
 #: Wall clock of starting a local Dask cluster and warming its workers [s] (measured
 #: 3-6 s on 2 cores, with the engine's compiled kernels cached on disk).
 CLUSTER_START_SECONDS = 5.0
