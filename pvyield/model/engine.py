@@ -135,11 +135,16 @@ def run_sites(
     Returns
     -------
     Dataset
-        Dimensions ``site`` and ``stage`` (``"ghi"`` then :data:`pvyield.model.chain.STAGES`)
-        and, with ``timeseries``, ``time`` (UTC). Variables: ``annual_energy`` (AC energy at
-        the grid) [kWh/yr], ``stage_energy`` (energy after each stage, the ``ghi`` stage
-        being GHI at STC efficiency) [kWh/yr], ``loss_pct`` (loss of each stage relative to
-        the one before; negative is a gain) [%], ``years`` [yr]; with ``timeseries`` also
+        Dimensions ``site``, ``stage`` (``"ghi"`` then :data:`pvyield.model.chain.STAGES`),
+        ``month`` (1-12, the site's local calendar months), ``year`` (local calendar years
+        of the weather, over all sites) and, with ``timeseries``, ``time`` (UTC).
+        Variables: ``annual_energy`` (AC energy at the grid) [kWh/yr], ``stage_energy``
+        (energy after each stage, the ``ghi`` stage being GHI at STC efficiency) [kWh/yr],
+        ``loss_pct`` (loss of each stage relative to the one before; negative is a gain)
+        [%], ``years`` [yr]; per month, averaged over the years of the weather,
+        ``monthly_energy`` (AC) [kWh/yr], ``monthly_ghi`` and ``monthly_poa`` (front, before
+        shading) [kWh/m^2/yr], ``monthly_temp_air`` (mean) [°C] and ``monthly_hours`` [h];
+        per year ``year_energy`` (AC) [kWh] and ``year_hours`` [h]; with ``timeseries`` also
         ``ghi``, ``poa_global``, ``effective_irradiance`` [W/m^2], ``temp_cell`` [°C],
         ``p_dc``, ``p_ac`` [W], as in :class:`pvyield.model.chain.ChainOutput`.
 
