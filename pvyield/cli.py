@@ -189,9 +189,9 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
-    est.add_argument("--engine", choices=tuple(ENGINES), default="reference",
-                     help="model chain implementation: the per-site pvlib reference "
-                     "(default) or the compiled batch engine; both give the same figures")
+    est.add_argument("--engine", choices=tuple(ENGINES), default="batch",
+                     help="model chain implementation: the compiled engine (default) or "
+                     "the per-site pvlib reference, for checking; both give the same figures")
     _add_progress_option(est)
     est.set_defaults(handler=_estimate)
 
@@ -202,7 +202,10 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--csv", type=Path, help="summary table (default: beside --out)")
     where = batch.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int,
-                       help="start a local Dask cluster of N workers (1 to 4 per CPU)")
+                       help="start a local Dask cluster of N workers (1 to 4 per CPU); a "
+                       "study too small to gain from it runs in this process")
+    batch.add_argument("--force-workers", action="store_true",
+                       help="start the --workers cluster even for a small study")
     where.add_argument("--scheduler", help="address of an existing Dask scheduler")
     batch.add_argument("--resume", action="store_true",
                        help="reuse chunks finished by an interrupted run")
@@ -471,7 +474,8 @@ def _batch(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     results = run_batch(args.scenario, workers=workers, scheduler=args.scheduler,
                         cache_dir=cache_dir, resume=args.resume, progress=progress,
-                        engine=args.engine, dashboard_address=args.dashboard_address)
+                        engine=args.engine, dashboard_address=args.dashboard_address,
+                        force_workers=args.force_workers)
     write_dataset(results, out)
     write_atomic(csv_path, csv_safe(summary_frame(results)).to_csv(index=False))
     clear_cache(cache_dir)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pvyield.model.chain import ChainOutput, run_chain
-from pvyield.results import Result, summarise
+from pvyield.model.chain import ChainOutput, chain_notes, run_chain
+from pvyield.results import ChainTotals, Result, summarise
 from pvyield.site import Site, load_site
 from pvyield.weather import WeatherMeta, gate, weather_for_site, weather_path
 from pvyield.weather.frame import time_step_minutes
+from pvyield.weather.qc import QcReport
 
 
 def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
@@ -25,16 +28,20 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     return run(site, weather)
 
 
-#: Implementations of the model chain: the per-site reference on pvlib, and the batch
-#: engine (the same chain compiled over arrays; tests/test_engine.py holds them together).
-ENGINES = {"reference": run_chain, "batch": run_chain_batch}
+#: Implementations of the model chain: the compiled engine (``batch``, the default: the
+#: chain over arrays, which :func:`estimate` runs without time series unless asked) and
+#: the per-site reference on pvlib, kept for checking (tests/test_engine.py holds them
+#: together to 1e-9).
+ENGINES = {"batch": run_chain_batch, "reference": run_chain}
+DEFAULT_ENGINE = "batch"
 
 
 def estimate(
     site: Site | str | Path,
     weather: tuple[pd.DataFrame, WeatherMeta] | None = None,
     *,
-    engine: str = "reference",
+    engine: str = DEFAULT_ENGINE,
+    timeseries: bool = False,
 ) -> Result:
     """Estimate a plant's yield.
 
@@ -46,9 +53,13 @@ def estimate(
         The site's weather as :func:`pvyield.weather.weather_for_site` returns it, to reuse
         one series for several variants of a site; read from the site file when omitted.
         The time step is the frame's own (its stamps), whatever ``meta`` says.
-    engine : {"reference", "batch"}
-        Which implementation of the model chain runs (:data:`ENGINES`); both give the
-        same figures.
+    engine : {"batch", "reference"}
+        Which implementation of the model chain runs (:data:`ENGINES`): the compiled
+        engine (default) or the per-site pvlib reference; both give the same figures.
+    timeseries : bool, default False
+        Compute the chain's time series with the figures. Without, the engine computes
+        sums only and :attr:`Result.timeseries` runs the chain again when first read; the
+        reference chain always keeps them.
 
     Returns
     -------
@@ -68,10 +79,54 @@ def estimate(
     if not isinstance(site, Site):
         site = load_site(site)
     frame, meta = weather if weather is not None else weather_for_site(site)
+    meta, qc, accepted = gate_weather(site, frame, meta)
+    if engine == "reference":
+        return summarise(site, meta, run_chain(site, frame), qc=qc, accepted=accepted)
+    from pvyield.model.engine import run_sites
+
+    ds = run_sites([site], [frame], timeseries=timeseries).isel(site=0)
+    series = (_series_of(ds, site, frame) if timeseries
+              else functools.partial(engine_timeseries, site, frame))
+    return engine_result(site, meta, frame, ds, qc, accepted, series)
+
+
+def gate_weather(site: Site, frame: pd.DataFrame, meta: WeatherMeta
+                 ) -> tuple[WeatherMeta, QcReport, tuple[tuple[str, str], ...]]:
+    """The weather gate of :func:`estimate`: the metadata with the frame's own time step,
+    the quality report and the findings the site file accepted.
+
+    Raises
+    ------
+    pvyield.weather.gate.WeatherRefusedError
+        As :func:`estimate`.
+    """
     meta, verdict = gate.check(frame, meta, site.weather.accept, weather_path(site, meta))
-    meta = _time_step_of_frame(frame, meta)
-    return summarise(site, meta, ENGINES[engine](site, frame), qc=verdict.report,
-                     accepted=tuple((f.code, reason) for f, reason in verdict.accepted))
+    return (_time_step_of_frame(frame, meta), verdict.report,
+            tuple((f.code, reason) for f, reason in verdict.accepted))
+
+
+def engine_result(site: Site, meta: WeatherMeta, frame: pd.DataFrame, ds: Any,
+                  qc: QcReport | None, accepted: tuple[tuple[str, str], ...],
+                  series: Any = None) -> Result:
+    """The :class:`Result` of one site of the engine's Dataset (``run_sites(...)
+    .isel(site=i)``), weather gated by :func:`gate_weather`; ``series`` as
+    :func:`~pvyield.results.summarise` takes it."""
+    totals = ChainTotals.of_engine(ds, chain_notes(site, frame))
+    return summarise(site, meta, totals, qc=qc, accepted=accepted, timeseries=series)
+
+
+def engine_timeseries(site: Site, frame: pd.DataFrame) -> pd.DataFrame:
+    """The engine's time series of one site, in the site's local time (what
+    :attr:`Result.timeseries` reads of an estimate made without them)."""
+    from pvyield.model.engine import run_sites
+
+    return _series_of(run_sites([site], [frame], timeseries=True).isel(site=0), site, frame)
+
+
+def _series_of(ds: Any, site: Site, frame: pd.DataFrame) -> pd.DataFrame:
+    from pvyield.model.engine import series_frame
+
+    return series_frame(ds, frame).tz_convert(site.timezone)
 
 
 def _time_step_of_frame(frame: pd.DataFrame, meta: WeatherMeta) -> WeatherMeta:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pvyield import units
 from pvyield.errors import SiteError
 from pvyield.estimate import estimate
 from pvyield.results import Result
@@ -166,14 +167,20 @@ def reconcile(
     """
     site = result.site
     weather = weather if weather is not None else weather_for_site(site)
-    sensitivities, skipped = [], []
+    runs, skipped = [], []
     for spec in RANGES:
         if not _applies(site, spec):
             continue
+        low, high = _value(site, spec.low), _value(site, spec.high)
         try:
-            sensitivities.append(_sensitivity(site, spec, weather, engine))
+            runs.append((spec, low, high, variant(site, spec.parameter, low),
+                         variant(site, spec.parameter, high)))
         except SiteError as exc:
             skipped.append(f"{spec.parameter}: {_first_problem(exc)}")
+    energies = variant_energies([v for run in runs for v in run[3:]], weather, engine)
+    sensitivities = [Sensitivity(spec.parameter, _get(site, spec.parameter), low, high,
+                                 *energies[2 * k:2 * k + 2], _value(site, spec.why))
+                     for k, (spec, low, high, _, _) in enumerate(runs)]
     claimed = [(r, check) for r, check in zip(site.reported, result.checks, strict=True)
                if r.metric in CLAIM_METRICS and check.verdict != "not comparable"]
     if claimed and not result.annual_energy_gwh > 0:  # no distribution to set them against
@@ -242,12 +249,21 @@ def _value(site: Site, spec: Any) -> Any:
     return spec(site) if callable(spec) else spec
 
 
-def _sensitivity(site: Site, spec: Range, weather, engine: str) -> Sensitivity:
-    low, high = _value(site, spec.low), _value(site, spec.high)
-    energies = [estimate(variant(site, spec.parameter, v), weather=weather,
-                         engine=engine).annual_energy_gwh for v in (low, high)]
-    return Sensitivity(spec.parameter, _get(site, spec.parameter), low, high, *energies,
-                       _value(site, spec.why))
+def variant_energies(sites: list[Site], weather: tuple[pd.DataFrame, WeatherMeta],
+                     engine: str) -> list[float]:
+    """First-year annual energy [GWh/yr] of variants of one site on the site's weather.
+
+    The compiled engine runs them all in one call on the one weather frame; the reference
+    chain (``engine="reference"``) estimates them one by one, for checking.
+    """
+    if engine != "batch" or not sites:
+        return [estimate(s, weather=weather, engine=engine).annual_energy_gwh for s in sites]
+    from pvyield.model.engine import run_sites
+
+    # the variants share the weather and its gate: the base estimate passed it
+    frame = weather[0]
+    ds = run_sites(sites, [frame] * len(sites))
+    return [units.annual_energy_gwh(row) for row in ds["monthly_energy"].to_numpy()]
 
 
 #: How the site's own mounting is named beside the alternatives (by
@@ -292,11 +308,11 @@ def _claim_energy(result: Result, reported, matched_gwh: float) -> float:
     energy, like ``matched_gwh``)."""
     plant, value = result.site.plant, reported.value
     if reported.metric == "daily_energy_mwh":
-        return value * 365.0 / 1e3
+        return units.energy_of_daily_mwh_gwh(value)
     if reported.metric == "capacity_factor_ac":
         share = (1.0 if reported.scope_ac_capacity_mwac is None
                  else reported.scope_ac_capacity_mwac / plant.ac_capacity_mwac)
-        return value * plant.ac_capacity_mwac * share * 8760.0 / 1e3
+        return units.energy_of_capacity_factor_gwh(value, plant.ac_capacity_mwac * share)
     return value
 
 

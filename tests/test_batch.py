@@ -183,7 +183,12 @@ def cluster():
 def test_distributed_equals_serial(tmp_path, cluster):
     path = write_scenario(tmp_path, sites=[CEME1, MAURITI], chunk_size=1,
                           matrix={"plant.bifaciality": [0.0, 0.7]})
-    same_results(run_batch(path, client=cluster), run_batch(path))
+    serial = run_batch(path)
+    same_results(run_batch(path, client=cluster), serial)
+    # both sites in one chunk: one engine call over two weather series and time zones
+    together = write_scenario(tmp_path, "together.yaml", sites=[CEME1, MAURITI],
+                              chunk_size=2, matrix={"plant.bifaciality": [0.0, 0.7]})
+    same_results(run_batch(together, client=cluster), serial)
 
 
 def test_batch_survives_a_killed_worker(tmp_path, cluster):
@@ -214,13 +219,28 @@ def test_cli_example_batch_serial_and_two_workers(tmp_path, capsys):
     assert code in (0, 3)
     assert elapsed < 60
     assert "rank" in printed and "tracker-1p" in printed
+    # 32 runs: too few to gain from two workers, run here and said so
     assert main(["batch", str(SITES / "example-batch.yaml"), "--out", str(dask_out),
                  "--workers", "2"]) == code
+    assert "running in this process (--force-workers" in capsys.readouterr().err
     serial, distributed = read_dataset(serial_out), read_dataset(dask_out)
     same_results(serial, distributed)
     assert serial.sizes["site"] == 2 and len(set(serial["design"].to_numpy())) >= 4
     assert (tmp_path / "serial.summary.csv").is_file()
     assert not (tmp_path / "serial.nc.parts").exists()
+
+
+def test_small_studies_stay_in_process_and_tasks_hold_a_second_of_work():
+    assert not pvyield.batch.worth_a_cluster(32, 2)
+    assert pvyield.batch.worth_a_cluster(11138, 2)
+    assert not pvyield.batch.worth_a_cluster(11138, 1)  # one worker saves nothing
+    assert pvyield.batch.worth_a_cluster(40, 2, "reference")
+    chunks = [(f"k{i}", [None] * runs) for i, runs in enumerate([16] * 10 + [200] * 3)]
+    tasks = runner_module.partitions(chunks)
+    # every chunk once, in order; tasks of >= 50 runs (1 s at 20 ms) but the last
+    assert [key for task in tasks for key, _ in task] == [key for key, _ in chunks]
+    sizes = [sum(len(c) for _, c in task) for task in tasks]
+    assert sizes == [64, 64, 32 + 200, 200, 200]
 
 
 def test_cli_exit_code_says_some_runs_failed(tmp_path, capsys):

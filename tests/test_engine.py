@@ -193,7 +193,8 @@ def test_dataset_layout_units_and_time_series(random_plants):
     same = [i for i, f in enumerate(frames) if f is frames[0]][:3]
     ds = run_sites([sites[i] for i in same], [frames[i] for i in same], timeseries=True)
     assert list(ds["stage"].values) == ["ghi", *STAGES]
-    assert ds.sizes == {"site": 3, "stage": len(STAGES) + 1, "time": 8760}
+    assert ds.sizes == {"site": 3, "stage": len(STAGES) + 1, "time": 8760, "month": 12,
+                        "year": ds.sizes["year"]}
     for name in ("annual_energy", "stage_energy"):
         assert ds[name].attrs["units"] == "kWh/yr"
     assert ds["p_ac"].attrs["units"] == "W" and ds["temp_cell"].attrs["units"] == "degC"
@@ -204,6 +205,24 @@ def test_dataset_layout_units_and_time_series(random_plants):
     # hourly energy sums to the annual figure
     assert float(ds["p_ac"].sum("time")[1]) / 1e3 == pytest.approx(
         float(ds["annual_energy"][1]), rel=1e-12)
+    # the kernel's monthly and yearly sums: the reference series grouped by pandas in the
+    # site's time zone
+    local = ref.tz_convert(sites[same[1]].timezone)
+    by_month = local.groupby(local.index.month)
+    np.testing.assert_allclose(ds["monthly_energy"].isel(site=1),
+                               by_month["p_ac"].sum() / 1e3, rtol=1e-9)
+    np.testing.assert_allclose(ds["monthly_poa"].isel(site=1),
+                               by_month["poa_global"].sum() / 1e3, rtol=1e-9)
+    np.testing.assert_allclose(ds["monthly_ghi"].isel(site=1), by_month["ghi"].sum() / 1e3,
+                               rtol=1e-12)
+    np.testing.assert_allclose(ds["monthly_temp_air"].isel(site=1),
+                               by_month["temp_air"].mean(), rtol=1e-12)
+    by_year = local.groupby(local.index.year)["p_ac"]
+    years = ds["year_hours"].isel(site=1).to_numpy() > 0
+    np.testing.assert_array_equal(ds["year"].to_numpy()[years], by_year.size().index)
+    np.testing.assert_allclose(ds["year_energy"].isel(site=1).to_numpy()[years],
+                               by_year.sum() / 1e3, rtol=1e-9)
+    assert ds["monthly_energy"].attrs["units"] == "kWh/yr"
 
 
 def test_block_size_does_not_change_results(random_plants):
@@ -436,19 +455,24 @@ def test_inverter_matches_pvlib():
 
 def test_estimate_with_the_batch_engine_gives_the_same_figures(ceme1_path, ceme1_result,
                                                                mauriti_path, mauriti_result):
-    for path, ref in ((ceme1_path, ceme1_result), (mauriti_path, mauriti_result)):
-        result = estimate(path, engine="batch")
+    # the fixtures are estimates with the default engine, the compiled one
+    for path, result in ((ceme1_path, ceme1_result), (mauriti_path, mauriti_result)):
+        ref = estimate(path, engine="reference")
         assert result.annual_energy_gwh == pytest.approx(ref.annual_energy_gwh, rel=1e-6)
         assert result.performance_ratio == pytest.approx(ref.performance_ratio, rel=1e-6)
         pd.testing.assert_frame_equal(result.monthly, ref.monthly, rtol=1e-6)
         # trackers read view factors from tables (error < 1e-6): 1e-5 percentage points
         pd.testing.assert_frame_equal(result.losses, ref.losses, rtol=1e-6, atol=1e-5)
-    with pytest.raises(ValueError, match="valid: reference, batch"):
+        # without time series: they are computed when read, the reference's again
+        pd.testing.assert_frame_equal(result.timeseries, ref.timeseries, rtol=1e-6,
+                                      atol=1e-3)
+    with pytest.raises(ValueError, match="valid: batch, reference"):
         estimate(ceme1_path, engine="fast")
 
 
 def test_cli_engine_batch_prints_the_same_report(ceme1_path, mauriti_path, capsys):
     assert main(["estimate", str(ceme1_path), str(mauriti_path)]) == 0
     reference = capsys.readouterr().out
-    assert main(["estimate", str(ceme1_path), str(mauriti_path), "--engine", "batch"]) == 0
+    assert main(["estimate", str(ceme1_path), str(mauriti_path), "--engine",
+                 "reference"]) == 0
     assert capsys.readouterr().out == reference

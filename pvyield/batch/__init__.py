@@ -29,7 +29,7 @@ from pvyield.batch.scenario import Study, load_scenario
 from pvyield.errors import PvyieldError
 
 __all__ = ["Comparison", "Study", "compare", "load_scenario", "open_results", "read_dataset",
-           "run_batch", "summary_frame", "write_dataset"]
+           "run_batch", "summary_frame", "worth_a_cluster", "write_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def run_batch(
     client: Any = None,
     engine: str = "batch",
     dashboard_address: str = "127.0.0.1:0",
+    force_workers: bool = False,
 ) -> xr.Dataset:
     """Run a scenario file and return its results Dataset.
 
@@ -70,6 +71,10 @@ def run_batch(
     dashboard_address : str
         Where the dashboard of a local cluster listens; the default serves this machine
         only (``":0"`` would open it to every network interface).
+    force_workers : bool
+        Start the local cluster of ``workers`` even for a study too small to gain from it
+        (:func:`worth_a_cluster`); without, such a study runs in this process and says so
+        on stderr.
 
     Returns
     -------
@@ -86,6 +91,14 @@ def run_batch(
         sys.stderr.write(f"batch {study.name}: {len(study.sites)} site(s) x "
                          f"{len(study.designs)} scenario(s) = {total} runs\n")
         sys.stderr.flush()
+    if (workers is not None and client is None and scheduler is None and not force_workers
+            and not worth_a_cluster(total, workers, engine)):
+        sys.stderr.write(
+            f"pvyield: {total} runs take about {total * RUN_SECONDS[engine]:.0f} s here, "
+            f"less than starting {workers} Dask workers gains: running in this process "
+            "(--force-workers starts them anyway)\n")
+        sys.stderr.flush()
+        workers = None
     with _client(client, workers, scheduler, progress, dashboard_address) as active, \
             _progress(total, progress) as bar:
         records, reused = execute(study, client=active, cache=cache, resume=resume,
@@ -93,6 +106,27 @@ def run_batch(
     if reused:
         log.info("reused %d finished chunk(s) from %s", reused, cache_dir)
     return to_dataset(study, records)
+
+
+#: Estimated wall clock of one run [s]: the compiled engine takes 1-5 ms per site-year; the
+#: weather, read or synthesised once per site and shared by its designs, from a few ms per
+#: run (a file, many designs) to 100 ms or more (a synthetic year and its checks for two
+#: designs); the reference chain about 0.3 s. Measured on 2 shared cores
+#: (benchmarks/README.md); an estimate for planning work, not a promise.
+RUN_SECONDS = {"batch": 0.02, "reference": 0.3}
+#: Wall clock of starting a local Dask cluster and warming its workers [s] (measured
+#: 3-6 s on 2 cores, with the engine's compiled kernels cached on disk).
+CLUSTER_START_SECONDS = 5.0
+
+
+def worth_a_cluster(runs: int, workers: int, engine: str = "batch") -> bool:
+    """Whether ``workers`` local processes can save more than starting them costs.
+
+    With ``workers`` processes the runs take at best ``1 / workers`` of their serial time:
+    the cluster pays when the time it saves exceeds :data:`CLUSTER_START_SECONDS`.
+    """
+    serial = runs * RUN_SECONDS.get(engine, RUN_SECONDS["reference"])
+    return workers > 1 and serial * (1.0 - 1.0 / workers) > CLUSTER_START_SECONDS
 
 
 @contextlib.contextmanager

@@ -25,25 +25,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from pvyield import __version__
+from pvyield import __version__, units
 from pvyield.batch.scenario import WEATHER_SOURCE, Design, Study
 from pvyield.errors import PvyieldError
 from pvyield.files import atomic_path
 from pvyield.model.chain import STAGES
 
-#: Variables per (site, scenario): units (UDUNITS) and long name.
-#: Units are written as a reader expects them (``GWh/yr``, ``kWh/kWp``) rather than in
-#: UDUNITS syntax (``GW h yr-1``): xarray puts them verbatim into plot labels.
-VARIABLES = {
-    "annual_energy_gwh": ("GWh/yr", "annual AC energy at the grid, first year"),
-    "specific_yield_kwh_per_kwp": ("kWh/kWp", "annual AC energy per DC capacity, first year"),
-    "capacity_factor_ac": ("1", "annual energy over AC capacity x 8760 h"),
-    "capacity_factor_dc": ("1", "annual energy over DC capacity x 8760 h"),
-    "performance_ratio": ("1", "energy over front POA irradiation x DC capacity (IEC 61724)"),
-    "households_served": ("1", "annual energy over electricity per household"),
-    "dc_capacity_mwp": ("MWp", "DC capacity at STC"),
-    "ac_capacity_mwac": ("MWac", "AC capacity (inverter rating)"),
-}
+#: Variables per (site, scenario): units and long name, those of every output
+#: (:mod:`pvyield.units`).
+VARIABLES = {**units.FIGURES, **units.RATINGS}
 
 
 TEXT_VARIABLES = ("status", "error", "warnings")
@@ -59,19 +49,19 @@ def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
     shape = (len(sites), len(scenarios))
     index = {(r["site"], r["scenario"]): r for r in records}
     data: dict[str, Any] = {}
-    for name, (units, long_name) in VARIABLES.items():
+    for name, (unit, long_name) in VARIABLES.items():
         values = np.full(shape, np.nan)
         for i, site in enumerate(sites):
             for j, scenario in enumerate(scenarios):
                 values[i, j] = index[(site, scenario)].get(name, np.nan)
-        data[name] = (("site", "scenario"), values, {"units": units, "long_name": long_name})
+        data[name] = (("site", "scenario"), values, {"units": unit, "long_name": long_name})
     data["monthly_energy_gwh"] = (("site", "scenario", "month"),
                                   _stack(index, sites, scenarios, "monthly_energy_gwh", 12),
-                                  {"units": "GWh", "long_name": "AC energy per month, first year"})
+                                  dict(zip(("units", "long_name"), units.MONTHLY_ENERGY,
+                                           strict=True)))
     data["loss_pct"] = (("site", "scenario", "stage"),
                         _stack(index, sites, scenarios, "loss_pct", len(STAGES)),
-                        {"units": "%", "long_name": "loss of each stage relative to the stage "
-                         "before (negative: gain)"})
+                        dict(zip(("units", "long_name"), units.LOSS_PCT, strict=True)))
     for name, text in (("status", "ok, invalid (site or combination rejected) or failed"),
                        ("error", "why a run did not complete"),
                        ("warnings", "what the run's weather warned about")):
@@ -152,9 +142,9 @@ _SUFFIX_UNITS = {"_pct_per_c": "%/degC", "_pct": "%", "_deg": "degree", "_m": "m
 
 def _units_of(key: str) -> str:
     field = key.rsplit(".", 1)[-1]
-    for suffix, units in _SUFFIX_UNITS.items():
+    for suffix, unit in _SUFFIX_UNITS.items():
         if field.endswith(suffix):
-            return units
+            return unit
     return "1"
 
 

@@ -18,14 +18,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pvyield import __version__, interrupt
+import pandas as pd
+
+from pvyield import __version__, interrupt, units
 from pvyield.batch.scenario import OWN_WEATHER, SiteEntry, Study, apply_overrides
 from pvyield.errors import PvyieldError, SiteError
-from pvyield.estimate import estimate
+from pvyield.estimate import estimate, gate_weather
 from pvyield.files import write_atomic
 from pvyield.model.chain import STAGES
-from pvyield.site import site_from_mapping
-from pvyield.weather import weather_for_site
+from pvyield.results import Result
+from pvyield.results.households import households_served
+from pvyield.site import Site, site_from_mapping
+from pvyield.weather import weather_for_sites
 from pvyield.weather.gate import WeatherRefusedError
 
 log = logging.getLogger(__name__)
@@ -80,52 +84,152 @@ def _spec(study: Study, site: SiteEntry, design) -> RunSpec:
 def run_chunk(specs: list[RunSpec], engine: str = "batch") -> list[dict[str, Any]]:
     """Run every spec of a chunk; a failing run becomes a record with its error.
 
-    Weather is read or synthesised once per site and weather section within the chunk;
-    ``engine`` names the model chain implementation (:data:`pvyield.estimate.ENGINES`).
+    Weather is read or synthesised once per site and weather section within the chunk
+    (:func:`pvyield.weather.weather_for_sites`) and gated per run as
+    :func:`pvyield.estimate` does; with the compiled engine (``engine="batch"``) every
+    valid run of the chunk is then one call of :func:`pvyield.model.engine.run_sites`,
+    whose Dataset gives the records directly. ``engine="reference"`` estimates run by run
+    on pvlib (:data:`pvyield.estimate.ENGINES`), for checking.
     """
-    weather_cache: dict[str, Any] = {}
     # weather warnings are kept in each record; logging them too would flood a large batch
     weather_log = logging.getLogger("pvyield.weather")
     level = weather_log.level
     weather_log.setLevel(logging.ERROR)
     try:
-        return [_run_one(spec, weather_cache, engine) for spec in specs]
+        return _run_chunk(specs, engine)
     finally:
         weather_log.setLevel(level)
 
 
-def _run_one(spec: RunSpec, weather_cache: dict[str, Any], engine: str) -> dict[str, Any]:
-    record = _run_one_unchecked(spec, weather_cache, engine)
-    # Ctrl-C while a parser waited in read() comes back as that parser's error: a run that
-    # "failed" then is an interruption, not a bad file
+def _run_chunk(specs: list[RunSpec], engine: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any] | None] = [None] * len(specs)
+    valid: list[tuple[int, Site]] = []
+    for k, spec in enumerate(specs):
+        record = {"site": spec.site, "scenario": spec.scenario}
+        if spec.mapping is None:
+            records[k] = {**record, "status": "invalid", "error": spec.error}
+            continue
+        try:
+            valid.append((k, site_from_mapping(spec.mapping, source=spec.path)))
+        except SiteError as exc:
+            records[k] = {**record, "status": "invalid", "error": str(exc)}
+    weathers = _weather(specs, valid)
     interrupt.check()
-    return record
+    ready: list[tuple[int, Site, pd.DataFrame, tuple]] = []
+    for (k, site), weather in zip(valid, weathers, strict=True):
+        if isinstance(weather, BaseException):
+            records[k] = _failure(specs[k], weather)
+            continue
+        try:
+            frame, meta = weather
+            gated = gate_weather(site, frame, meta)
+        except Exception as exc:  # the run's record says what went wrong
+            records[k] = _failure(specs[k], exc)
+            continue
+        if engine == "batch":
+            ready.append((k, site, frame, gated))
+            continue
+        try:
+            result = estimate(site, weather=weather, engine=engine)
+        except Exception as exc:
+            records[k] = _failure(specs[k], exc)
+        else:
+            records[k] = _record_of_result(specs[k], result)
+        interrupt.check()
+    if ready:
+        for k, record in _engine_records(specs, ready):
+            records[k] = record
+    interrupt.check()
+    return records  # type: ignore[return-value]  (every run has its record now)
 
 
-def _run_one_unchecked(spec: RunSpec, weather_cache: dict[str, Any],
-                       engine: str) -> dict[str, Any]:
+def _weather(specs: list[RunSpec], valid: list[tuple[int, Site]]) -> list[Any]:
+    """The weather of every valid run, or what went wrong getting it."""
+    sites = [site for _, site in valid]
+    try:
+        return weather_for_sites(sites)
+    except Exception:  # not a PvyieldError: find the run(s) it belongs to
+        out: list[Any] = []
+        for k, site in valid:
+            try:
+                out += weather_for_sites([site])
+            except Exception as exc:
+                log.exception("weather of run %s / %s failed", specs[k].site,
+                              specs[k].scenario)
+                out.append(exc)
+        return out
+
+
+def _failure(spec: RunSpec, exc: BaseException) -> dict[str, Any]:
+    """The record of a run that did not complete: ``invalid`` when the weather gate
+    refused the input, ``failed`` otherwise."""
     record: dict[str, Any] = {"site": spec.site, "scenario": spec.scenario}
-    if spec.mapping is None:
-        return {**record, "status": "invalid", "error": spec.error}
-    try:
-        site = site_from_mapping(spec.mapping, source=spec.path)
-    except SiteError as exc:
+    if isinstance(exc, WeatherRefusedError):  # the weather gate: the input is wrong
         return {**record, "status": "invalid", "error": str(exc)}
-    try:
-        key = json.dumps([spec.path, site.weather.model_dump(), site.latitude, site.longitude,
-                          site.elevation_m, site.timezone], sort_keys=True, default=str)
-        if key not in weather_cache:
-            weather_cache[key] = weather_for_site(site)
-        result = estimate(site, weather=weather_cache[key], engine=engine)
-    except WeatherRefusedError as exc:  # the weather gate: the input is wrong, not the run
-        return {**record, "status": "invalid", "error": str(exc)}
-    except PvyieldError as exc:
+    if isinstance(exc, PvyieldError):
         return {**record, "status": "failed", "error": str(exc)}
-    except Exception as exc:  # one broken run must not stop a batch of thousands
-        log.exception("run %s / %s failed", spec.site, spec.scenario)
-        return {**record, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    # one broken run must not stop a batch of thousands
+    log.error("run %s / %s failed: %s: %s", spec.site, spec.scenario, type(exc).__name__, exc)
+    return {**record, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _engine_records(specs: list[RunSpec], ready: list) -> list[tuple[int, dict[str, Any]]]:
+    """Records of gated runs from one engine call; a run the engine refuses is run alone
+    so that it fails alone."""
+    from pvyield.model.engine import run_sites
+
+    try:
+        ds = run_sites([site for _, site, _, _ in ready], [frame for _, _, frame, _ in ready])
+    except Exception as exc:
+        if len(ready) == 1:
+            return [(ready[0][0], _failure(specs[ready[0][0]], exc))]
+        return [pair for item in ready for pair in _engine_records(specs, [item])]
+    return records_of_engine(specs, ready, ds)
+
+
+def records_of_engine(specs: list[RunSpec], ready: list, ds: Any
+                      ) -> list[tuple[int, dict[str, Any]]]:
+    """Run records from :func:`pvyield.model.engine.run_sites`'s Dataset: the figures of
+    :mod:`pvyield.units`, as :func:`pvyield.results.summarise` forms them."""
+    monthly_kwh = ds["monthly_energy"].to_numpy()
+    monthly_poa = ds["monthly_poa"].to_numpy()
+    years = ds["years"].to_numpy()
+    loss = ds["loss_pct"].sel(stage=list(STAGES)).to_numpy()
+    out = []
+    for n, (k, site, _, (meta, _, accepted)) in enumerate(ready):
+        plant = site.plant
+        energy_gwh = units.annual_energy_gwh(monthly_kwh[n])
+        partial = any(code == "coverage" for code, _ in accepted)
+        # a partial year: each month's own energy (see pvyield.results.summarise)
+        monthly = units.kwh_to_gwh(monthly_kwh[n] * (years[n] if partial else 1.0))
+        figures = units.annual_figures(energy_gwh, math.fsum(monthly_poa[n]),
+                                       plant.dc_capacity_mwp, plant.ac_capacity_mwac)
+        figures["households_served"] = households_served(
+            site, units.gwh_to_kwh(energy_gwh)).households
+        out.append((k, {
+            "site": specs[k].site,
+            "scenario": specs[k].scenario,
+            "status": "ok",
+            "error": "",
+            "site_name": site.name,
+            "dc_capacity_mwp": plant.dc_capacity_mwp,
+            "ac_capacity_mwac": plant.ac_capacity_mwac,
+            **{name: float(figures[name]) for name in SCALAR_FIELDS},
+            "monthly_energy_gwh": [float(v) for v in monthly],
+            "loss_pct": [float(v) for v in loss[n]],
+            "weather_source": meta.source,
+            "weather_synthetic": bool(meta.synthetic),
+            "warnings": "; ".join(meta.warnings),
+        }))
+    return out
+
+
+def _record_of_result(spec: RunSpec, result: Result) -> dict[str, Any]:
+    """The record of a run estimated on its own (the reference chain)."""
+    site = result.site
     return {
-        **record,
+        "site": spec.site,
+        "scenario": spec.scenario,
         "status": "ok",
         "error": "",
         "site_name": site.name,
@@ -285,6 +389,10 @@ def execute(
     return [record for key in keys for record in results[key]], reused
 
 
+#: Least work per Dask task [s]: below, scheduling and transfer cost more than they spread.
+TASK_SECONDS = 1.0
+
+
 def _compute(todo, client, engine: str):
     if client is None:
         for key, chunk in todo:
@@ -292,7 +400,48 @@ def _compute(todo, client, engine: str):
         return
     from dask.distributed import as_completed
 
-    futures = {client.submit(run_chunk, chunk, engine, key=f"pvyield-chunk-{key}", retries=3,
-                             pure=False): key for key, chunk in todo}
+    # every worker imports and loads the compiled engine before its first task
+    client.run(warm_worker)
+    tasks = partitions(todo, engine)
+    futures = {client.submit(run_chunks, [chunk for _, chunk in task], engine,
+                             key=f"pvyield-chunks-{task[0][0]}-{len(task)}", retries=3,
+                             pure=False): [key for key, _ in task] for task in tasks}
     for future in as_completed(futures):
-        yield futures[future], future.result()
+        yield from zip(futures[future], future.result(), strict=True)
+
+
+def partitions(todo: list, engine: str = "batch") -> list[list]:
+    """Chunks grouped into Dask tasks of at least :data:`TASK_SECONDS` of estimated work
+    (:data:`pvyield.batch.RUN_SECONDS` per run), and no larger than that unless a chunk
+    is: many small tasks let a fast worker take more and a lost worker lose little.
+
+    Chunks keep their keys: the cache stores each chunk as it does without Dask.
+    """
+    from pvyield.batch import RUN_SECONDS
+
+    if not todo:
+        return []
+    per_run = RUN_SECONDS.get(engine, RUN_SECONDS["reference"])
+    target = math.ceil(TASK_SECONDS / per_run)
+    tasks: list[list] = [[]]
+    size = 0
+    for item in todo:
+        if size >= target:
+            tasks.append([])
+            size = 0
+        tasks[-1].append(item)
+        size += len(item[1])
+    return tasks
+
+
+def run_chunks(chunks: list[list[RunSpec]], engine: str = "batch") -> list[list[dict[str, Any]]]:
+    """:func:`run_chunk` of several chunks (one Dask task)."""
+    return [run_chunk(chunk, engine) for chunk in chunks]
+
+
+def warm_worker() -> None:
+    """Import the compiled engine and run it once on a day of made-up weather, so that a
+    worker loads its kernels (cached on disk by numba) before its first task."""
+    from pvyield.model.engine import warm_up
+
+    warm_up()

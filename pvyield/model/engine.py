@@ -16,7 +16,7 @@ same constants) over arrays shaped (site, time) instead of one site at a time:
 
 What depends on the site but not on time is prepared here with pvlib itself: the diffuse
 IAM of both sides and the view factors (row masking, rear) of fixed planes, and for
-single-axis trackers a table of the view factors by tilt (0.05 degree steps, linear
+single-axis trackers a table of the view factors by tilt (0.025 degree steps, linear
 interpolation; its error is below 1e-6 of the view factor, checked in
 ``tests/test_engine.py``).
 
@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import logging
 import math
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -58,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 #: Sites per kernel call: six weather rows of a year are 420 kB per site.
 DEFAULT_CHUNK_SITES = 64
-#: Distinct sets of time stamps whose sun terms are kept while a batch runs.
+#: Distinct sets of time stamps whose sun terms are kept (between calls too).
 TIME_BASES_KEPT = 16
 #: Names of the energy stages in the output, in chain order.
 STAGE_NAMES = ("ghi", *STAGES)
@@ -72,7 +73,8 @@ class _TimeBase:
     terms: np.ndarray
     dni_extra: np.ndarray
     dt_h: float
-    _months: dict[str | None, np.ndarray] = dataclasses.field(default_factory=dict)
+    _months: dict[str | None, tuple[np.ndarray, np.ndarray, int]] = dataclasses.field(
+        default_factory=dict)
 
     @property
     def years(self) -> float:
@@ -80,9 +82,21 @@ class _TimeBase:
 
     def months(self, timezone: str | None) -> np.ndarray:
         """Month 0-11 of every stamp in a time zone, as the chain reads soiling."""
+        return self._local(timezone)[0]
+
+    def bins(self, timezone: str | None) -> tuple[np.ndarray, int]:
+        """Period bin of every stamp in a time zone (12 x years since the first local year
+        + month 0-11) and that first local calendar year."""
+        _, bins, first_year = self._local(timezone)
+        return bins, first_year
+
+    def _local(self, timezone: str | None) -> tuple[np.ndarray, np.ndarray, int]:
         if timezone not in self._months:
             local = self.index.tz_convert(timezone)
-            self._months[timezone] = (local.month.to_numpy() - 1).astype(np.int64)
+            months = (local.month.to_numpy() - 1).astype(np.int64)
+            year = local.year.to_numpy().astype(np.int64)
+            first = int(year.min()) if len(year) else 0
+            self._months[timezone] = (months, (year - first) * 12 + months, first)
         return self._months[timezone]
 
 
@@ -121,11 +135,16 @@ def run_sites(
     Returns
     -------
     Dataset
-        Dimensions ``site`` and ``stage`` (``"ghi"`` then :data:`pvyield.model.chain.STAGES`)
-        and, with ``timeseries``, ``time`` (UTC). Variables: ``annual_energy`` (AC energy at
-        the grid) [kWh/yr], ``stage_energy`` (energy after each stage, the ``ghi`` stage
-        being GHI at STC efficiency) [kWh/yr], ``loss_pct`` (loss of each stage relative to
-        the one before; negative is a gain) [%], ``years`` [yr]; with ``timeseries`` also
+        Dimensions ``site``, ``stage`` (``"ghi"`` then :data:`pvyield.model.chain.STAGES`),
+        ``month`` (1-12, the site's local calendar months), ``year`` (local calendar years
+        of the weather, over all sites) and, with ``timeseries``, ``time`` (UTC).
+        Variables: ``annual_energy`` (AC energy at the grid) [kWh/yr], ``stage_energy``
+        (energy after each stage, the ``ghi`` stage being GHI at STC efficiency) [kWh/yr],
+        ``loss_pct`` (loss of each stage relative to the one before; negative is a gain)
+        [%], ``years`` [yr]; per month, averaged over the years of the weather,
+        ``monthly_energy`` (AC) [kWh/yr], ``monthly_ghi`` and ``monthly_poa`` (front, before
+        shading) [kWh/m^2/yr], ``monthly_temp_air`` (mean) [°C] and ``monthly_hours`` [h];
+        per year ``year_energy`` (AC) [kWh] and ``year_hours`` [h]; with ``timeseries`` also
         ``ghi``, ``poa_global``, ``effective_irradiance`` [W/m^2], ``temp_cell`` [°C],
         ``p_dc``, ``p_ac`` [W], as in :class:`pvyield.model.chain.ChainOutput`.
 
@@ -147,10 +166,11 @@ def run_sites(
         raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
     n_sites = len(sites)
     sums = np.zeros((n_sites, kernels.N_SUMS))
+    monthly = np.zeros((n_sites, kernels.N_BINNED, 12))
+    yearly: list[tuple[int, np.ndarray]] = [(0, np.zeros((2, 0)))] * n_sites
     dt_h = np.zeros(n_sites)
     years = np.zeros(n_sites)
     series = None
-    bases: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
     first_key = None
     for start in range(0, n_sites, chunk_sites):
         # each frame is read once, so that a lazy sequence is read once
@@ -161,10 +181,13 @@ def run_sites(
                 raise ModelError("run_sites: time series need every site's weather on the "
                                  f"same time stamps; site {members[0]} "
                                  f"({sites[members[0]].name}) has other ones")
-            base = _cached_time_base(bases, key, frames[members[0]].index)
+            base = _cached_time_base(_BASES, key, frames[members[0]].index)
             out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
                              keep_series=timeseries)
             sums[members] = out[0]
+            monthly[members] = out[2]
+            for k, i in enumerate(members):
+                yearly[i] = out[3][k]
             if timeseries:
                 if series is None:
                     series = np.zeros((n_sites, len(kernels.SERIES) + 1, len(base.index)))
@@ -173,21 +196,37 @@ def run_sites(
             dt_h[members] = base.dt_h
             years[members] = base.years
     ds = _dataset(sites, sums, dt_h, years)
+    ds = ds.merge(_period_dataset(monthly, yearly, dt_h, years))
     if series is not None:
         ds = ds.merge(_series_dataset(index, series))
     return ds
 
 
+#: Time terms of the last few distinct sets of time stamps, kept between calls: an
+#: estimate and its reconciliation, or the chunks of a batch, share their weather's stamps.
+_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+_BASES_LOCK = threading.Lock()
+
+
+def clear_time_bases() -> None:
+    """Forget the time terms kept between calls (for timing a first call)."""
+    with _BASES_LOCK:
+        _BASES.clear()
+
+
 def _cached_time_base(bases: collections.OrderedDict, key: bytes,
                       index: pd.DatetimeIndex) -> _TimeBase:
-    """The time terms of an index, kept for the last few distinct indexes."""
-    if key in bases:
-        bases.move_to_end(key)
-    else:
-        bases[key] = _time_base(index)
-        if len(bases) > TIME_BASES_KEPT:
+    """The time terms of an index, kept for the last :data:`TIME_BASES_KEPT` indexes."""
+    with _BASES_LOCK:
+        if key in bases:
+            bases.move_to_end(key)
+            return bases[key]
+    base = _time_base(index)  # outside the lock: threads compute different bases at once
+    with _BASES_LOCK:
+        bases[key] = base
+        while len(bases) > TIME_BASES_KEPT:
             bases.popitem(last=False)
-    return bases[key]
+    return base
 
 
 def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
@@ -210,10 +249,21 @@ def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
 
 
 def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
-               keep_series: bool) -> tuple[np.ndarray, np.ndarray]:
+               keep_series: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Run the kernel on sites sharing time stamps.
+
+    Returns the kernel's sums, the series (empty unless ``keep_series``), the sums of
+    :data:`~pvyield.model.kernels.BINNED` per local calendar month (site, N_BINNED, 12)
+    and, per site, its first local year with the AC power and interval sums per local
+    calendar year (2, years).
+    """
     n_time = len(base.index)
     zones = sorted({str(s.timezone) for s in sites})
     months = np.stack([base.months(None if z == "None" else z) for z in zones])
+    local_bins = [base.bins(None if z == "None" else z) for z in zones]
+    bins = np.stack([b for b, _ in local_bins])
+    n_bins = int(bins.max()) + 1 if bins.size else 1
+    n_bins += (-n_bins) % 12  # whole local years: months fold by reshaping
     site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
     n_cols = len(REQUIRED_COLUMNS)
     weather = np.empty((len(sites), kernels.N_WEATHER, n_time))
@@ -228,14 +278,20 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
         weather[k, n_cols] = (precipitable_water_cm(frame)[0].to_numpy(dtype=float)
                               if site_rec[k]["spectral"] else 0.0)
     sums = np.zeros((len(sites), kernels.N_SUMS))
+    binned = np.zeros((len(sites), kernels.N_BINNED, n_bins))
     series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
-    kernels.chain_kernel(base.terms, base.dni_extra, months, weather, site_rec, plane_rec,
-                         soiling, tables, *_pvlib_compat.perez_coefficients(),
-                         kernels.FIRSTSOLAR_CDTE, sums,
+    kernels.chain_kernel(base.terms, base.dni_extra, months, bins, weather, site_rec,
+                         plane_rec, soiling, tables, *_pvlib_compat.perez_coefficients(),
+                         kernels.FIRSTSOLAR_CDTE, sums, binned,
                          series[:, 1:])
     if keep_series:
         series[:, 0] = weather[:, 0]
-    return sums, series
+    by_year = binned.reshape(len(sites), kernels.N_BINNED, n_bins // 12, 12)
+    monthly = by_year.sum(axis=2)
+    p_ac, count = kernels.BINNED.index("p_ac"), kernels.BINNED.index("count")
+    yearly = [(local_bins[site_rec[k]["month_row"]][1],
+               by_year[k][[p_ac, count]].sum(axis=2)) for k in range(len(sites))]
+    return sums, series, monthly, yearly
 
 
 def _site_records(sites: list[Site], zones: list[str]):
@@ -475,6 +531,52 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
     return ds
 
 
+def _period_dataset(monthly: np.ndarray, yearly: list[tuple[int, np.ndarray]],
+                    dt_h: np.ndarray, years: np.ndarray) -> xr.Dataset:
+    """Monthly figures (local calendar months, averaged over the years of the series) and
+    AC energy per local calendar year, from the kernel's sums per period."""
+    idx = {name: i for i, name in enumerate(kernels.BINNED)}
+    per_year = (dt_h / years)[:, None]
+    hours = monthly[:, idx["count"]] * dt_h[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        temp_air = monthly[:, idx["temp_air"]] / monthly[:, idx["count"]]
+    first = min((y0 for y0, sums in yearly if sums.shape[1]), default=0)
+    last = max((y0 + sums.shape[1] for y0, sums in yearly if sums.shape[1]), default=first)
+    year_energy = np.full((len(yearly), last - first), np.nan)
+    year_hours = np.zeros((len(yearly), last - first))
+    for k, (y0, sums) in enumerate(yearly):
+        cols = slice(y0 - first, y0 - first + sums.shape[1])
+        year_energy[k, cols] = sums[0] * dt_h[k] / 1e3
+        year_hours[k, cols] = sums[1] * dt_h[k]
+    year_energy[year_hours == 0] = np.nan
+    return xr.Dataset(
+        {
+            "monthly_energy": (("site", "month"), monthly[:, idx["p_ac"]] / 1e3 * per_year, {
+                "units": "kWh/yr", "long_name": "AC energy at the grid per local calendar "
+                "month, averaged over the years of the weather"}),
+            "monthly_ghi": (("site", "month"), monthly[:, idx["ghi"]] / 1e3 * per_year, {
+                "units": "kWh/m^2/yr", "long_name": "global horizontal irradiation per local "
+                "calendar month, averaged over the years of the weather"}),
+            "monthly_poa": (("site", "month"), monthly[:, idx["poa_global"]] / 1e3 * per_year,
+                            {"units": "kWh/m^2/yr", "long_name": "front plane-of-array "
+                             "irradiation before shading per local calendar month, averaged "
+                             "over the years of the weather"}),
+            "monthly_temp_air": (("site", "month"), temp_air, {
+                "units": "degC", "long_name": "mean air temperature per local calendar month "
+                "(NaN: no stamp in the month)"}),
+            "monthly_hours": (("site", "month"), hours, {
+                "units": "h", "long_name": "hours of weather per local calendar month"}),
+            "year_energy": (("site", "year"), year_energy, {
+                "units": "kWh", "long_name": "AC energy at the grid per local calendar year "
+                "of the weather (NaN: no stamp in the year)"}),
+            "year_hours": (("site", "year"), year_hours, {
+                "units": "h", "long_name": "hours of weather per local calendar year"}),
+        },
+        coords={"month": ("month", np.arange(1, 13), {"long_name": "local calendar month"}),
+                "year": ("year", np.arange(first, last), {"long_name": "local calendar year"})},
+    )
+
+
 _SERIES_UNITS = {"ghi": "W/m^2", "poa_global": "W/m^2", "effective_irradiance": "W/m^2",
                  "temp_cell": "degC", "p_dc": "W", "p_ac": "W"}
 
@@ -495,11 +597,37 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     years = float(ds["years"])
     stage_energy = {name: float(ds["stage_energy"].sel(stage=name)) * years
                     for name in STAGE_NAMES}
+    return ChainOutput(series_frame(ds, weather), stage_energy, years=years,
+                       notes=chain_notes(site, weather))
+
+
+def series_frame(ds: xr.Dataset, weather: pd.DataFrame) -> pd.DataFrame:
+    """The time series of one site of :func:`run_sites` (``timeseries=True``,
+    ``.isel(site=i)``) as the reference chain's frame: same columns, same order, the
+    weather's stamps."""
     timeseries = pd.DataFrame(
         {name: ds[name].to_numpy() for name in ("ghi", *kernels.SERIES)},
         index=weather.index,
     )
-    # the same columns in the same order as the reference chain's time series
     timeseries.insert(timeseries.columns.get_loc("temp_cell"), "temp_air",
                       weather["temp_air"].to_numpy())
-    return ChainOutput(timeseries, stage_energy, years=years, notes=chain_notes(site, weather))
+    return timeseries
+
+
+def warm_up() -> None:
+    """Run the engine once on one made-up site and day: compiles the kernels, or loads
+    them from numba's cache on disk, before real work is timed or distributed."""
+    from pvyield.site import site_from_mapping
+
+    site = site_from_mapping({
+        "name": "warm-up", "country": "BR", "latitude": -10.0, "longitude": -45.0,
+        "elevation_m": 300.0, "timezone": "America/Sao_Paulo",
+        "plant": {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8,
+                  "mounting": {"type": "single_axis", "gcr": 0.35}},
+        "weather": {"source": "labren"}})
+    index = pd.date_range("2019-06-01 00:30", periods=24, freq="h", tz="UTC")
+    hour = np.arange(24.0)
+    sun = np.clip(np.sin((hour - 9.0) / 12.0 * np.pi), 0.0, None)
+    frame = pd.DataFrame({"ghi": 800.0 * sun, "dni": 600.0 * sun, "dhi": 200.0 * sun,
+                          "temp_air": 25.0, "wind_speed": 1.0}, index=index)
+    run_sites([site], [frame[list(REQUIRED_COLUMNS)]])

@@ -54,6 +54,11 @@ PLANE_DTYPE = np.dtype([
 SUMS = ("ghi", "poa", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
         "rear_losses", "dc", "inverter", "clipping", "ac")
 N_SUMS = len(SUMS)
+#: Sums per site and period bin (local calendar month of a local year, see
+#: :func:`chain_kernel`'s ``bins``), in this order: AC power [W], front plane-of-array
+#: irradiance [W/m^2], GHI [W/m^2], air temperature [°C] and the number of intervals.
+BINNED = ("p_ac", "poa_global", "ghi", "temp_air", "count")
+N_BINNED = len(BINNED)
 #: Time series kept per site when asked for, in this order.
 SERIES = ("poa_global", "effective_irradiance", "temp_cell", "p_dc", "p_ac")
 #: Weather rows the kernel reads: ghi, dni, dhi, temp_air, wind_speed, precipitable water.
@@ -66,8 +71,8 @@ FIRSTSOLAR_CDTE = np.array([0.86273, -0.038948, -0.012506, 0.098871, 0.084658, -
 TABLE_COLUMNS = 3
 #: Rear view-factor tables: back-side tilt from 90 to 180 degrees in this step [degrees].
 TABLE_START_DEG = 90.0
-TABLE_STEP_DEG = 0.05
-TABLE_SIZE = 1801
+TABLE_STEP_DEG = 0.025
+TABLE_SIZE = 3601
 
 _COS_85 = math.cos(math.radians(85.0))
 _TAN_85 = math.tan(math.radians(85.0))
@@ -336,8 +341,8 @@ def _table_value(tables, table, column, back_tilt):
 
 
 @_jit
-def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tables,
-                 f1c, f2c, spectral_coefficients, sums, series):
+def chain_kernel(terms, dni_extra, months, bins, weather, sites, planes, soiling, tables,
+                 f1c, f2c, spectral_coefficients, sums, binned, series):
     """The reference chain for a block of sites sharing their time stamps.
 
     Parameters
@@ -348,6 +353,9 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
         Extraterrestrial irradiance [W/m^2].
     months : ndarray (rows, time) of int
         Local month 0-11 of each time stamp, one row per time zone.
+    bins : ndarray (rows, time) of int
+        Period bin of each time stamp, one row per time zone (the rows of ``months``):
+        12 x (local year - first local year) + local month 0-11.
     weather : ndarray (site, N_WEATHER, time)
         ghi, dni, dhi [W/m^2], temp_air [°C], wind_speed [m/s], precipitable water [cm].
     sites : ndarray (site,) of SITE_DTYPE
@@ -362,6 +370,9 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
         First Solar spectral model coefficients of the sites with ``spectral`` set.
     sums : ndarray (site, len(SUMS)), output
         Sums over time of the quantities in :data:`SUMS` [W/m^2 or W].
+    binned : ndarray (site, N_BINNED, bins), output
+        Sums of :data:`BINNED` per period bin; nothing else needs time series (monthly
+        table, calendar years).
     series : ndarray (site, len(SERIES), time) or (site, len(SERIES), 0), output
         Time series of :data:`SERIES` when its last axis has the length of time.
     """
@@ -379,11 +390,17 @@ def chain_kernel(terms, dni_extra, months, weather, sites, planes, soiling, tabl
         if site.tracker:
             _tracker_pass(site, planes[s, 0], n_lit, sun, geo)
         sums[s, 0] = 0.0
+        site_bins = bins[site.month_row]
+        binned[s] = 0.0
         for t in range(n_time):
             sums[s, 0] += weather[s, 0, t]
+            b = site_bins[t]
+            binned[s, 2, b] += weather[s, 0, t]
+            binned[s, 3, b] += weather[s, 3, t]
+            binned[s, 4, b] += 1.0
         _plant_pass(dni_extra, months[site.month_row], weather[s], site, planes[s],
                     soiling[s], tables, spectral_coefficients, lit[:n_lit], sun, geo, keep,
-                    sums[s],
+                    sums[s], site_bins, binned[s],
                     series[s])
 
 
@@ -446,8 +463,9 @@ def _tracker_pass(site, plane, n_lit, sun, geo):
 
 @_jit
 def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
-                spectral_coefficients, lit, sun, geo, keep, sums, series):
-    """Plane of array to the grid for the lit intervals; sums into ``sums[1:]``."""
+                spectral_coefficients, lit, sun, geo, keep, sums, bins, binned, series):
+    """Plane of array to the grid for the lit intervals; sums into ``sums[1:]`` and the
+    AC power and front irradiance per period bin into ``binned[:2]``."""
     for k in range(lit.size):
         t = lit[k]
         ghi, dni, dhi, temp_air = weather[0, t], weather[1, t], weather[2, t], weather[3, t]
@@ -559,6 +577,8 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
         sums[10] += p_inv
         sums[11] += p_clip
         sums[12] += p_ac
+        binned[0, bins[t]] += p_ac
+        binned[1, bins[t]] += poa_w
         if keep:
             series[0, t], series[1, t], series[2, t] = poa_w, eff_w, temp_w
             series[3, t], series[4, t] = p_dc_net, p_ac

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel
 
+from pvyield import units
 from pvyield.model.chain import MODEL_CONSTANTS, STAGES, ChainOutput
 from pvyield.results.checks import Check, check_all
 from pvyield.results.households import HouseholdsServed, households_served
@@ -33,7 +34,8 @@ from pvyield.site.schema import Site, field_description
 from pvyield.weather.frame import WeatherMeta, time_step_minutes
 from pvyield.weather.qc import QcReport, period_text
 
-__all__ = ["Assumption", "Check", "HouseholdsServed", "Result", "Uncertainty", "summarise"]
+__all__ = ["Assumption", "ChainTotals", "Check", "HouseholdsServed", "Result", "Uncertainty",
+           "summarise"]
 
 #: Fields that are not model parameters and need no source.
 _NOT_PARAMETERS = ("name", "country", "region", "reported", "sources", "assumptions",
@@ -78,7 +80,8 @@ class Result:
         Every value the estimate rests on that has no source, every default used, every
         derived value, every weather correction and the model's fixed constants.
     timeseries : DataFrame
-        The chain's time series in the site's local time.
+        The chain's time series in the site's local time (a property: an estimate made
+        without them computes them when first read).
     qc : QcReport or None
         The weather's quality checks (time shift, period covered, findings); None for a
         result not made by :func:`pvyield.estimate`.
@@ -99,9 +102,21 @@ class Result:
     checks: list[Check]
     uncertainty: Uncertainty
     assumptions: list[Assumption]
-    timeseries: pd.DataFrame
     qc: QcReport | None = None
     accepted_findings: tuple[tuple[str, str], ...] = ()
+    #: The time series, or a function of no argument computing them (kept once computed).
+    series: pd.DataFrame | Callable[[], pd.DataFrame] | None = dataclasses.field(
+        default=None, repr=False, compare=False)
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The chain's time series in the site's local time [W/m^2, °C, W]."""
+        if callable(self.series):
+            # frozen dataclass: the computed series replace the function once
+            object.__setattr__(self, "series", self.series())
+        if self.series is None:
+            raise ValueError(f"{self.site.name}: this result holds no time series")
+        return self.series
 
     @property
     def partial_period(self) -> bool:
@@ -137,7 +152,8 @@ class Result:
         Annual GHI [kWh/m^2] times DC capacity [kWp] over 1 kW/m^2 [GWh/yr]; the first row
         of :attr:`losses` is relative to it.
         """
-        return self.annual_ghi_kwh_m2 * self.site.plant.dc_capacity_mwp * 1e3 / 1e6
+        return units.kwh_to_gwh(self.annual_ghi_kwh_m2 * self.site.plant.dc_capacity_mwp
+                                * units.KW_PER_MW)
 
     @property
     def equipment(self) -> dict[str, Any] | None:
@@ -158,7 +174,7 @@ class Result:
             "dc_capacity_mwp": self.site.plant.dc_capacity_mwp,
             "ac_capacity_mwac": self.site.plant.ac_capacity_mwac,
             "annual_energy_gwh": self.annual_energy_gwh,
-            "daily_energy_mwh": self.annual_energy_gwh * 1e3 / 365.0,
+            "daily_energy_mwh": units.daily_energy_mwh(self.annual_energy_gwh),
             "specific_yield_kwh_per_kwp": self.specific_yield_kwh_per_kwp,
             "capacity_factor_ac": self.capacity_factor_ac,
             "capacity_factor_dc": self.capacity_factor_dc,
@@ -246,49 +262,127 @@ def _finite(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput, *,
+@dataclasses.dataclass(frozen=True)
+class ChainTotals:
+    """What a :class:`Result` needs of the model chain's output: sums, no time series.
+
+    Attributes
+    ----------
+    stage_energy_kwh : dict
+        ``"ghi"`` then the energy after each of :data:`~pvyield.model.chain.STAGES` over
+        the whole series [kWh].
+    years : float
+        Length of the weather series in years of 8,760 hours.
+    monthly : DataFrame
+        Local calendar months present in the series (index 1..12): ``energy_kwh`` (AC at
+        the grid), ``ghi_kwh_m2``, ``poa_kwh_m2`` (front, before shading), each per year
+        of the series, ``temp_air_c`` (mean air temperature the chain used [°C]).
+    yearly : DataFrame
+        Local calendar years present in the series: ``energy_kwh`` (AC) and ``hours``.
+    notes : dict
+        The chain's notes (:attr:`pvyield.model.chain.ChainOutput.notes`).
+    """
+
+    stage_energy_kwh: dict[str, float]
+    years: float
+    monthly: pd.DataFrame
+    yearly: pd.DataFrame
+    notes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def of_chain(cls, chain: ChainOutput, timezone: str) -> ChainTotals:
+        """The totals of a chain's time series, by month and year in ``timezone``."""
+        ts = chain.timeseries.tz_convert(timezone)
+        dt_h = time_step_minutes(ts.index) / 60.0
+        month = ts.index.month
+        sums = ts[["p_ac", "ghi", "poa_global"]].groupby(month).sum() * dt_h / chain.years
+        monthly = pd.DataFrame({"energy_kwh": sums["p_ac"] / units.WH_PER_KWH,
+                                "ghi_kwh_m2": sums["ghi"] / units.WH_PER_KWH,
+                                "poa_kwh_m2": sums["poa_global"] / units.WH_PER_KWH,
+                                "temp_air_c": ts["temp_air"].groupby(month).mean()})
+        groups = ts["p_ac"].groupby(ts.index.year)
+        yearly = pd.DataFrame({"energy_kwh": groups.sum() * dt_h / units.WH_PER_KWH,
+                               "hours": groups.size() * dt_h})
+        return cls(dict(chain.stage_energy_kwh), chain.years, monthly, yearly,
+                   dict(chain.notes))
+
+    @classmethod
+    def of_engine(cls, ds: Any, notes: dict[str, str]) -> ChainTotals:
+        """The totals of one site of :func:`pvyield.model.engine.run_sites`'s Dataset
+        (``ds.isel(site=i)``)."""
+        years = float(ds["years"])
+        stage = ds["stage_energy"]
+        present = ds["monthly_hours"].to_numpy() > 0
+        monthly = pd.DataFrame(
+            {"energy_kwh": ds["monthly_energy"].to_numpy(),
+             "ghi_kwh_m2": ds["monthly_ghi"].to_numpy(),
+             "poa_kwh_m2": ds["monthly_poa"].to_numpy(),
+             "temp_air_c": ds["monthly_temp_air"].to_numpy()},
+            index=pd.Index(ds["month"].to_numpy(), name="month"))[present]
+        hours = ds["year_hours"].to_numpy()
+        yearly = pd.DataFrame({"energy_kwh": ds["year_energy"].to_numpy()[hours > 0],
+                               "hours": hours[hours > 0]},
+                              index=ds["year"].to_numpy()[hours > 0])
+        return cls({str(name): float(value) * years for name, value in
+                    zip(stage["stage"].to_numpy(), stage.to_numpy(), strict=True)},
+                   years, monthly, yearly, dict(notes))
+
+    @property
+    def annual_energy_gwh(self) -> float:
+        """AC energy at the grid per year of 8,760 h [GWh/yr]."""
+        return units.annual_energy_gwh(self.monthly["energy_kwh"])
+
+    @property
+    def annual_poa_kwh_m2(self) -> float:
+        """Front plane-of-array irradiation per year of 8,760 h [kWh/m^2/yr]."""
+        return math.fsum(self.monthly["poa_kwh_m2"])
+
+
+def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput | ChainTotals, *,
               qc: QcReport | None = None,
-              accepted: tuple[tuple[str, str], ...] = ()) -> Result:
+              accepted: tuple[tuple[str, str], ...] = (),
+              timeseries: pd.DataFrame | Callable[[], pd.DataFrame] | None = None) -> Result:
     """Turn the chain's output into a :class:`Result`.
 
-    The time step is the chain's stamps' own, never the metadata's. ``qc`` and ``accepted``
+    ``chain`` is the chain's output with its time series, or only its totals
+    (:class:`ChainTotals`); ``timeseries`` then gives the time series in the site's local
+    time, or a function computing them when first read (None: the result has none). The
+    time step is the chain's stamps' own, never the metadata's. ``qc`` and ``accepted``
     are the weather gate's report and the findings the site file accepted; with an
     accepted ``coverage`` finding (not whole years) the monthly table holds each month's
     energy as the series has it, while per-year figures are the period's energy scaled to
     8,760 h, and an assumption says so.
     """
+    if isinstance(chain, ChainOutput):
+        timeseries = chain.timeseries.tz_convert(site.timezone)
+        chain = ChainTotals.of_chain(chain, site.timezone)
     plant = site.plant
-    ts = chain.timeseries.tz_convert(site.timezone)
-    dt_h = time_step_minutes(ts.index) / 60.0
     partial = any(code == "coverage" for code, _ in accepted)
-    energy_gwh = float(ts["p_ac"].sum()) * dt_h / 1e9 / chain.years
-    poa_kwh_m2 = float(ts["poa_global"].sum()) * dt_h / 1e3 / chain.years
-    dc_kw = plant.dc_capacity_mwp * 1e3
-    households = households_served(site, energy_gwh * 1e6)
+    energy_gwh = chain.annual_energy_gwh
+    figures = units.annual_figures(energy_gwh, chain.annual_poa_kwh_m2, plant.dc_capacity_mwp,
+                                   plant.ac_capacity_mwac)
+    households = households_served(site, units.gwh_to_kwh(energy_gwh))
     losses = loss_table(chain.stage_energy_kwh, chain.years)
     unc = uncertainty(energy_gwh, site.losses.degradation_pct_per_year,
                       uncertainty_items(site, weather, losses),
-                      interannual_variability(site, ts, dt_h, chain.years),
+                      interannual_variability(site, chain.yearly, chain.years),
                       site.uncertainty.average_years, assumed_design(site))
     return Result(
         site=site,
         weather=weather,
-        annual_energy_gwh=energy_gwh,
-        specific_yield_kwh_per_kwp=energy_gwh * 1e6 / dc_kw,
-        capacity_factor_ac=energy_gwh * 1e3 / (plant.ac_capacity_mwac * 8760.0),
-        capacity_factor_dc=energy_gwh * 1e3 / (plant.dc_capacity_mwp * 8760.0),
-        performance_ratio=energy_gwh * 1e6 / (poa_kwh_m2 * dc_kw),
+        **figures,
         households=households,
         # a partial year: each month's own energy, not divided by a fraction of a year
-        monthly=monthly_table(ts, dt_h, 1.0 if partial else chain.years, dc_kw),
+        monthly=monthly_table(chain.monthly, chain.years if partial else 1.0,
+                              plant.dc_capacity_mwp),
         losses=losses,
         checks=check_all(site, energy_gwh, households, weather.synthetic, unc),
         uncertainty=unc,
         assumptions=list_assumptions(site, weather) + _period_assumptions(qc, partial) + [
             Assumption(name, None, "model", text) for name, text in chain.notes.items()],
-        timeseries=ts,
         qc=qc,
         accepted_findings=accepted,
+        series=timeseries,
     )
 
 
@@ -331,19 +425,19 @@ def assumed_design(site: Site) -> tuple[str, ...]:
                  if any(a == f or a.startswith(f + ".") for a in site.assumptions))
 
 
-def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: float) -> Item:
+def interannual_variability(site: Site, yearly: pd.DataFrame, years: float) -> Item:
     """Year-to-year variability of energy: measured on multi-year weather, else stated.
 
-    Measured: the standard deviation of the complete calendar years the chain simulated,
-    when it ran on several years: a continuous multi-year series (an online source over
-    several years, an NSRDB or PVGIS multi-year download) stays multi-year through the
-    readers; a TMY holds only the months chosen from different years and gives one year.
-    Otherwise the site file's figure is used, else the default of the mounting
-    (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
+    Measured: the standard deviation of the complete local calendar years the chain
+    simulated (``yearly``: ``energy_kwh`` and ``hours`` per year, see
+    :class:`ChainTotals`), when it ran on several years: a continuous multi-year series
+    (an online source over several years, an NSRDB or PVGIS multi-year download) stays
+    multi-year through the readers; a TMY holds only the months chosen from different
+    years and gives one year. Otherwise the site file's figure is used, else the default
+    of the mounting (:data:`~pvyield.results.uncertainty.DEFAULT_INTERANNUAL_BY_MOUNTING`).
     """
     if years >= 2:
-        yearly = ts["p_ac"].groupby(ts.index.year).sum() * dt_h
-        complete = yearly[ts["p_ac"].groupby(ts.index.year).size() * dt_h >= 8700]
+        complete = yearly.loc[yearly["hours"] >= 8700, "energy_kwh"]
         if len(complete) >= 2:
             cov = float(complete.std(ddof=1) / complete.mean() * 100.0)
             return Item("interannual", cov, f"standard deviation of {len(complete)} "
@@ -355,20 +449,25 @@ def interannual_variability(site: Site, ts: pd.DataFrame, dt_h: float, years: fl
         validation_mounting(site.plant.mounting)])
 
 
-def monthly_table(ts: pd.DataFrame, dt_h: float, years: float, dc_kw: float) -> pd.DataFrame:
-    """Monthly energy and irradiation, averaged over the years of the series."""
-    month = ts.index.month
-    sums = ts[["p_ac", "ghi", "poa_global"]].groupby(month).sum() * dt_h / years
+def monthly_table(monthly: pd.DataFrame, years: float, dc_capacity_mwp: float
+                  ) -> pd.DataFrame:
+    """The monthly table of a :class:`Result` from :attr:`ChainTotals.monthly`.
+
+    ``years`` multiplies the per-year sums (1: averaged over the years of the series; the
+    series' length in years: each month's own total).
+    """
+    energy_gwh = units.kwh_to_gwh(monthly["energy_kwh"] * years)
     table = pd.DataFrame(
         {
-            "energy_gwh": sums["p_ac"] / 1e9,
-            "ghi_kwh_m2": sums["ghi"] / 1e3,
-            "poa_kwh_m2": sums["poa_global"] / 1e3,
+            "energy_gwh": energy_gwh,
+            "ghi_kwh_m2": monthly["ghi_kwh_m2"] * years,
+            "poa_kwh_m2": monthly["poa_kwh_m2"] * years,
         }
     )
-    table["specific_yield_kwh_per_kwp"] = table["energy_gwh"] * 1e6 / dc_kw
+    table["specific_yield_kwh_per_kwp"] = units.specific_yield_kwh_per_kwp(energy_gwh,
+                                                                           dc_capacity_mwp)
     table["performance_ratio"] = table["specific_yield_kwh_per_kwp"] / table["poa_kwh_m2"]
-    table["temp_air_c"] = ts["temp_air"].groupby(month).mean()
+    table["temp_air_c"] = monthly["temp_air_c"]
     table.index.name = "month"
     return table.reindex(range(1, 13), fill_value=0.0)
 
@@ -378,7 +477,7 @@ def loss_table(stage_energy_kwh: dict[str, float], years: float) -> pd.DataFrame
     names = ["ghi", *STAGES]
     energy = pd.Series([stage_energy_kwh[n] for n in names], index=names) / years
     loss = (1.0 - energy / energy.shift(1)) * 100.0
-    table = pd.DataFrame({"energy_gwh": energy / 1e6, "loss_pct": loss}).iloc[1:]
+    table = pd.DataFrame({"energy_gwh": units.kwh_to_gwh(energy), "loss_pct": loss}).iloc[1:]
     table.index.name = "stage"
     return table
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pvyield import units
 from pvyield.results.households import CONSUMPTION, HouseholdsServed
 from pvyield.results.uncertainty import (
     LIFETIME_YEARS,
@@ -36,7 +37,7 @@ from pvyield.site.schema import Reported, Site
 
 CONSISTENT_PCT = 10.0
 QUESTIONABLE_PCT = 20.0
-HOURS_PER_YEAR = 8760.0
+HOURS_PER_YEAR = units.HOURS_PER_YEAR
 #: The verdicts of checks and reconciliation, in order of agreement.
 VERDICTS = ("consistent", "questionable", "inconsistent", "not comparable")
 #: Hectares in one acre (international acre, 4,046.8564224 m^2).
@@ -216,9 +217,10 @@ def implied_by_energy(site: Site, energy_gwh: float) -> dict[str, float]:
     plant = site.plant
     return {
         "annual_energy_gwh": energy_gwh,
-        "specific_yield_kwh_per_kwp": energy_gwh * 1e6 / (plant.dc_capacity_mwp * 1e3),
-        "capacity_factor_ac": energy_gwh * 1e3 / (plant.ac_capacity_mwac * HOURS_PER_YEAR),
-        "capacity_factor_dc": energy_gwh * 1e3 / (plant.dc_capacity_mwp * HOURS_PER_YEAR),
+        "specific_yield_kwh_per_kwp": units.specific_yield_kwh_per_kwp(energy_gwh,
+                                                                       plant.dc_capacity_mwp),
+        "capacity_factor_ac": units.capacity_factor(energy_gwh, plant.ac_capacity_mwac),
+        "capacity_factor_dc": units.capacity_factor(energy_gwh, plant.dc_capacity_mwp),
     }
 
 

@@ -8,8 +8,10 @@ column names and tz-aware stamps at interval centres, and a :class:`WeatherMeta`
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -121,6 +123,34 @@ def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
     if spec.municipality is not None:
         return _from_climatology(site, spec.municipality)
     return _from_climatology(site, _default_climatology(site))
+
+
+def weather_for_sites(
+    sites: Sequence[Site],
+) -> list[tuple[pd.DataFrame, WeatherMeta] | PvyieldError]:
+    """:func:`weather_for_site` of many sites: per site its ``(frame, meta)`` or the
+    :class:`~pvyield.errors.PvyieldError` that getting it raised.
+
+    Sites asking for the same weather at the same place (the designs of one site) share one
+    frame object, read or synthesised once.
+    """
+    cache: dict[str, tuple[pd.DataFrame, WeatherMeta] | PvyieldError] = {}
+    out = []
+    for site in sites:
+        key = weather_key(site)
+        if key not in cache:
+            try:
+                cache[key] = weather_for_site(site)
+            except PvyieldError as exc:
+                cache[key] = exc
+        out.append(cache[key])
+    return out
+
+
+def weather_key(site: Site) -> str:
+    """What determines a site's weather: its file's folder, weather section and place."""
+    return json.dumps([site.path, site.weather.model_dump(), site.latitude, site.longitude,
+                       site.elevation_m, site.timezone], sort_keys=True, default=str)
 
 
 def weather_path(site: Site, meta: WeatherMeta) -> str:

@@ -274,8 +274,8 @@ def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
         tmp_path, capsys, monkeypatch):
     # pandas' C reader, interrupted in read(), raises "Calling read(nbytes) on source
     # failed": the run must not be recorded as a bad file and the batch must stop
+    import pvyield.weather
     from pvyield import interrupt
-    from pvyield.batch import runner
     from pvyield.errors import WeatherError
 
     calls = []
@@ -286,7 +286,8 @@ def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
         raise WeatherError("w.csv: cannot parse SAM CSV data (Error tokenizing data. C "
                            "error: Calling read(nbytes) on source failed)")
 
-    monkeypatch.setattr(runner, "weather_for_site", interrupted_read)
+    # a batch gets its weather through weather_for_sites, a loop over weather_for_site
+    monkeypatch.setattr(pvyield.weather, "weather_for_site", interrupted_read)
     for name in ("a", "b"):
         _write(tmp_path / f"{name}.yaml", site_yaml(name=name.upper()))
     study = _write(tmp_path / "study.yaml", scenario_yaml(["a.yaml", "b.yaml"], chunk_size=1))

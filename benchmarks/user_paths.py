@@ -1,0 +1,252 @@
+"""Time the user paths end to end, side by side with a pvlib ModelChain loop.
+
+What a user runs, from a fresh process each (imports, numba's cached kernels, weather,
+writing the results included):
+
+- ``pvyield batch`` on 1,000 Brazilian municipal seats x 2 designs (a subset of
+  ``benchmarks/brazil-screening``, every fifth seat), in one process, with ``--workers 1``
+  and with ``--workers 2`` (forced);
+- ``pvyield batch sites/example-batch.yaml`` (2 plants x 16 designs);
+- ``pvyield estimate`` of the bundled plants with and without the reconciliation.
+
+Against: a loop of pvlib ``ModelChain.run_model`` with the chain's models where ModelChain
+has them (as in ``run_benchmark.py``; monofacial, one array per fixed orientation) on
+hourly weather made before the clock starts, for the same designs. Also: the share of the
+batch time spent getting the weather (synthetic years from the LABREN atlas), measured in
+process on a sample of seats; with ``--full``, the whole screening (11,138 runs) on two
+workers.
+
+Run from the repository root: ``.venv/bin/python benchmarks/user_paths.py [--full]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENING = ROOT / "benchmarks" / "brazil-screening"
+PVYIELD = str(Path(sys.executable).with_name("pvyield"))
+
+
+def subset_study(folder: Path, seats: int) -> Path:
+    """The screening study on every fifth seat (``seats`` of them) in ``folder``."""
+    with open(SCREENING / "municipalities.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:][::5][:seats]
+    with open(folder / "municipalities.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *body])
+    shutil.copy(SCREENING / "template.yaml", folder / "template.yaml")
+    text = (SCREENING / "screening.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: Brazil screening, LABREN municipal seats",
+                        f"name: Brazil screening, {len(body)} seats")
+    (folder / "screening.yaml").write_text(text, encoding="utf-8")
+    return folder / "screening.yaml"
+
+
+def timed(args: list[str], cwd: Path = ROOT) -> float:
+    """Wall clock of a fresh ``pvyield`` process [s]; stops on failure (exit 0 or 3: some
+    runs refused is a result)."""
+    start = time.perf_counter()
+    done = subprocess.run([PVYIELD, *args], cwd=cwd, capture_output=True, text=True,
+                          check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 3):
+        sys.exit(f"pvyield {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return elapsed
+
+
+def modelchain_energy(site, frame) -> float:
+    """Annual AC energy [kWh] of one run with pvlib ModelChain (monofacial)."""
+    from pvlib import pvsystem
+    from pvlib.location import Location
+    from pvlib.modelchain import ModelChain
+
+    from pvyield.model.chain import CELL_ABSORPTANCE, INVERTER_ETA_REF
+
+    plant, losses, mount = site.plant, site.losses, site.plant.mounting
+    module = {"pdc0": 0.0, "gamma_pdc": plant.gamma_pdc_pct_per_c / 100, "a_r": plant.iam_a_r}
+    thermal = {"u_c": plant.thermal.u_c, "u_v": plant.thermal.u_v,
+               "module_efficiency": plant.module_efficiency_pct / 100,
+               "alpha_absorption": CELL_ABSORPTANCE}
+    pdc0 = plant.dc_capacity_mwp * 1e6
+    if mount.type == "single_axis":
+        mounts = [(pvsystem.SingleAxisTrackerMount(
+            mount.axis_tilt_deg, mount.axis_azimuth_deg, mount.max_angle_deg, mount.backtrack,
+            mount.gcr), 1.0)]
+    else:
+        total = sum(o.share for o in mount.orientations)
+        mounts = [(pvsystem.FixedMount(o.tilt_deg, o.azimuth_deg), o.share / total)
+                  for o in mount.orientations]
+    arrays = [pvsystem.Array(m, albedo=plant.albedo,
+                             module_parameters={**module, "pdc0": pdc0 * share},
+                             temperature_model_parameters=thermal) for m, share in mounts]
+    eta = losses.inverter_efficiency_pct / 100
+    system = pvsystem.PVSystem(
+        arrays=arrays,
+        inverter_parameters={"pdc0": plant.ac_capacity_mwac * 1e6 / eta, "eta_inv_nom": eta,
+                             "eta_inv_ref": INVERTER_ETA_REF},
+        losses_parameters={"soiling": losses.soiling_pct, "mismatch": losses.mismatch_pct,
+                           "wiring": losses.dc_wiring_pct, "lid": losses.lid_pct,
+                           "shading": 0, "snow": 0, "connections": 0, "nameplate_rating": 0,
+                           "age": 0, "availability": 0})
+    location = Location(site.latitude, site.longitude, site.timezone, site.elevation_m)
+    mc = ModelChain(system, location, aoi_model="martin_ruiz", spectral_model="no_loss",
+                    temperature_model="pvsyst", transposition_model="perez",
+                    dc_model="pvwatts", ac_model="pvwatts", losses_model="pvwatts")
+    mc.run_model([frame] * len(arrays) if len(arrays) > 1 else frame)
+    ac = mc.results.ac
+    return float(np.nansum(ac.to_numpy())) * (1 - losses.ac_losses_pct / 100) * (
+        losses.availability_pct / 100) / 1e3
+
+
+def study_runs(path: Path, limit: int | None = None):
+    """(site, weather frame) of the ok runs of a study, the weather made now."""
+    from pvyield.batch import load_scenario
+    from pvyield.batch.runner import run_specs
+    from pvyield.site import site_from_mapping
+    from pvyield.weather import weather_for_sites
+
+    specs = [s for chunk in run_specs(load_scenario(path)) for s in chunk
+             if s.mapping is not None][:limit]
+    sites = [site_from_mapping(s.mapping, source=s.path) for s in specs]
+    weather = weather_for_sites(sites)
+    return [(site, w[0]) for site, w in zip(sites, weather, strict=True)
+            if not isinstance(w, BaseException)]
+
+
+def modelchain_ms(runs) -> float:
+    """Milliseconds per run of the ModelChain loop, weather made before."""
+    start = time.perf_counter()
+    for site, frame in runs:
+        modelchain_energy(site.model_copy(update={}), frame)
+    return (time.perf_counter() - start) / len(runs) * 1e3
+
+
+def weather_share(path: Path, seats: int) -> tuple[float, float]:
+    """Seconds per run of the weather and of the rest of a batch chunk, in process, on the
+    first ``seats`` seats of a study (two designs each)."""
+    from pvyield.batch import load_scenario
+    from pvyield.batch.runner import run_chunk, run_specs
+    from pvyield.model.engine import warm_up
+    from pvyield.site import site_from_mapping
+    from pvyield.weather import weather_for_sites
+
+    warm_up()
+    specs = [s for chunk in run_specs(load_scenario(path)) for s in chunk][:2 * seats]
+    start = time.perf_counter()
+    weather_for_sites([site_from_mapping(s.mapping, source=s.path) for s in specs])
+    weather_s = time.perf_counter() - start
+    start = time.perf_counter()
+    run_chunk(specs)
+    total_s = time.perf_counter() - start
+    return weather_s / len(specs), (total_s - weather_s) / len(specs)
+
+
+def estimate_in_process(path: Path, repeat: int = 5) -> tuple[float, float]:
+    """Median seconds of an estimate alone and of an estimate with its reconciliation
+    (weather read before), in a warm process; the Sun's terms of the weather's stamps are
+    forgotten before each, as in a user's first estimate."""
+    import pvyield
+    from pvyield.model.engine import clear_time_bases
+    from pvyield.reconcile import reconcile
+    from pvyield.weather import weather_for_site
+
+    site = pvyield.load_site(path)
+    weather = weather_for_site(site)
+    reconcile(pvyield.estimate(site, weather), weather=weather)
+    alone, both = [], []
+    for _ in range(repeat):
+        clear_time_bases()
+        start = time.perf_counter()
+        result = pvyield.estimate(site, weather)
+        alone.append(time.perf_counter() - start)
+        reconcile(result, weather=weather)
+        both.append(time.perf_counter() - start)
+    return statistics.median(alone), statistics.median(both)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seats", type=int, default=1000)
+    parser.add_argument("--mc-runs", type=int, default=40,
+                        help="runs of the ModelChain loops (default 40)")
+    parser.add_argument("--full", action="store_true",
+                        help="also run the whole screening (11,138 runs) on two workers")
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.disable(logging.WARNING)  # weather warnings of the in-process cases
+    print(f"machine: {os.uname().machine}, {os.cpu_count()} cores, Python "
+          f"{sys.version.split()[0]}, load average {os.getloadavg()[0]:.2f} at the start")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        study = subset_study(folder, args.seats)
+        n_brazil = 2 * args.seats
+        # numba's cache and the weather tables warm, as for a user's second run
+        timed(["estimate", "sites/ceme1.yaml", "--no-reconcile", "--quiet"])
+        batch = timed(["batch", str(study), "--out", str(folder / "a.nc")])
+        rows.append(("pvyield batch, 1 process", n_brazil, batch))
+        w1 = timed(["batch", str(study), "--out", str(folder / "w1.nc"), "--workers", "1",
+                    "--force-workers"])
+        rows.append(("pvyield batch --workers 1", n_brazil, w1))
+        w2 = timed(["batch", str(study), "--out", str(folder / "w2.nc"), "--workers", "2",
+                    "--force-workers"])
+        rows.append(("pvyield batch --workers 2", n_brazil, w2))
+        example = timed(["batch", "sites/example-batch.yaml", "--out", str(folder / "e.nc")])
+        rows.append(("pvyield batch example study", 32, example))
+        brazil_runs = study_runs(study, args.mc_runs)
+        mc_brazil = modelchain_ms(brazil_runs)
+        example_runs = study_runs(ROOT / "sites" / "example-batch.yaml")
+        mc_example = modelchain_ms(example_runs[:args.mc_runs])
+        weather_s, rest_s = weather_share(study, 100)
+        est = {}
+        for name in ("ceme1", "mauriti"):
+            est[name] = (
+                timed(["estimate", f"sites/{name}.yaml", "--no-reconcile", "--quiet"]),
+                timed(["estimate", f"sites/{name}.yaml", "--quiet"]),
+                timed(["estimate", f"sites/{name}.yaml", "--quiet", "--engine", "reference"]),
+                *estimate_in_process(ROOT / "sites" / f"{name}.yaml"))
+        full = None
+        if args.full:
+            full = timed(["batch", str(SCREENING / "screening.yaml"), "--out",
+                          str(folder / "full.nc"), "--workers", "2"])
+    print(f"load average {os.getloadavg()[0]:.2f} at the end (other work shares the cores)\n")
+    print(f"{'case':40s} {'runs':>6s} {'wall s':>8s} {'ms/run':>8s} {'vs ModelChain':>14s}")
+    for label, runs, seconds in rows:
+        ms = seconds / runs * 1e3
+        mc = mc_example if "example" in label else mc_brazil
+        print(f"{label:40s} {runs:6d} {seconds:8.2f} {ms:8.2f} {mc / ms:13.1f}x")
+    print(f"{'pvlib ModelChain loop, Brazil designs':40s} {len(brazil_runs):6d} "
+          f"{'':8s} {mc_brazil:8.2f} {1.0:13.1f}x   (weather made before)")
+    print(f"{'pvlib ModelChain loop, example designs':40s} "
+          f"{min(len(example_runs), args.mc_runs):6d} {'':8s} {mc_example:8.2f} "
+          f"{1.0:13.1f}x   (weather made before; monofacial)")
+    print(f"\nworkers: 1 -> 2 speed-up {w1 / w2:.2f}x (wall clock, cluster start included)")
+    print(f"weather in process, 100 seats x 2 designs: {weather_s * 1e3:.2f} ms/run for the "
+          f"synthetic year (once per seat), {rest_s * 1e3:.2f} ms/run for the rest of the "
+          f"chunk: weather {weather_s / (weather_s + rest_s):.0%} of the in-process time")
+    print("\nestimate (fresh process, wall s: alone / with reconciliation / reference engine "
+          "with reconciliation; in a warm process, median s: alone / with reconciliation)")
+    for name, (alone, rec, ref, warm, warm_rec) in est.items():
+        print(f"  {name:8s} {alone:6.2f} / {rec:6.2f} / {ref:6.2f}   warm {warm:6.3f} / "
+              f"{warm_rec:6.3f}  (reconciliation x{warm_rec / warm:.2f})")
+    if full is not None:
+        print(f"\nfull screening, 11,138 runs, --workers 2: {full:.1f} s wall clock "
+              f"({full / 11138 * 1e3:.2f} ms/run)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
