@@ -275,7 +275,7 @@ def test_engine_refuses_equipment_naming_the_reference(weather):
 
 
 def test_example_site_end_to_end():
-    result = pvyield.estimate(EXAMPLE)
+    result = pvyield.estimate(EXAMPLE, engine="reference")
     data = result.to_dict()
     eq = data["equipment"]
     assert eq["module"]["manufacturer"] == "ET SOLAR"
@@ -303,7 +303,7 @@ def test_batch_swaps_modules_on_the_reference_engine(tmp_path):
     energy = ds["annual_energy_gwh"].sel(site=ds.site[0])
     # the PAN run is the example site itself, estimated the ordinary way
     assert float(energy.sel(scenario="module=pan")) == pytest.approx(
-        pvyield.estimate(EXAMPLE).annual_energy_gwh, rel=1e-9)
+        pvyield.estimate(EXAMPLE, engine="reference").annual_energy_gwh, rel=1e-9)
     # the CEC module on the same layout is another plant: 472 W modules, 364.7 MWp
     assert float(ds["dc_capacity_mwp"].sel(site=ds.site[0], scenario="module=cec")) == \
         pytest.approx(27600 * 28 * cec_module(CEC_MODULE).p_stc_w / 1e6)
@@ -316,7 +316,7 @@ def test_report_names_the_equipment_and_its_sources():
     site = site_from_mapping(_mapping({"cec": CEC_MODULE}, {"ond": str(OND)},
                                       dc_capacity_mwp=1.2, ac_capacity_mwac=1.0))
     weather = read_weather_file(WEATHER / "CA-Palmdale_Airport.tmy3")
-    result = pvyield.estimate(site, weather=weather)
+    result = pvyield.estimate(site, weather=weather, engine="reference")
     # the site section as the Markdown report prints it (the figures are not needed here)
     text = "\n".join(line for block in document._site_section(result).blocks
                      for line in document._markdown_block(block, "equipment", "figures"))

@@ -125,28 +125,6 @@ def weather_for_site(site: Site) -> tuple[pd.DataFrame, WeatherMeta]:
     return _from_climatology(site, _default_climatology(site))
 
 
-def weather_for_sites(
-    sites: Sequence[Site],
-) -> list[tuple[pd.DataFrame, WeatherMeta] | PvyieldError]:
-    """:func:`weather_for_site` of many sites: per site its ``(frame, meta)`` or the
-    :class:`~pvyield.errors.PvyieldError` that getting it raised.
-
-    Sites asking for the same weather at the same place (the designs of one site) share one
-    frame object, read or synthesised once.
-    """
-    cache: dict[str, tuple[pd.DataFrame, WeatherMeta] | PvyieldError] = {}
-    out = []
-    for site in sites:
-        key = weather_key(site)
-        if key not in cache:
-            try:
-                cache[key] = weather_for_site(site)
-            except PvyieldError as exc:
-                cache[key] = exc
-        out.append(cache[key])
-    return out
-
-
 def weather_key(site: Site) -> str:
     """What determines a site's weather: its file's folder, weather section and place."""
     return json.dumps([site.path, site.weather.model_dump(), site.latitude, site.longitude,
@@ -275,9 +253,12 @@ def _monthly_climate_placed(site: Site, frame: pd.DataFrame,
 
 
 def weather_for_sites(
-    sites: list[Site],
+    sites: Sequence[Site],
 ) -> list[tuple[pd.DataFrame, WeatherMeta] | PvyieldError]:
     """:func:`weather_for_site` for many sites at once, per site the same answer.
+
+    Sites asking for the same weather at the same place (:func:`weather_key`: the designs
+    of one site) share one frame object, read or synthesised once.
 
     Synthetic years (``weather.synthetic``, the climatologies, a municipality, the default)
     are made together by :func:`pvyield.weather.synthetic.synthetic_years_many`, which
@@ -298,6 +279,20 @@ def weather_for_sites(
         from the sun position of :mod:`pvyield.model.solar`), or the
         :class:`~pvyield.errors.PvyieldError` it raises for that site.
     """
+    keys = [weather_key(site) for site in sites]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    unique = sorted(set(first.values()))
+    got = dict(zip(unique, _weather_for_distinct_sites([sites[i] for i in unique]),
+                   strict=True))
+    return [got[first[key]] for key in keys]
+
+
+def _weather_for_distinct_sites(
+    sites: list[Site],
+) -> list[tuple[pd.DataFrame, WeatherMeta] | PvyieldError]:
+    """:func:`weather_for_sites` of sites whose weather differs."""
     out: list = [None] * len(sites)
     files: dict[tuple, tuple[pd.DataFrame, WeatherMeta] | PvyieldError] = {}
     pending: list[tuple[int, SyntheticRequest, object]] = []

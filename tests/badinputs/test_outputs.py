@@ -274,7 +274,7 @@ def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
         tmp_path, capsys, monkeypatch):
     # pandas' C reader, interrupted in read(), raises "Calling read(nbytes) on source
     # failed": the run must not be recorded as a bad file and the batch must stop
-    import pvyield.weather
+    import pvyield.batch.runner
     from pvyield import interrupt
     from pvyield.errors import WeatherError
 
@@ -286,8 +286,17 @@ def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
         raise WeatherError("w.csv: cannot parse SAM CSV data (Error tokenizing data. C "
                            "error: Calling read(nbytes) on source failed)")
 
-    # a batch gets its weather through weather_for_sites, a loop over weather_for_site
-    monkeypatch.setattr(pvyield.weather, "weather_for_site", interrupted_read)
+    def interrupted_reads(sites):
+        out = []
+        for site in sites:
+            try:
+                out.append(interrupted_read(site))
+            except WeatherError as exc:
+                out.append(exc)
+        return out
+
+    # a batch gets its weather through weather_for_sites
+    monkeypatch.setattr(pvyield.batch.runner, "weather_for_sites", interrupted_reads)
     for name in ("a", "b"):
         _write(tmp_path / f"{name}.yaml", site_yaml(name=name.upper()))
     study = _write(tmp_path / "study.yaml", scenario_yaml(["a.yaml", "b.yaml"], chunk_size=1))
