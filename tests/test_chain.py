@@ -266,6 +266,16 @@ def test_technology_defaults_are_applied_sourced_and_overridden():
 def test_spectral_factor_matches_pvlib(weather):
     sp = pvlib.solarposition.get_solarposition(weather.index, LAT, LON, ELEV)
     am = pvlib.atmosphere.get_relative_airmass(sp["apparent_zenith"])
+    # the file's own precipitable water comes first (TMY3 'Pwat' in cm)
+    assert "precipitable_water" in weather
+    am_abs = pvlib.atmosphere.get_absolute_airmass(am, pvlib.atmosphere.alt2pres(ELEV))
+    from_file = pvlib.spectrum.spectral_factor_firstsolar(weather["precipitable_water"],
+                                                          am_abs, "cdte")
+    np.testing.assert_allclose(chain.spectral_factor("cdte", weather, am, ELEV),
+                               pd.Series(from_file, index=weather.index).fillna(1.0),
+                               rtol=1e-12)
+    # without it, Gueymard 1994 from temperature and humidity
+    weather = weather.drop(columns="precipitable_water")
     pw = pvlib.atmosphere.gueymard94_pw(weather["temp_air"], weather["relative_humidity"])
     expected = pvlib.spectrum.spectral_factor_firstsolar(
         pw, pvlib.atmosphere.get_absolute_airmass(am, pvlib.atmosphere.alt2pres(ELEV)), "cdte")
