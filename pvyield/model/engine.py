@@ -20,8 +20,17 @@ single-axis trackers a table of the view factors by tilt (0.025 degree steps, li
 interpolation; its error is below 1e-6 of the view factor, checked in
 ``tests/test_engine.py``).
 
+Real equipment (:mod:`pvyield.site.equipment`: a PAN or CEC module, an OND or CEC
+inverter) is passed to the kernel as one module and one inverter record per site
+(:mod:`pvyield.model.kernels_equipment`), with flags in the site record; per interval the
+kernel then forms the chain's stages with the single-diode maximum power at the cell
+temperature and at 25 °C (``low_irradiance``), the string voltage DC-share weighted over
+planes, and the Sandia model without its AC limit (``inverter``), with it (``clipping``) and
+with the night tare (``night_consumption``, also drawn in the intervals without
+irradiance). Sites without equipment run the PVWatts models exactly as before.
+
 The reference chain stays the definition of truth; ``tests/test_engine.py`` checks the
-engine against it on random plants.
+engine against it on random plants, ``tests/test_equipment.py`` on real equipment.
 """
 
 from __future__ import annotations
