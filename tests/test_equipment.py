@@ -278,6 +278,9 @@ def _engine_case(kind: str):
     elif kind == "tracker_cec_ond":
         module = {"cec": CEC_MODULE}
         layout = {"modules_per_string": 14, "strings_per_inverter": 40, "inverters": 2}
+    elif kind == "cec_ond_no_layout":  # no string length: the inverter runs at its Vdco
+        module, layout = {"cec": CEC_MODULE}, None
+        plant = {"dc_capacity_mwp": 1.2, "ac_capacity_mwac": 1.0}
     data = _mapping(module, inverter, layout, **plant)
     data["losses"] = {"soiling_pct": 1.0, "mismatch_pct": 1.0, "dc_wiring_pct": 1.5,
                       "lid_pct": 1.0, "ac_losses_pct": 1.0, "availability_pct": 99.0}
@@ -295,7 +298,7 @@ def _engine_case(kind: str):
 
 
 ENGINE_CASES = ("pan_ond", "cec_cec", "pan_nameplate_inverter", "nameplate_module_ond",
-                "east_west_pan_ond", "tracker_cec_ond")
+                "east_west_pan_ond", "tracker_cec_ond", "cec_ond_no_layout")
 
 
 def test_engine_runs_equipment_as_the_reference_chain(weather):
