@@ -15,7 +15,7 @@ import pvlib
 import pytest
 
 import pvyield
-from pvyield.errors import ModelError, SiteError
+from pvyield.errors import SiteError
 from pvyield.model.chain import STAGES, run_chain, sandia_unclipped
 from pvyield.site import site_from_mapping
 from pvyield.site.equipment import (
@@ -265,17 +265,115 @@ def test_low_irradiance_and_temperature_split(weather):
     assert e["temperature"] < e["low_irradiance"]
 
 
-def test_engine_refuses_equipment_naming_the_reference(weather):
-    from pvyield.model.engine import run_chain_batch
+def _engine_case(kind: str):
+    """Equipment sites of every kind the engine runs, with every fixed loss non-zero."""
+    module, inverter, plant = {"pan": str(PAN)}, {"ond": str(OND)}, {}
+    layout = {"modules_per_string": 28, "strings_per_inverter": 18, "inverters": 3}
+    if kind == "cec_cec":
+        module, inverter = {"cec": CEC_MODULE}, {"cec": CEC_INVERTER}
+        layout = {"modules_per_string": 14, "strings_per_inverter": 44, "inverters": 3}
+    elif kind == "pan_nameplate_inverter":
+        inverter, layout = None, None
+        plant = {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8}
+    elif kind == "tracker_cec_ond":
+        module = {"cec": CEC_MODULE}
+        layout = {"modules_per_string": 14, "strings_per_inverter": 40, "inverters": 2}
+    elif kind == "cec_ond_no_layout":  # no string length: the inverter runs at its Vdco
+        module, layout = {"cec": CEC_MODULE}, None
+        plant = {"dc_capacity_mwp": 1.2, "ac_capacity_mwac": 1.0}
+    data = _mapping(module, inverter, layout, **plant)
+    data["losses"] = {"soiling_pct": 1.0, "mismatch_pct": 1.0, "dc_wiring_pct": 1.5,
+                      "lid_pct": 1.0, "ac_losses_pct": 1.0, "availability_pct": 99.0}
+    if kind == "nameplate_module_ond":
+        data["plant"] = {"dc_capacity_mwp": 1.2, "ac_capacity_mwac": 1.0, "inverter": inverter,
+                         "mounting": data["plant"]["mounting"]}
+    elif kind == "east_west_pan_ond":
+        data["plant"]["mounting"] = {"type": "fixed", "gcr": 0.6, "orientations": [
+            {"tilt_deg": 10.0, "azimuth_deg": 90.0, "share": 0.5},
+            {"tilt_deg": 10.0, "azimuth_deg": 270.0, "share": 0.5}]}
+    elif kind == "tracker_cec_ond":
+        data["plant"]["mounting"] = {"type": "single_axis", "gcr": 0.35,
+                                     "max_angle_deg": 55.0, "backtrack": True}
+    return site_from_mapping(data)
 
-    site = site_from_mapping(_mapping({"pan": str(PAN)}, None, dc_capacity_mwp=1.0,
-                                      ac_capacity_mwac=0.8))
-    with pytest.raises(ModelError, match='engine="reference"'):
-        run_chain_batch(site, weather)
+
+ENGINE_CASES = ("pan_ond", "cec_cec", "pan_nameplate_inverter", "nameplate_module_ond",
+                "east_west_pan_ond", "tracker_cec_ond", "cec_ond_no_layout")
 
 
-def test_example_site_end_to_end():
-    result = pvyield.estimate(EXAMPLE, engine="reference")
+def test_engine_runs_equipment_as_the_reference_chain(weather):
+    """The compiled engine against the reference chain (pvlib) on real equipment: every
+    stage's energy, the monthly AC energy and the time series within 1e-6 relative (the
+    engine agrees to rounding; trackers read view factors from tables, error < 1e-6)."""
+    from pvyield.model.engine import STAGE_NAMES, run_sites
+
+    sites = [_engine_case(kind) for kind in ENGINE_CASES]
+    ds = run_sites(sites, [weather] * len(sites), timeseries=True)
+    for i, (kind, site) in enumerate(zip(ENGINE_CASES, sites, strict=True)):
+        equipment = site.plant.equipment
+        assert (equipment.module is None) == (kind == "nameplate_module_ond")
+        assert (equipment.inverter is None) == (kind == "pan_nameplate_inverter")
+        ref = run_chain(site, weather)
+        years = float(ds["years"][i])
+        ref_energy = np.array([ref.stage_energy_kwh[n] for n in STAGE_NAMES])
+        np.testing.assert_allclose(ds["stage_energy"].isel(site=i) * years, ref_energy,
+                                   rtol=1e-6, err_msg=kind)
+        assert float(ds["annual_energy"][i]) * years == pytest.approx(
+            ref.stage_energy_kwh["availability"], rel=1e-6)
+        # the stages real equipment adds are there to compare
+        e = ref.stage_energy_kwh
+        if equipment.module is not None:
+            assert e["low_irradiance"] != e["rear_losses"], kind
+        if equipment.inverter is not None:
+            assert e["night_consumption"] < e["clipping"], kind
+        local = ref.timeseries.tz_convert(site.timezone)
+        by_month = local.groupby(local.index.month)["p_ac"].sum() / 1e3 / years
+        np.testing.assert_allclose(ds["monthly_energy"].isel(site=i), by_month, rtol=1e-6,
+                                   err_msg=kind)
+        for column in ("p_dc", "p_ac", "temp_cell", "effective_irradiance"):
+            np.testing.assert_allclose(ds[column].isel(site=i), ref.timeseries[column],
+                                       rtol=1e-6, atol=1e-6, err_msg=f"{kind} {column}")
+
+
+def test_engine_keeps_nameplate_sites_bit_identical_beside_equipment(weather):
+    """A nameplate site gives the same numbers alone and in a block with equipment sites."""
+    from pvyield.model.engine import run_sites
+
+    data = _mapping({"pan": str(PAN)}, None)
+    data["plant"] = {"dc_capacity_mwp": 1.0, "ac_capacity_mwac": 0.8, "bifaciality": 0.0,
+                     "mounting": data["plant"]["mounting"]}
+    nameplate = site_from_mapping(data)
+    alone = run_sites([nameplate], [weather])
+    mixed = run_sites([_engine_case("pan_ond"), nameplate], [weather, weather])
+    np.testing.assert_array_equal(alone["stage_energy"][0], mixed["stage_energy"][1])
+    np.testing.assert_array_equal(alone["monthly_energy"][0], mixed["monthly_energy"][1])
+
+
+@pytest.fixture(scope="module")
+def example_result():
+    return pvyield.estimate(EXAMPLE)  # the default engine, the compiled one
+
+
+def test_example_site_engine_equals_reference(example_result):
+    ref = pvyield.estimate(EXAMPLE, engine="reference")
+    assert example_result.annual_energy_gwh == pytest.approx(ref.annual_energy_gwh, rel=1e-6)
+    pd.testing.assert_frame_equal(example_result.monthly, ref.monthly, rtol=1e-6)
+    # a tracker: view factors from tables (error < 1e-6), 1e-5 percentage points of loss
+    pd.testing.assert_frame_equal(example_result.losses, ref.losses, rtol=1e-6, atol=1e-5)
+
+
+def test_cli_estimates_the_example_on_the_default_engine(capsys):
+    from pvyield.cli import main
+
+    assert main(["estimate", str(EXAMPLE)]) == 0
+    engine = capsys.readouterr().out
+    assert main(["estimate", str(EXAMPLE), "--engine", "reference"]) == 0
+    assert engine == capsys.readouterr().out
+    assert "ET-M772BH550GL" in engine
+
+
+def test_example_site_end_to_end(example_result):
+    result = example_result
     data = result.to_dict()
     eq = data["equipment"]
     assert eq["module"]["manufacturer"] == "ET SOLAR"
@@ -291,19 +389,19 @@ def test_example_site_end_to_end():
     assert mono.plant.bifaciality == 0.0 and mono.plant.equipment.module.bifaciality == 0.7
 
 
-def test_batch_swaps_modules_on_the_reference_engine(tmp_path):
+def test_batch_swaps_modules(tmp_path, example_result):
     from pvyield.batch import run_batch
 
     scenario = tmp_path / "study.yaml"
     scenario.write_text(
         f"name: module swap\nsites: [{EXAMPLE}]\nmatrix:\n  plant.module:\n"
         f"    pan: {{pan: \"{PAN}\"}}\n    cec: {{cec: {CEC_MODULE}}}\n", "utf-8")
-    ds = run_batch(scenario, engine="reference")
+    ds = run_batch(scenario)
     assert list(ds["status"].values.ravel()) == ["ok", "ok"]
     energy = ds["annual_energy_gwh"].sel(site=ds.site[0])
     # the PAN run is the example site itself, estimated the ordinary way
     assert float(energy.sel(scenario="module=pan")) == pytest.approx(
-        pvyield.estimate(EXAMPLE, engine="reference").annual_energy_gwh, rel=1e-9)
+        example_result.annual_energy_gwh, rel=1e-9)
     # the CEC module on the same layout is another plant: 472 W modules, 364.7 MWp
     assert float(ds["dc_capacity_mwp"].sel(site=ds.site[0], scenario="module=cec")) == \
         pytest.approx(27600 * 28 * cec_module(CEC_MODULE).p_stc_w / 1e6)
@@ -316,7 +414,7 @@ def test_report_names_the_equipment_and_its_sources():
     site = site_from_mapping(_mapping({"cec": CEC_MODULE}, {"ond": str(OND)},
                                       dc_capacity_mwp=1.2, ac_capacity_mwac=1.0))
     weather = read_weather_file(WEATHER / "CA-Palmdale_Airport.tmy3")
-    result = pvyield.estimate(site, weather=weather, engine="reference")
+    result = pvyield.estimate(site, weather=weather)
     # the site section as the Markdown report prints it (the figures are not needed here)
     text = "\n".join(line for block in document._site_section(result).blocks
                      for line in document._markdown_block(block, "equipment", "figures"))

@@ -20,8 +20,17 @@ single-axis trackers a table of the view factors by tilt (0.025 degree steps, li
 interpolation; its error is below 1e-6 of the view factor, checked in
 ``tests/test_engine.py``).
 
+Real equipment (:mod:`pvyield.site.equipment`: a PAN or CEC module, an OND or CEC
+inverter) is passed to the kernel as one module and one inverter record per site
+(:mod:`pvyield.model.kernels_equipment`), with flags in the site record; per interval the
+kernel then forms the chain's stages with the single-diode maximum power at the cell
+temperature and at 25 °C (``low_irradiance``), the string voltage DC-share weighted over
+planes, and the Sandia model without its AC limit (``inverter``), with it (``clipping``) and
+with the night tare (``night_consumption``, also drawn in the intervals without
+irradiance). Sites without equipment run the PVWatts models exactly as before.
+
 The reference chain stays the definition of truth; ``tests/test_engine.py`` checks the
-engine against it on random plants.
+engine against it on random plants, ``tests/test_equipment.py`` on real equipment.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ import pvlib
 import xarray as xr
 
 from pvyield.errors import ModelError
-from pvyield.model import _pvlib_compat, kernels
+from pvyield.model import _pvlib_compat, kernels, kernels_equipment
 from pvyield.model.chain import (
     CELL_ABSORPTANCE,
     INVERTER_ETA_REF,
@@ -156,12 +165,6 @@ def run_sites(
     """
     if len(sites) != len(weather):
         raise ModelError(f"run_sites: {len(sites)} sites but {len(weather)} weather frames")
-    for site in sites:
-        if site.plant.equipment is not None:
-            raise ModelError(f"{site.path or site.name}: plant.module / plant.inverter name "
-                             "real equipment (PAN, OND or CEC), which the batch engine cannot "
-                             "run yet; run it with engine=\"reference\" (pvyield estimate "
-                             "--engine reference, pvyield batch --engine reference)")
     if chunk_sites < 1:
         raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
     n_sites = len(sites)
@@ -265,6 +268,7 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
     n_bins = int(bins.max()) + 1 if bins.size else 1
     n_bins += (-n_bins) % 12  # whole local years: months fold by reshaping
     site_rec, plane_rec, soiling, tables = _site_records(sites, zones)
+    module_rec, inverter_rec = _equipment_records(sites, site_rec)
     n_cols = len(REQUIRED_COLUMNS)
     weather = np.empty((len(sites), kernels.N_WEATHER, n_time))
     for k, frame in enumerate(frames):
@@ -281,7 +285,8 @@ def _run_block(base: _TimeBase, sites: list[Site], frames: list[pd.DataFrame],
     binned = np.zeros((len(sites), kernels.N_BINNED, n_bins))
     series = np.zeros((len(sites), len(kernels.SERIES) + 1, n_time if keep_series else 0))
     kernels.chain_kernel(base.terms, base.dni_extra, months, bins, weather, site_rec,
-                         plane_rec, soiling, tables, *_pvlib_compat.perez_coefficients(),
+                         plane_rec, soiling, tables, module_rec, inverter_rec,
+                         *_pvlib_compat.perez_coefficients(),
                          kernels.FIRSTSOLAR_CDTE, sums, binned,
                          series[:, 1:])
     if keep_series:
@@ -319,6 +324,37 @@ def _site_records(sites: list[Site], zones: list[str]):
     for key, row in table_keys.items():
         tables[row] = rear_view_factor_table(*key)
     return site_rec, plane_rec, soiling, tables
+
+
+def _equipment_records(sites: list[Site], site_rec: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Single-diode module and Sandia inverter records of the sites' real equipment
+    (:mod:`pvyield.site.equipment`), and their flags and counts in ``site_rec``.
+
+    Sites without a real module or inverter keep the flag 0 and a zero record the kernel
+    does not read: their numbers are those of the PVWatts models.
+    """
+    modules = np.zeros(len(sites), dtype=kernels_equipment.MODULE_DTYPE)
+    inverters = np.zeros(len(sites), dtype=kernels_equipment.INVERTER_DTYPE)
+    for k, site in enumerate(sites):
+        equipment = site.plant.equipment
+        if equipment is None:
+            continue
+        if equipment.module is not None:
+            build = (kernels_equipment.pvsyst_module_record
+                     if equipment.module.dc_model == "pvsyst"
+                     else kernels_equipment.cec_module_record)
+            modules[k] = build(equipment.module.sdm)
+            site_rec[k]["module"] = 1
+            site_rec[k]["n_modules"] = equipment.modules
+            # the chain's Equipment.dc_voltage: string Vmp only with a string length
+            site_rec[k]["modules_per_string"] = equipment.modules_per_string or 0.0
+        if equipment.inverter is not None:
+            inverters[k] = kernels_equipment.sandia_inverter_record(
+                equipment.inverter.sandia, n_inverters=equipment.inverters)
+            site_rec[k]["inverter"] = 1
+            site_rec[k]["n_inverters"] = equipment.inverters
+    return modules, inverters
 
 
 def _plane_count(site: Site) -> int:
@@ -486,8 +522,12 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
                   "bifacial", "rear_losses"):
         key = "poa" if stage == "transposition" else stage
         energy[stage] = sums[:, idx[key]] * stc_kwh
-    # the PVWatts model the engine runs has no irradiance-level loss and no night tare
-    energy["low_irradiance"] = energy["rear_losses"]
+    # the PVWatts module has no irradiance-level loss, a real module the single-diode
+    # model's at 25 °C; only a real inverter has a night tare
+    has_module = np.array([s.plant.equipment is not None
+                           and s.plant.equipment.module is not None for s in sites])
+    energy["low_irradiance"] = np.where(has_module, sums[:, idx["low_irradiance"]] * to_kwh,
+                                        energy["rear_losses"])
     energy["temperature"] = sums[:, idx["dc"]] * to_kwh
     running = sums[:, idx["dc"]]
     factors = {"mismatch": np.array([dc_mismatch_factor(s) for s in sites]),
@@ -498,9 +538,9 @@ def _dataset(sites, sums, dt_h, years) -> xr.Dataset:
         energy[stage] = running * to_kwh
     energy["inverter"] = sums[:, idx["inverter"]] * to_kwh
     energy["clipping"] = sums[:, idx["clipping"]] * to_kwh
-    energy["night_consumption"] = energy["clipping"]
-    energy["ac_losses"] = energy["clipping"] * np.array([1 - x.ac_losses_pct / 100
-                                                         for x in losses])
+    energy["night_consumption"] = sums[:, idx["night"]] * to_kwh
+    energy["ac_losses"] = energy["night_consumption"] * np.array([1 - x.ac_losses_pct / 100
+                                                                  for x in losses])
     energy["availability"] = sums[:, idx["ac"]] * to_kwh
     stage_energy = np.stack([energy[name] for name in STAGE_NAMES], axis=1) / years[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):

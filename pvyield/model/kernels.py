@@ -19,6 +19,7 @@ import math
 import numba
 import numpy as np
 
+from pvyield.model.kernels_equipment import module_mpp, sandia_inverter
 from pvyield.model.solar import refracted_zenith, sun_direction
 
 #: Records of per-site constants passed to :func:`chain_kernel`.
@@ -35,6 +36,11 @@ SITE_DTYPE = np.dtype([
     ("heat_factor", "f8"), ("u_c", "f8"), ("u_v", "f8"), ("pdc0_w", "f8"),
     ("gamma_pdc", "f8"), ("dc_factor", "f8"), ("inv_pdc0_w", "f8"), ("inv_pac0_w", "f8"),
     ("eta_scale", "f8"), ("ac_factor", "f8"), ("availability", "f8"),
+    # real equipment (pvyield.site.equipment): 0/1 flags; the module count; the modules
+    # in series (0: no string length, the inverter's Vdco is the DC voltage); the count
+    # of inverters
+    ("module", "i8"), ("inverter", "i8"), ("n_modules", "f8"),
+    ("modules_per_string", "f8"), ("n_inverters", "f8"),
     # single-axis tracker
     ("backtrack", "i8"), ("gcr", "f8"),
     ("cos_max", "f8"), ("sin_max", "f8"),
@@ -52,7 +58,7 @@ PLANE_DTYPE = np.dtype([
 ])
 #: Sums accumulated per site, in this order.
 SUMS = ("ghi", "poa", "shading", "row_masking", "iam", "spectral", "soiling", "bifacial",
-        "rear_losses", "dc", "inverter", "clipping", "ac")
+        "rear_losses", "dc", "inverter", "clipping", "ac", "low_irradiance", "night")
 N_SUMS = len(SUMS)
 #: Sums per site and period bin (local calendar month of a local year, see
 #: :func:`chain_kernel`'s ``bins``), in this order: AC power [W], front plane-of-array
@@ -342,7 +348,7 @@ def _table_value(tables, table, column, back_tilt):
 
 @_jit
 def chain_kernel(terms, dni_extra, months, bins, weather, sites, planes, soiling, tables,
-                 f1c, f2c, spectral_coefficients, sums, binned, series):
+                 modules, inverters, f1c, f2c, spectral_coefficients, sums, binned, series):
     """The reference chain for a block of sites sharing their time stamps.
 
     Parameters
@@ -364,6 +370,10 @@ def chain_kernel(terms, dni_extra, months, bins, weather, sites, planes, soiling
         Soiling factor per local month [-].
     tables : ndarray (table, TABLE_SIZE, TABLE_COLUMNS)
         View factors of trackers by back tilt (see :data:`TABLE_COLUMNS`).
+    modules : ndarray (site,) of :data:`pvyield.model.kernels_equipment.MODULE_DTYPE`
+        Single-diode module of the sites with ``module`` set (others: unread).
+    inverters : ndarray (site,) of :data:`pvyield.model.kernels_equipment.INVERTER_DTYPE`
+        Sandia inverter of the sites with ``inverter`` set (others: unread).
     f1c, f2c : ndarray (8, 3)
         Perez coefficients.
     spectral_coefficients : ndarray (6,)
@@ -399,9 +409,65 @@ def chain_kernel(terms, dni_extra, months, bins, weather, sites, planes, soiling
             binned[s, 3, b] += weather[s, 3, t]
             binned[s, 4, b] += 1.0
         _plant_pass(dni_extra, months[site.month_row], weather[s], site, planes[s],
-                    soiling[s], tables, spectral_coefficients, lit[:n_lit], sun, geo, keep,
-                    sums[s], site_bins, binned[s],
-                    series[s])
+                    soiling[s], tables, modules[s], inverters[s], spectral_coefficients,
+                    lit[:n_lit], sun, geo, keep, sums[s], site_bins, binned[s], series[s])
+        if site.inverter:
+            _dark_pass(site, inverters[s], lit[:n_lit], n_time, keep, sums[s], site_bins,
+                       binned[s], series[s])
+
+
+@_jit
+def _dark_pass(site, inverter, lit, n_time, keep, sums, bins, binned, series):
+    """A real inverter's output in the intervals without irradiance (no DC power): the
+    night tare it draws there, as the chain's :func:`pvlib.inverter.sandia` gives it."""
+    p_inv, p_clip, p_night = sandia_stages(0.0, 0.0, site, inverter)
+    p_ac = p_night * site.ac_factor * site.availability
+    j = 0
+    for t in range(n_time):
+        if j < lit.size and lit[j] == t:
+            j += 1
+            continue
+        sums[10] += p_inv
+        sums[11] += p_clip
+        sums[12] += p_ac
+        sums[14] += p_night
+        binned[0, bins[t]] += p_ac
+        if keep:
+            series[4, t] = p_ac
+
+
+@_jit
+def sandia_stages(v_mp, p_dc, site, inverter):
+    """A plant's real inverters at its DC power: the chain's
+    :func:`pvyield.model.chain.inverter_ac` for one interval [W].
+
+    The DC power ``p_dc`` [W] is shared by ``site.n_inverters`` inverters, each at the
+    string voltage (``v_mp`` [V], the module's, DC-share weighted over planes, times
+    ``site.modules_per_string``), or at ``Vdco`` without a string length or without DC
+    power. Returns the Sandia output (King et al. 2007) of the plant without its AC limit
+    and night tare (0 below ``Pso``), with the AC limit (:func:`sandia_inverter` with
+    ``Pnt`` 0), and with both (:func:`pvlib.inverter.sandia`).
+    """
+    n = site.n_inverters
+    p_in = p_dc / n
+    v_dc = inverter.Vdco
+    if site.module and site.modules_per_string > 0.0 and p_in > 0.0:
+        v_dc = v_mp * site.modules_per_string
+    dv = v_dc - inverter.Vdco
+    a = inverter.Pdco * (1 + inverter.C1 * dv)
+    b = inverter.Pso * (1 + inverter.C2 * dv)
+    c = inverter.C0 * (1 + inverter.C3 * dv)
+    p = p_in - b
+    unclipped = 0.0
+    if not p_in < inverter.Pso:
+        unclipped = (inverter.Paco / (a - b) - c * (a - b)) * p + c * p ** 2
+    clipped = sandia_inverter(v_dc, p_in, inverter.Paco, inverter.Pdco, inverter.Vdco,
+                              inverter.Pso, inverter.C0, inverter.C1, inverter.C2,
+                              inverter.C3, 0.0)
+    night = sandia_inverter(v_dc, p_in, inverter.Paco, inverter.Pdco, inverter.Vdco,
+                            inverter.Pso, inverter.C0, inverter.C1, inverter.C2,
+                            inverter.C3, inverter.Pnt)
+    return unclipped * n, clipped * n, night * n
 
 
 @_jit
@@ -462,10 +528,16 @@ def _tracker_pass(site, plane, n_lit, sun, geo):
 
 
 @_jit
-def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
-                spectral_coefficients, lit, sun, geo, keep, sums, bins, binned, series):
+def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, module,
+                inverter, spectral_coefficients, lit, sun, geo, keep, sums, bins, binned,
+                series):
     """Plane of array to the grid for the lit intervals; sums into ``sums[1:]`` and the
-    AC power and front irradiance per period bin into ``binned[:2]``."""
+    AC power and front irradiance per period bin into ``binned[:2]``.
+
+    With a real module (``site.module``) the DC power is the single-diode maximum power
+    of ``site.n_modules`` modules (:func:`pvyield.model.kernels_equipment.module_mpp`),
+    and the same at 25 °C is summed as the low-irradiance stage; with a real inverter
+    (``site.inverter``) the AC stages are :func:`sandia_stages`."""
     for k in range(lit.size):
         t = lit[k]
         ghi, dni, dhi, temp_air = weather[0, t], weather[1, t], weather[2, t], weather[3, t]
@@ -478,7 +550,7 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
             spectral = spectral_firstsolar(weather[5, t], am * site.pressure_ratio,
                                            spectral_coefficients)
         loss_factor = site.u_c + site.u_v * weather[4, t]
-        poa_w = eff_w = temp_w = p_dc = 0.0
+        poa_w = eff_w = temp_w = p_dc = v_mp_w = 0.0
         for j in range(site.n_planes):
             plane = planes[j]
             if site.tracker:
@@ -554,9 +626,21 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
                 st_rear = effective = st_soiling + site.bifaciality * rear_eff
                 thermal = st_masking + rear * (1.0 - site.rear_shading)
             temp_cell = temp_air + thermal * site.heat_factor / loss_factor
-            dc = max(effective * 0.001 * site.pdc0_w * plane.share
-                     * (1.0 + site.gamma_pdc * (temp_cell - 25.0)), 0.0)
             share = plane.share
+            if site.module:
+                # the chain's module_dc: maximum power of the plane's modules, 0 without
+                # irradiance; the same at 25 °C for the irradiance-level stage
+                count = site.n_modules * share
+                _, v_mp, p_mp = module_mpp(effective, temp_cell, module)
+                _, _, p_25 = module_mpp(effective, 25.0, module)
+                if not effective > 0.0:
+                    v_mp = p_mp = p_25 = 0.0
+                dc = max(p_mp, 0.0) * count
+                sums[13] += max(p_25, 0.0) * count
+                v_mp_w += share * max(v_mp, 0.0)
+            else:
+                dc = max(effective * 0.001 * site.pdc0_w * plane.share
+                         * (1.0 + site.gamma_pdc * (temp_cell - 25.0)), 0.0)
             sums[1] += share * poa
             sums[2] += share * st_shading
             sums[3] += share * st_masking
@@ -571,12 +655,17 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables,
             temp_w += share * temp_cell
             p_dc += dc
         p_dc_net = p_dc * site.dc_factor
-        p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
-                                         site.eta_scale)
-        p_ac = p_clip * site.ac_factor * site.availability
+        if site.inverter:
+            p_inv, p_clip, p_night = sandia_stages(v_mp_w, p_dc_net, site, inverter)
+        else:
+            p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
+                                             site.eta_scale)
+            p_night = p_clip
+        p_ac = p_night * site.ac_factor * site.availability
         sums[10] += p_inv
         sums[11] += p_clip
         sums[12] += p_ac
+        sums[14] += p_night
         binned[0, bins[t]] += p_ac
         binned[1, bins[t]] += poa_w
         if keep:

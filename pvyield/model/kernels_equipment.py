@@ -83,6 +83,12 @@ computes them. A site's DC side is ``strings_per_inverter`` parallel strings of
 strings_per_inverter * dc_factor`` [W per inverter] (``dc_factor`` = 1 - DC losses,
 applied to power only, voltage unchanged), ``p_ac = inverter(v_dc, p_dc) * n_inverters``
 [W per site]. :func:`dc_ac_singlediode` does the same over whole ``(site, time)`` arrays.
+
+The engine's chain kernel (:func:`pvyield.model.kernels.chain_kernel`) scales as the
+reference chain does instead (module count x DC share per plane, the DC losses after the
+sum over planes, string voltage DC-share weighted over planes, the AC stages apart): it
+calls :func:`module_mpp` per plane and its own ``sandia_stages`` (built on
+:func:`sandia_inverter`) per interval, with the records above.
 """
 
 # pvlib's parameter names (I_L_ref, Paco, nNsVth, ...) are kept so that each function
