@@ -17,7 +17,11 @@ label or a daylight-saving mix-up shows as a shift of whole or half hours.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,13 +38,165 @@ MIN_CLEAR_DAYS = 5
 def clear_sky_ghi(
     times: pd.DatetimeIndex, latitude: float, longitude: float, elevation_m: float
 ) -> pd.Series:
-    """Ineichen-Perez clear-sky GHI with climatological Linke turbidity [W/m^2]."""
+    """Ineichen-Perez clear-sky GHI with climatological Linke turbidity [W/m^2].
+
+    pvlib's own path (``Location.get_clearsky``, with its SPA and a reading of the Linke
+    turbidity file per call): the reference :func:`fast_clear_sky_ghi` is held equal to.
+    """
     location = pvlib.location.Location(latitude, longitude, altitude=elevation_m)
     return location.get_clearsky(times, model="ineichen")["ghi"]
 
 
+@dataclasses.dataclass(frozen=True)
+class Sky:
+    """What the checks need of the sun at a series' stamps, arrays of shape ``(time,)``.
+
+    Attributes
+    ----------
+    zenith : ndarray
+        Topocentric zenith without refraction, pvlib's ``zenith`` [degrees].
+    clear_ghi : ndarray
+        Ineichen-Perez clear-sky GHI with pvlib's climatological Linke turbidity [W/m^2].
+    extra_normal : ndarray
+        Extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2].
+    """
+
+    zenith: np.ndarray
+    clear_ghi: np.ndarray
+    extra_normal: np.ndarray
+
+
+def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
+              elevation_m: float) -> Sky:
+    """:class:`Sky` by pvlib's functions, called per series (the reference path).
+
+    pvlib's SPA (``get_solarposition``, ``nrel_numpy``, pressure from the elevation) twice,
+    for the zenith and inside ``Location.get_clearsky``, and the Linke turbidity file read
+    per call: about 0.1 s per hourly year.
+    """
+    solpos = pvlib.solarposition.get_solarposition(times, latitude, longitude, elevation_m)
+    return Sky(zenith=solpos["zenith"].to_numpy(dtype=float),
+               clear_ghi=clear_sky_ghi(times, latitude, longitude, elevation_m).to_numpy(
+                   dtype=float),
+               extra_normal=pvlib.irradiance.get_extra_radiation(times).to_numpy(
+                   dtype=float))
+
+
+class _TimeBase:
+    """What :func:`sky_fast` needs of a set of stamps whatever the site: the
+    site-independent SPA terms (:func:`pvyield.model.solar.sun_terms`), the extraterrestrial
+    irradiance, and the UTC days at which pvlib interpolates the Linke turbidity."""
+
+    def __init__(self, times: pd.DatetimeIndex):
+        from pvyield.model import solar
+
+        utc = times.tz_convert("UTC") if times.tz is not None else times
+        self.terms = solar.sun_terms(utc if times.tz is not None
+                                     else times.tz_localize("UTC"))
+        self.extra_normal = pvlib.irradiance.get_extra_radiation(times).to_numpy(dtype=float)
+        # pvlib interpolates the monthly Linke turbidity at the UTC day of year of each
+        # stamp (clearsky._interpolate_turbidity): one interpolation per distinct UTC day
+        days = utc.normalize().asi8
+        unique_days, self.day_index = np.unique(days, return_inverse=True)
+        first = np.searchsorted(days, unique_days) if utc.is_monotonic_increasing else (
+            np.array([np.flatnonzero(days == d)[0] for d in unique_days]))
+        self.day_of_year = utc.day_of_year.to_numpy()[first]
+        self.is_leap = np.asarray(utc.is_leap_year)[first]
+
+
+#: Time bases kept by :func:`_time_base` (the sites of a batch chunk share a few sets of
+#: stamps, one per time zone).
+TIME_BASES_KEPT = 8
+_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+_BASES_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+
+
+def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
+    """The :class:`_TimeBase` of a set of stamps, kept for the last few sets."""
+    key = str(times.tz).encode() + b"|" + times.as_unit("ns").asi8.tobytes()
+    with _BASES_LOCK:
+        if key in _BASES:
+            _BASES.move_to_end(key)
+            return _BASES[key]
+    base = _TimeBase(times)  # outside the lock: threads build different bases at once
+    with _BASES_LOCK:
+        _BASES[key] = base
+        while len(_BASES) > TIME_BASES_KEPT:
+            _BASES.popitem(last=False)
+    return base
+
+
+@functools.lru_cache(maxsize=4096)
+def _linke_cell(row: int, col: int) -> np.ndarray:
+    """Monthly Linke turbidity x 20 of one cell of pvlib's climatology, read once per
+    process (a cell is 5 arc minutes; the whole gzip-compressed table would take 0.7 s and
+    112 MB to hold, a cell 2 ms)."""
+    from pvyield.model import _pvlib_compat
+
+    # the cell's centre gives the same row and column back
+    latitude = 90.0 - (row + 0.5) / 12.0
+    longitude = -180.0 + (col + 0.5) / 12.0
+    values = _pvlib_compat.linke_turbidity_monthly([latitude], [longitude])[0]
+    values.flags.writeable = False
+    return values
+
+
+def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
+    """pvlib's ``lookup_linke_turbidity`` (interpolated daily) at the stamps [-]."""
+    from pvlib import tools
+
+    from pvyield.model import _pvlib_compat
+
+    monthly = _linke_cell(tools._degrees_to_index(float(latitude), coordinate="latitude"),
+                          tools._degrees_to_index(float(longitude), coordinate="longitude"))
+    leap_days, common_days = _pvlib_compat.linke_month_middles()
+    padded = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
+    per_day = np.where(base.is_leap, np.interp(base.day_of_year, leap_days, padded),
+                       np.interp(base.day_of_year, common_days, padded))
+    return per_day[base.day_index] / 20.0
+
+
+def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
+             elevation_m: float) -> Sky:
+    """:class:`Sky` as :func:`sky_pvlib` gives it, with the time-only work done once.
+
+    The sun position is the engine's split NREL SPA (:func:`pvyield.model.solar.zeniths`:
+    the time-only terms computed once per set of stamps and kept, the site's part
+    compiled), equal to pvlib's ``nrel_numpy`` to about 1e-10 degrees; the Linke turbidity
+    is pvlib's table, each cell read once per process and interpolated to the UTC day of
+    year as pvlib does; airmass and the Ineichen-Perez model are pvlib's functions on
+    arrays.
+
+    References
+    ----------
+    .. [1] Reda, I., Andreas, A. (2004). Solar position algorithm for solar radiation
+       applications. Solar Energy 76(5), 577-589. doi:10.1016/j.solener.2003.12.003
+    .. [2] Ineichen, P., Perez, R. (2002). A new airmass independent formulation for the
+       Linke turbidity coefficient. Solar Energy 73(3), 151-157.
+    """
+    from pvyield.model import solar
+
+    base = _time_base(times)
+    zenith, apparent = solar.zeniths(base.terms, latitude, longitude, elevation_m)
+    zenith, apparent = zenith[0], apparent[0]
+    pressure = pvlib.atmosphere.alt2pres(elevation_m)
+    airmass = pvlib.atmosphere.get_absolute_airmass(
+        pvlib.atmosphere.get_relative_airmass(apparent), pressure)
+    clear = pvlib.clearsky.ineichen(apparent, airmass, _linke(base, latitude, longitude),
+                                    altitude=elevation_m, dni_extra=base.extra_normal)
+    return Sky(zenith=zenith, clear_ghi=np.asarray(clear["ghi"], dtype=float),
+               extra_normal=base.extra_normal)
+
+
+def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: float,
+                       elevation_m: float) -> np.ndarray:
+    """:func:`clear_sky_ghi` by :func:`sky_fast` [W/m^2]."""
+    return sky_fast(times, latitude, longitude, elevation_m).clear_ghi
+
+
 def time_shift_minutes(
-    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float
+    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+    sky: Sky | None = None,
 ) -> float:
     """How much later the measured GHI peaks than clear-sky GHI at the same stamps [min].
 
@@ -54,6 +210,9 @@ def time_shift_minutes(
     interval centres; -480 for local time UTC-8 labelled UTC. Subtract the shift from the
     stamps to repair them.
 
+    ``sky`` is the clear sky at the frame's stamps when already computed (:func:`sky_fast`
+    otherwise).
+
     Returns
     -------
     float
@@ -62,7 +221,9 @@ def time_shift_minutes(
     """
     if len(frame) < MIN_SHIFT_INTERVALS:  # the lag search spans 13 h each way
         return float("nan")
-    clear = clear_sky_ghi(frame.index, latitude, longitude, elevation_m).to_numpy()
+    if sky is None:
+        sky = sky_fast(frame.index, latitude, longitude, elevation_m)
+    clear = sky.clear_ghi
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
     step_min = time_step_minutes(frame.index)
     lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
@@ -262,7 +423,8 @@ class QcReport:
 
 
 def qc_report(
-    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float
+    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+    sky: Callable[[pd.DatetimeIndex, float, float, float], Sky] = sky_fast,
 ) -> QcReport:
     """Check a weather series; never changes it.
 
@@ -274,6 +436,10 @@ def qc_report(
         Where it applies [degrees].
     elevation_m : float
         Elevation [m]; NaN is read as 0 m.
+    sky : callable
+        Gives the sun position, clear sky and extraterrestrial irradiance at the stamps:
+        :func:`sky_fast` (the time-only work kept between calls), or :func:`sky_pvlib`,
+        pvlib called per series, the reference the findings are held equal to.
 
     Returns
     -------
@@ -291,11 +457,9 @@ def qc_report(
     span = coverage(ordered.index)
     flags += _coverage_flags(span, flags)
     flags += _unit_flags(ordered)
-    solpos = pvlib.solarposition.get_solarposition(
-        ordered.index, latitude, longitude, elevation_m
-    )
-    flags += _value_flags(ordered, solpos, "units_kelvin" in {f.code for f in flags})
-    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m)
+    sun = sky(ordered.index, latitude, longitude, elevation_m)
+    flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags})
+    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun)
     if not np.isnan(shift) and abs(shift) >= SHIFT_WARNING_MINUTES:
         flags.append(QcFlag(
             "time_shift", "error" if abs(shift) >= SHIFT_ERROR_MINUTES else "warning",
@@ -390,9 +554,9 @@ def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
     return flags
 
 
-def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> list[QcFlag]:
+def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
     flags = []
-    extra_normal = pvlib.irradiance.get_extra_radiation(frame.index).to_numpy()
+    extra_normal = sun.extra_normal
     for column in ("ghi", "dni", "dhi"):
         if column in frame:
             values = frame[column].to_numpy(dtype=float)
@@ -412,7 +576,7 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                     f"{offset:g} W/m^2 in {int(above.sum())} interval(s), "
                                     f"first {frame.index[above.argmax()]} "
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
-    cosz = np.cos(np.radians(solpos["zenith"].to_numpy()))
+    cosz = np.cos(np.radians(sun.zenith))
     extra = extra_normal * np.maximum(cosz, 0)
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
     if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():
@@ -451,7 +615,7 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                 f"{frame.index[below.argmax()]} ({wind[below.argmax()]:.3g})",
                                 int(below.sum())))
     if {"dni", "dhi"} <= set(frame.columns):
-        day = (90.0 - solpos["zenith"].to_numpy()) > CLOSURE_MIN_ELEVATION_DEG
+        day = (90.0 - sun.zenith) > CLOSURE_MIN_ELEVATION_DEG
         sum_ = frame["dni"].to_numpy() * cosz + frame["dhi"].to_numpy()
         ghi = frame["ghi"].to_numpy()
         off = day & (np.abs(ghi - sum_) > np.maximum(CLOSURE_TOLERANCE_W_M2,
