@@ -182,8 +182,11 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
     pressure = pvlib.atmosphere.alt2pres(elevation_m)
     airmass = pvlib.atmosphere.get_absolute_airmass(
         pvlib.atmosphere.get_relative_airmass(apparent), pressure)
-    clear = pvlib.clearsky.ineichen(apparent, airmass, _linke(base, latitude, longitude),
-                                    altitude=elevation_m, dni_extra=base.extra_normal)
+    # on arrays numpy warns of the night's division by cos(zenith) = 0 that pandas hides;
+    # the GHI is 0 there either way
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = pvlib.clearsky.ineichen(apparent, airmass, _linke(base, latitude, longitude),
+                                        altitude=elevation_m, dni_extra=base.extra_normal)
     return Sky(zenith=zenith, clear_ghi=np.asarray(clear["ghi"], dtype=float),
                extra_normal=base.extra_normal)
 
