@@ -199,7 +199,7 @@ def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: floa
 
 def time_shift_minutes(
     frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
-    sky: Sky | None = None,
+    sky: Sky | None = None, step_minutes: float | None = None,
 ) -> float:
     """How much later the measured GHI peaks than clear-sky GHI at the same stamps [min].
 
@@ -214,7 +214,7 @@ def time_shift_minutes(
     stamps to repair them.
 
     ``sky`` is the clear sky at the frame's stamps when already computed (:func:`sky_fast`
-    otherwise).
+    otherwise), ``step_minutes`` the frame's :func:`~pvyield.weather.frame.time_step_minutes`.
 
     Returns
     -------
@@ -228,7 +228,7 @@ def time_shift_minutes(
         sky = sky_fast(frame.index, latitude, longitude, elevation_m)
     clear = sky.clear_ghi
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
-    step_min = time_step_minutes(frame.index)
+    step_min = time_step_minutes(frame.index) if step_minutes is None else step_minutes
     lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
     aligned = np.roll(ghi, -lag)  # value at i + lag belongs to stamp i
     residual = _centroid_shift_minutes(frame.index, aligned, clear, longitude)
@@ -251,14 +251,15 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     # days from solar midnight to solar midnight: a day's bump is not cut in two
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
     solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    table = pd.DataFrame({"day": np.floor(solar_hours / 24.0), "ghi": ghi, "clear": clear,
-                          "t_ghi": hours * ghi, "t_clear": hours * clear})
-    daily = table.groupby("day")[["ghi", "clear", "t_ghi", "t_clear"]].sum()
-    clear_days = daily[(daily["clear"] > 0) & (daily["ghi"] >= CLEAR_DAY_INDEX * daily["clear"])]
-    if len(clear_days) < MIN_CLEAR_DAYS:
+    _, day = np.unique(np.floor(solar_hours / 24.0), return_inverse=True)
+    daily_ghi = np.bincount(day, weights=ghi)
+    daily_clear = np.bincount(day, weights=clear)
+    clear_days = (daily_clear > 0) & (daily_ghi >= CLEAR_DAY_INDEX * daily_clear)
+    if clear_days.sum() < MIN_CLEAR_DAYS:
         return float("nan")
-    centroid_ghi = clear_days["t_ghi"] / clear_days["ghi"]
-    centroid_clear = clear_days["t_clear"] / clear_days["clear"]
+    centroid_ghi = np.bincount(day, weights=hours * ghi)[clear_days] / daily_ghi[clear_days]
+    centroid_clear = (np.bincount(day, weights=hours * clear)[clear_days]
+                      / daily_clear[clear_days])
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
 
 
@@ -380,15 +381,16 @@ def period_text(span: Coverage) -> str:
             "missing are not in them, so they are not annual figures")
 
 
-def coverage(index: pd.DatetimeIndex) -> Coverage:
+def coverage(index: pd.DatetimeIndex, step_minutes: float | None = None) -> Coverage:
     """The period a sorted index of interval centres covers, and whether it is whole years.
 
     A span of ``n`` years passes when it lies between ``n`` x 8,760 h and ``n`` x 8,760 h
     plus the leap days, each end widened by :data:`GAP_ALLOWANCE` of ``n`` years; a typical
     year (12 months from different years, given one calendar year by the readers) is one.
     """
-    step = pd.Timedelta(minutes=time_step_minutes(index)) if len(index) > 1 else pd.Timedelta(
-        hours=1)
+    if step_minutes is None and len(index) > 1:
+        step_minutes = time_step_minutes(index)
+    step = pd.Timedelta(minutes=step_minutes) if len(index) > 1 else pd.Timedelta(hours=1)
     start, end = index[0] - step / 2, index[-1] + step / 2
     span_h = (end - start).total_seconds() / 3600.0
     present_h = len(index) * step.total_seconds() / 3600.0
@@ -452,17 +454,22 @@ def qc_report(
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
     flags = [*_stamp_flags(frame.index), *_finite_flags(frame)]
-    ordered = frame[~frame.index.duplicated()].sort_index()
+    ordered = frame
+    if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
+        ordered = frame[~frame.index.duplicated()].sort_index()
     # the other checks read the finite values only: one inf must not hide the rest
     numeric = ordered.select_dtypes("number")
-    ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
-                                for c in numeric.columns})
-    span = coverage(ordered.index)
+    if not np.isfinite(numeric.to_numpy(dtype=float)).all():
+        ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
+                                    for c in numeric.columns})
+    step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
+    span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
-    flags += _unit_flags(ordered)
+    flags += _unit_flags(ordered, step_min)
     sun = sky(ordered.index, latitude, longitude, elevation_m)
     flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags})
-    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun)
+    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun,
+                               step_minutes=step_min)
     if not np.isnan(shift) and abs(shift) >= SHIFT_WARNING_MINUTES:
         flags.append(QcFlag(
             "time_shift", "error" if abs(shift) >= SHIFT_ERROR_MINUTES else "warning",
@@ -528,10 +535,9 @@ def _coverage_flags(span: Coverage, flags: list[QcFlag]) -> list[QcFlag]:
     return out
 
 
-def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
+def _unit_flags(frame: pd.DataFrame, step_min: float) -> list[QcFlag]:
     flags = []
     ghi = frame["ghi"]
-    step_min = time_step_minutes(frame.index) if len(frame) > 1 else 60.0
     if step_min >= 1440 and 0.5 < ghi.mean() < 12:
         flags.append(QcFlag("units_daily_kwh", "error",
                             f"daily values averaging {ghi.mean():.2f}: GHI looks like daily "
