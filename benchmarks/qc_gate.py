@@ -8,15 +8,19 @@ of stamps, each Linke turbidity cell read once per process). For each it times
 makes them, sharing their stamps within a time zone) and on a TMY3 file, and prints where
 the time goes (cProfile, by the checks' own functions) and the median time per series.
 
+With ``--other path/to/qc.py`` it also times the ``qc_report`` of another version of the
+module (e.g. an earlier commit's, ``git show <commit>:pvyield/weather/qc.py > /tmp/qc.py``).
+
 Run from the repository root::
 
-    .venv/bin/python benchmarks/qc_gate.py [--seats 20] [--profile]
+    .venv/bin/python benchmarks/qc_gate.py [--seats 20] [--profile] [--other /tmp/qc.py]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import importlib.util
 import io
 import logging
 import pstats
@@ -38,12 +42,15 @@ from pvyield.weather.readers import read_weather_file  # noqa: E402
 TMY3 = HERE.parent / "weather" / "CA-Palmdale_Airport.tmy3"
 
 
-def per_series_ms(series: list, sky) -> list[float]:
-    """Wall clock of ``qc_report`` on each series [ms]."""
+def per_series_ms(series: list, sky, report=None) -> list[float]:
+    """Wall clock of ``qc_report`` (or ``report``, without a sky) on each series [ms]."""
     out = []
     for frame, meta in series:
         start = time.perf_counter()
-        qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m, sky=sky)
+        if report is None:
+            qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m, sky=sky)
+        else:
+            report(frame, meta.latitude, meta.longitude, meta.elevation_m)
         out.append((time.perf_counter() - start) * 1e3)
     return out
 
@@ -68,7 +75,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seats", type=int, default=20)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--other", type=Path, help="another qc.py to time")
     args = parser.parse_args()
+    other = None
+    if args.other is not None:
+        spec = importlib.util.spec_from_file_location("qc_other", args.other)
+        other = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = other  # dataclasses look their module up
+        spec.loader.exec_module(other)
     logging.disable(logging.WARNING)
     synthetic = [w for w in weather_for_sites(seats(args.seats)) if isinstance(w, tuple)]
     tmy = read_weather_file(TMY3)[:2]
@@ -85,6 +99,10 @@ def main() -> None:
         fast = statistics.median(per_series_ms(series, sky_fast))
         print(f"{label}: qc_report median {slow:.1f} ms (sky_pvlib) -> {fast:.1f} ms "
               f"(sky_fast), x{slow / fast:.1f}")
+        if other is not None:
+            per_series_ms(series[:1], None, other.qc_report)  # warm
+            then = statistics.median(per_series_ms(series, None, other.qc_report))
+            print(f"    {args.other}: {then:.1f} ms, x{then / fast:.1f} of sky_fast")
 
 
 if __name__ == "__main__":
