@@ -15,6 +15,7 @@ import pandas as pd
 import pvlib
 import pytest
 
+from pvyield.weather import qc
 from pvyield.weather.qc import (
     Sky,
     clear_sky_ghi,
@@ -95,12 +96,20 @@ def test_sky_equals_pvlib_called_directly(cases, name):
         0.0, 0.0, 0.0)
 
 
-def test_sky_of_shared_stamps_at_other_sites():
+@pytest.mark.parametrize("compiled", [False, True])
+def test_sky_of_shared_stamps_at_other_sites(compiled):
     # the time terms are kept per set of stamps: other sites on the same stamps, in another
-    # year and time zone, with a leap day, must still get pvlib's sun and Linke turbidity
+    # year and time zone, with a leap day, must still get pvlib's sun and Linke turbidity,
+    # by pvlib's SPA steps and by the engine's compiled ones
     times = pd.date_range("2024-01-01 00:30", periods=366 * 24, freq="h", tz="Etc/GMT+3")
+    base = qc._time_base(times)
     for latitude, longitude, elevation in ((-3.1, -60.0, 40.0), (-30.0, -51.2, 10.0),
-                                           (-15.8, -47.9, 1170.0)):
+                                           (-15.8, -47.9, 1170.0), (52.5, 13.4, 0.0)):
+        solpos = pvlib.solarposition.get_solarposition(times, latitude, longitude,
+                                                       elevation)
+        zenith, apparent = qc._zeniths(base, latitude, longitude, elevation, compiled)
+        assert np.abs(zenith - solpos["zenith"].to_numpy()).max() < 1e-8  # degrees
+        assert np.abs(apparent - solpos["apparent_zenith"].to_numpy()).max() < 1e-8
         zenith, clear, extra = _worst(sky_fast(times, latitude, longitude, elevation),
                                       sky_pvlib(times, latitude, longitude, elevation))
         assert zenith < 1e-8 and clear < 1e-6 and extra == 0.0

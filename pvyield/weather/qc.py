@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import functools
+import sys
 import threading
 from collections.abc import Callable
 
@@ -82,17 +83,29 @@ def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
                    dtype=float))
 
 
+#: Terrestrial time minus UT1 [s], pvlib's default for ``get_solarposition``.
+DELTA_T_S = 67.0
+#: Annual mean air temperature of pvlib's SPA refraction correction [°C], its default.
+SPA_TEMPERATURE_C = 12.0
+#: Refraction at sunrise and sunset, pvlib's SPA default [degrees].
+SPA_ATMOS_REFRACT_DEG = 0.5667
+
+
 class _TimeBase:
     """What :func:`sky_fast` needs of a set of stamps whatever the site: the
-    site-independent SPA terms (:func:`pvyield.model.solar.sun_terms`), the extraterrestrial
-    irradiance, and the UTC days at which pvlib interpolates the Linke turbidity."""
+    site-independent SPA terms (the steps of :func:`pvlib.spa.solar_position_numpy` before
+    the observer enters), the extraterrestrial irradiance, and the UTC days at which pvlib
+    interpolates the Linke turbidity."""
 
     def __init__(self, times: pd.DatetimeIndex):
-        from pvyield.model import solar
+        from pvyield.model import _pvlib_compat
 
-        utc = times.tz_convert("UTC") if times.tz is not None else times
-        self.terms = solar.sun_terms(utc if times.tz is not None
-                                     else times.tz_localize("UTC"))
+        utc = times.tz_convert("UTC") if times.tz is not None else times.tz_localize("UTC")
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        unixtime = np.asarray((utc - epoch) / pd.Timedelta("1s"), dtype=float)
+        #: hour angle at longitude 0, geocentric declination, parallax [degrees]
+        self.hour_angle_0, self.declination, self.parallax = _pvlib_compat.spa_time_terms(
+            unixtime, DELTA_T_S)
         self.extra_normal = pvlib.irradiance.get_extra_radiation(times).to_numpy(dtype=float)
         # pvlib interpolates the monthly Linke turbidity at the UTC day of year of each
         # stamp (clearsky._interpolate_turbidity): one interpolation per distinct UTC day
@@ -156,13 +169,57 @@ def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
     return per_day[base.day_index] / 20.0
 
 
+def _zeniths(base: _TimeBase, latitude: float, longitude: float, elevation_m: float,
+             compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Zenith without and with refraction [degrees] from kept time terms.
+
+    ``compiled``: with the engine's compiled split SPA (:func:`pvyield.model.solar.zeniths`,
+    about 2 ms faster per hourly year), or with the observer's steps of
+    :func:`pvlib.spa.solar_position_numpy` by pvlib's functions. By default compiled when
+    the engine's module is already loaded (a batch, an estimate): loading numba and the
+    compiled function first takes about 0.5 s, ten single checks' worth.
+    """
+    if compiled is None:
+        compiled = "pvyield.model.solar" in sys.modules
+    if compiled:
+        from pvyield.model import solar
+
+        ha0, decl, xi = (np.radians(a) for a in (base.hour_angle_0, base.declination,
+                                                  base.parallax))
+        terms = solar.SunTerms(np.cos(ha0), np.sin(ha0), np.sin(decl), np.cos(decl),
+                               np.sin(xi))
+        zenith, apparent = solar.zeniths(terms, latitude, longitude, elevation_m)
+        return zenith[0], apparent[0]
+    from pvlib import spa
+
+    # pvlib: H = (v + lon - alpha) % 360; here (v - alpha) + lon, equal to rounding
+    hour_angle = spa.local_hour_angle(base.hour_angle_0, longitude, 0.0)
+    u = spa.uterm(latitude)
+    x = spa.xterm(u, latitude, elevation_m)
+    y = spa.yterm(u, latitude, elevation_m)
+    delta_alpha = spa.parallax_sun_right_ascension(x, base.parallax, hour_angle,
+                                                   base.declination)
+    delta_prime = spa.topocentric_sun_declination(base.declination, x, y, base.parallax,
+                                                  delta_alpha, hour_angle)
+    h_prime = spa.topocentric_local_hour_angle(hour_angle, delta_alpha)
+    e0 = spa.topocentric_elevation_angle_without_atmosphere(latitude, delta_prime, h_prime)
+    # pvlib's get_solarposition: pressure from the elevation, in mbar for the SPA
+    pressure_mbar = pvlib.atmosphere.alt2pres(elevation_m) / 100.0
+    delta_e = spa.atmospheric_refraction_correction(pressure_mbar, SPA_TEMPERATURE_C, e0,
+                                                    SPA_ATMOS_REFRACT_DEG)
+    e = spa.topocentric_elevation_angle(e0, delta_e)
+    return spa.topocentric_zenith_angle(e0), spa.topocentric_zenith_angle(e)
+
+
 def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
              elevation_m: float) -> Sky:
     """:class:`Sky` as :func:`sky_pvlib` gives it, with the time-only work done once.
 
-    The sun position is the engine's split NREL SPA (:func:`pvyield.model.solar.zeniths`:
-    the time-only terms computed once per set of stamps and kept, the site's part
-    compiled), equal to pvlib's ``nrel_numpy`` to about 1e-10 degrees; the Linke turbidity
+    The sun position is pvlib's NREL SPA (``nrel_numpy``) split in two: the time-only
+    terms computed once per set of stamps and kept (:func:`pvyield.model._pvlib_compat.
+    spa_time_terms`), the observer's steps by pvlib's functions per site (no compiled code
+    to load: a single check stays quick in a fresh process), equal to
+    ``get_solarposition`` to about 1e-10 degrees; the Linke turbidity
     is pvlib's table, each cell read once per process and interpolated to the UTC day of
     year as pvlib does; airmass and the Ineichen-Perez model are pvlib's functions on
     arrays.
@@ -174,11 +231,8 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
     .. [2] Ineichen, P., Perez, R. (2002). A new airmass independent formulation for the
        Linke turbidity coefficient. Solar Energy 73(3), 151-157.
     """
-    from pvyield.model import solar
-
     base = _time_base(times)
-    zenith, apparent = solar.zeniths(base.terms, latitude, longitude, elevation_m)
-    zenith, apparent = zenith[0], apparent[0]
+    zenith, apparent = _zeniths(base, latitude, longitude, elevation_m)
     pressure = pvlib.atmosphere.alt2pres(elevation_m)
     airmass = pvlib.atmosphere.get_absolute_airmass(
         pvlib.atmosphere.get_relative_airmass(apparent), pressure)
