@@ -156,12 +156,9 @@ def _linke_cell(row: int, col: int) -> np.ndarray:
 
 def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
     """pvlib's ``lookup_linke_turbidity`` (interpolated daily) at the stamps [-]."""
-    from pvlib import tools
-
     from pvyield.model import _pvlib_compat
 
-    monthly = _linke_cell(tools._degrees_to_index(float(latitude), coordinate="latitude"),
-                          tools._degrees_to_index(float(longitude), coordinate="longitude"))
+    monthly = _linke_cell(*_pvlib_compat.linke_cell(latitude, longitude))
     leap_days, common_days = _pvlib_compat.linke_month_middles()
     padded = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
     per_day = np.where(base.is_leap, np.interp(base.day_of_year, leap_days, padded),
@@ -190,25 +187,13 @@ def _zeniths(base: _TimeBase, latitude: float, longitude: float, elevation_m: fl
                                np.sin(xi))
         zenith, apparent = solar.zeniths(terms, latitude, longitude, elevation_m)
         return zenith[0], apparent[0]
-    from pvlib import spa
+    from pvyield.model import _pvlib_compat
 
-    # pvlib: H = (v + lon - alpha) % 360; here (v - alpha) + lon, equal to rounding
-    hour_angle = spa.local_hour_angle(base.hour_angle_0, longitude, 0.0)
-    u = spa.uterm(latitude)
-    x = spa.xterm(u, latitude, elevation_m)
-    y = spa.yterm(u, latitude, elevation_m)
-    delta_alpha = spa.parallax_sun_right_ascension(x, base.parallax, hour_angle,
-                                                   base.declination)
-    delta_prime = spa.topocentric_sun_declination(base.declination, x, y, base.parallax,
-                                                  delta_alpha, hour_angle)
-    h_prime = spa.topocentric_local_hour_angle(hour_angle, delta_alpha)
-    e0 = spa.topocentric_elevation_angle_without_atmosphere(latitude, delta_prime, h_prime)
     # pvlib's get_solarposition: pressure from the elevation, in mbar for the SPA
     pressure_mbar = pvlib.atmosphere.alt2pres(elevation_m) / 100.0
-    delta_e = spa.atmospheric_refraction_correction(pressure_mbar, SPA_TEMPERATURE_C, e0,
-                                                    SPA_ATMOS_REFRACT_DEG)
-    e = spa.topocentric_elevation_angle(e0, delta_e)
-    return spa.topocentric_zenith_angle(e0), spa.topocentric_zenith_angle(e)
+    return _pvlib_compat.spa_observer_zeniths(
+        base.hour_angle_0, base.declination, base.parallax, latitude, longitude,
+        elevation_m, pressure_mbar, SPA_TEMPERATURE_C, SPA_ATMOS_REFRACT_DEG)
 
 
 def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
