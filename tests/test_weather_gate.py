@@ -373,3 +373,38 @@ def test_report_of_an_accepted_partial_year_says_so(sam, tmp_path, capsys):
     markdown = next((tmp_path / "reports").glob("*.md")).read_text(encoding="utf-8")
     assert "Not an annual estimate" in markdown and "Annual energy at the grid" not in markdown
     assert "six months measured on site" in markdown
+
+
+def test_batch_chunk_checks_each_frame_once(monkeypatch):
+    # two seats x two designs: the designs of a seat share one frame, so the checks and
+    # the fingerprint run once per seat; every run gets its seat's verdict
+    from pvyield.batch.runner import RunSpec, run_chunk
+    from pvyield.site.load import read_mapping
+
+    template = read_mapping(Path(__file__).resolve().parent.parent / "benchmarks"
+                            / "brazil-screening" / "template.yaml")
+    specs = []
+    for name, lat, lon, tz in (("Mauriti", -7.39, -38.77, "America/Fortaleza"),
+                               ("Manaus", -3.1, -60.02, "America/Manaus")):
+        for tilt in (5, 25):
+            mapping = {**template, "name": name, "latitude": lat, "longitude": lon,
+                       "timezone": tz, "weather": {"source": "labren"}}
+            mapping["plant"] = {**template["plant"], "mounting": {
+                "type": "fixed", "orientations": [{"tilt_deg": tilt, "azimuth_deg": 0}]}}
+            specs.append(RunSpec(name, f"tilt {tilt}", "<test>", mapping))
+    checks, prints = [], []
+    monkeypatch.setattr(gate, "qc_report", lambda *a: checks.append(a[1]) or qc_report(*a))
+    real_fingerprint = gate.fingerprint
+    monkeypatch.setattr(gate, "fingerprint",
+                        lambda f: prints.append(1) or real_fingerprint(f))
+    monkeypatch.setattr(gate, "_CACHE", type(gate._CACHE)())
+    records = run_chunk(specs)
+    assert [r["status"] for r in records] == ["ok"] * 4, records
+    assert len(checks) == 2 and len(set(checks)) == 2 and len(prints) == 2
+    assert gate._SEEN.get() is None  # identity is trusted inside the chunk only
+    # outside the chunk the fingerprint decides: a changed frame is checked again
+    frame, meta = pvyield.weather.weather_for_site(site_from_mapping(specs[0].mapping))
+    first = gate.qc_for(frame, meta)
+    frame.iloc[5, frame.columns.get_loc("wind_speed")] = -3.0
+    assert "wind_negative" in {f.code for f in gate.qc_for(frame, meta).flags}
+    assert "wind_negative" not in {f.code for f in first.flags}

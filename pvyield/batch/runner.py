@@ -29,7 +29,7 @@ from pvyield.model.chain import STAGES
 from pvyield.results import Result
 from pvyield.results.households import households_served
 from pvyield.site import Site, site_from_mapping
-from pvyield.weather import weather_for_sites
+from pvyield.weather import gate, weather_for_sites
 from pvyield.weather.gate import WeatherRefusedError
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,10 @@ def run_chunk(specs: list[RunSpec], engine: str = "batch") -> list[dict[str, Any
 
     Weather is read or synthesised once per site and weather section within the chunk
     (:func:`pvyield.weather.weather_for_sites`) and gated per run as
-    :func:`pvyield.estimate` does; with the compiled engine (``engine="batch"``) every
-    valid run of the chunk is then one call of :func:`pvyield.model.engine.run_sites`,
+    :func:`pvyield.estimate` does, the checks run once per distinct frame object
+    (:func:`pvyield.weather.gate.frames_unchanged`); with the compiled engine
+    (``engine="batch"``) every valid run of the chunk is then one call of
+    :func:`pvyield.model.engine.run_sites`,
     whose Dataset gives the records directly. ``engine="reference"`` estimates run by run
     on pvlib (:data:`pvyield.estimate.ENGINES`), for checking.
     """
@@ -115,6 +117,21 @@ def _run_chunk(specs: list[RunSpec], engine: str) -> list[dict[str, Any]]:
             records[k] = {**record, "status": "invalid", "error": str(exc)}
     weathers = _weather(specs, valid)
     interrupt.check()
+    # the chunk holds its frames unchanged: the gate checks each frame object once (the
+    # designs of a site share one) and knows it again by identity, not by hashing it
+    with gate.frames_unchanged():
+        ready = _gated(specs, valid, weathers, records, engine)
+    if ready:
+        for k, record in _engine_records(specs, ready):
+            records[k] = record
+    interrupt.check()
+    return records  # type: ignore[return-value]  (every run has its record now)
+
+
+def _gated(specs: list[RunSpec], valid: list[tuple[int, Site]], weathers: list[Any],
+           records: list, engine: str) -> list[tuple[int, Site, pd.DataFrame, tuple]]:
+    """Gate every valid run's weather; the runs ready for the engine (``engine="batch"``),
+    or, for other engines, each run estimated here. Failures go into ``records``."""
     ready: list[tuple[int, Site, pd.DataFrame, tuple]] = []
     for (k, site), weather in zip(valid, weathers, strict=True):
         if isinstance(weather, BaseException):
@@ -136,11 +153,7 @@ def _run_chunk(specs: list[RunSpec], engine: str) -> list[dict[str, Any]]:
         else:
             records[k] = _record_of_result(specs[k], result)
         interrupt.check()
-    if ready:
-        for k, record in _engine_records(specs, ready):
-            records[k] = record
-    interrupt.check()
-    return records  # type: ignore[return-value]  (every run has its record now)
+    return ready
 
 
 def _weather(specs: list[RunSpec], valid: list[tuple[int, Site]]) -> list[Any]:

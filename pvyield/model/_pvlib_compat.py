@@ -18,7 +18,11 @@ What is wrapped, and why pvyield needs it:
 - :func:`spa_time_terms`, :func:`spa_observer_terms`: the building blocks of
   :mod:`pvlib.spa` (Julian days, heliocentric terms, nutation, obliquity, aberration,
   sidereal time, geocentric right ascension and declination, parallax terms), so that the
-  engine computes the time-only part of the NREL SPA once for all sites.
+  engine computes the time-only part of the NREL SPA once for all sites;
+  :func:`spa_observer_zeniths`: the observer's steps with those blocks, so that the weather
+  checks keep the time-only part per set of stamps without loading compiled code.
+- :func:`linke_cell`: the row and column ``pvlib.tools._degrees_to_index`` gives a point
+  in the Linke turbidity table, so that the weather checks read each cell once per process.
 - :func:`dirint_coefficients`, :func:`linke_turbidity_monthly`: the DIRINT coefficient
   table (``pvlib.irradiance._get_dirint_coeffs``) and the monthly Linke turbidity values
   of pvlib's ``LinkeTurbidities.h5`` at many points, read in one opening of the file
@@ -266,6 +270,57 @@ def linke_turbidity_monthly(latitudes, longitudes) -> np.ndarray:
         for i, (row, col) in enumerate(zip(rows, cols, strict=True)):
             out[i] = table[row, col]
     return out
+
+
+def linke_cell(latitude: float, longitude: float) -> tuple[int, int]:
+    """Row and column of pvlib's Linke turbidity table holding a point, as
+    :func:`pvlib.clearsky.lookup_linke_turbidity` finds them."""
+    from pvlib import tools
+
+    return (tools._degrees_to_index(float(latitude), coordinate="latitude"),
+            tools._degrees_to_index(float(longitude), coordinate="longitude"))
+
+
+def spa_observer_zeniths(hour_angle_0, declination, parallax, latitude: float,
+                         longitude: float, elevation_m: float, pressure_mbar: float,
+                         temperature_c: float, atmos_refract_deg: float
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """The observer's steps of :func:`pvlib.spa.solar_position_numpy`, with pvlib's
+    building blocks, from the time terms of :func:`spa_time_terms`.
+
+    Parameters
+    ----------
+    hour_angle_0, declination, parallax : ndarray
+        :func:`spa_time_terms` [degrees].
+    latitude, longitude : float
+        [degrees]
+    elevation_m : float
+        [m]
+    pressure_mbar, temperature_c, atmos_refract_deg : float
+        Of the refraction correction [mbar, °C, degrees].
+
+    Returns
+    -------
+    zenith, apparent_zenith : ndarray
+        Topocentric zenith without and with refraction [degrees]; pvlib's ``zenith`` and
+        ``apparent_zenith`` to rounding (pvlib adds the longitude to the sidereal time
+        before subtracting the right ascension, here after).
+    """
+    from pvlib import spa
+
+    hour_angle = spa.local_hour_angle(hour_angle_0, longitude, 0.0)
+    u = spa.uterm(latitude)
+    x = spa.xterm(u, latitude, elevation_m)
+    y = spa.yterm(u, latitude, elevation_m)
+    delta_alpha = spa.parallax_sun_right_ascension(x, parallax, hour_angle, declination)
+    delta_prime = spa.topocentric_sun_declination(declination, x, y, parallax, delta_alpha,
+                                                  hour_angle)
+    h_prime = spa.topocentric_local_hour_angle(hour_angle, delta_alpha)
+    e0 = spa.topocentric_elevation_angle_without_atmosphere(latitude, delta_prime, h_prime)
+    delta_e = spa.atmospheric_refraction_correction(pressure_mbar, temperature_c, e0,
+                                                    atmos_refract_deg)
+    e = spa.topocentric_elevation_angle(e0, delta_e)
+    return spa.topocentric_zenith_angle(e0), spa.topocentric_zenith_angle(e)
 
 
 @functools.lru_cache(maxsize=1)

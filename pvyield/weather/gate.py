@@ -13,12 +13,16 @@ command line, reports, batch studies and the reconciliation) passes :func:`check
 
 The checks run once per weather series, not once per variant: :func:`qc_for` keeps the last
 reports under a fingerprint of the frame's stamps and values, so the reconciliation's many
-runs on one weather read, or a batch's runs on one site, reuse the report.
+runs on one weather read, or a batch's runs on one site, reuse the report. Within
+:func:`frames_unchanged` (a batch chunk, whose designs of a site share one frame object)
+a frame seen before is known by its identity, without hashing its values again.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import math
@@ -71,6 +75,9 @@ CACHE_SIZE = 16
 
 _CACHE: collections.OrderedDict[str, QcReport] = collections.OrderedDict()
 _CACHE_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+#: Within :func:`frames_unchanged`: the report of each frame object seen, by ``id`` and
+#: place, with the frame itself (kept alive, so that its ``id`` is not reused).
+_SEEN: contextvars.ContextVar[dict | None] = contextvars.ContextVar("qc_seen", default=None)
 
 
 class WeatherRefusedError(WeatherError):
@@ -113,15 +120,46 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def frames_unchanged():
+    """Within this block :func:`qc_for` knows a frame object it has seen by its identity.
+
+    For a caller that holds its frames and does not change them in the block (a batch
+    chunk: the designs of a site share one frame object): the fingerprint (about 0.7 ms
+    per hourly year) is then taken once per frame object, not once per run. Each thread
+    or task has its own scope.
+    """
+    token = _SEEN.set({})
+    try:
+        yield
+    finally:
+        _SEEN.reset(token)
+
+
 def qc_for(frame: pd.DataFrame, meta: WeatherMeta) -> QcReport:
     """The quality report of a series at its own location, computed once per series."""
     elevation = 0.0 if math.isnan(meta.elevation_m) else meta.elevation_m
-    key = f"{fingerprint(frame)}/{meta.latitude}/{meta.longitude}/{elevation}"
+    place = f"{meta.latitude}/{meta.longitude}/{elevation}"
+    seen = _SEEN.get()
+    if seen is not None:
+        known = seen.get((id(frame), place))
+        if known is not None and known[0] is frame:
+            return known[1]
+        report = _qc_by_fingerprint(frame, meta.latitude, meta.longitude, elevation, place)
+        seen[(id(frame), place)] = (frame, report)
+        return report
+    return _qc_by_fingerprint(frame, meta.latitude, meta.longitude, elevation, place)
+
+
+def _qc_by_fingerprint(frame: pd.DataFrame, latitude: float, longitude: float,
+                       elevation: float, place: str) -> QcReport:
+    """The report kept under the frame's fingerprint, or computed and kept."""
+    key = f"{fingerprint(frame)}/{place}"
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    report = qc_report(frame, meta.latitude, meta.longitude, elevation)
+    report = qc_report(frame, latitude, longitude, elevation)
     with _CACHE_LOCK:
         _CACHE[key] = report
         while len(_CACHE) > CACHE_SIZE:

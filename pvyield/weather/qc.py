@@ -17,7 +17,12 @@ label or a daylight-saving mix-up shows as a shift of whole or half hours.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import functools
+import sys
+import threading
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,13 +39,206 @@ MIN_CLEAR_DAYS = 5
 def clear_sky_ghi(
     times: pd.DatetimeIndex, latitude: float, longitude: float, elevation_m: float
 ) -> pd.Series:
-    """Ineichen-Perez clear-sky GHI with climatological Linke turbidity [W/m^2]."""
+    """Ineichen-Perez clear-sky GHI with climatological Linke turbidity [W/m^2].
+
+    pvlib's own path (``Location.get_clearsky``, with its SPA and a reading of the Linke
+    turbidity file per call): the reference :func:`fast_clear_sky_ghi` is held equal to.
+    """
     location = pvlib.location.Location(latitude, longitude, altitude=elevation_m)
     return location.get_clearsky(times, model="ineichen")["ghi"]
 
 
+@dataclasses.dataclass(frozen=True)
+class Sky:
+    """What the checks need of the sun at a series' stamps, arrays of shape ``(time,)``.
+
+    Attributes
+    ----------
+    zenith : ndarray
+        Topocentric zenith without refraction, pvlib's ``zenith`` [degrees].
+    clear_ghi : ndarray
+        Ineichen-Perez clear-sky GHI with pvlib's climatological Linke turbidity [W/m^2].
+    extra_normal : ndarray
+        Extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2].
+    """
+
+    zenith: np.ndarray
+    clear_ghi: np.ndarray
+    extra_normal: np.ndarray
+
+
+def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
+              elevation_m: float) -> Sky:
+    """:class:`Sky` by pvlib's functions, called per series (the reference path).
+
+    pvlib's SPA (``get_solarposition``, ``nrel_numpy``, pressure from the elevation) twice,
+    for the zenith and inside ``Location.get_clearsky``, and the Linke turbidity file read
+    per call: about 0.1 s per hourly year.
+    """
+    solpos = pvlib.solarposition.get_solarposition(times, latitude, longitude, elevation_m)
+    return Sky(zenith=solpos["zenith"].to_numpy(dtype=float),
+               clear_ghi=clear_sky_ghi(times, latitude, longitude, elevation_m).to_numpy(
+                   dtype=float),
+               extra_normal=pvlib.irradiance.get_extra_radiation(times).to_numpy(
+                   dtype=float))
+
+
+#: Terrestrial time minus UT1 [s], pvlib's default for ``get_solarposition``.
+DELTA_T_S = 67.0
+#: Annual mean air temperature of pvlib's SPA refraction correction [°C], its default.
+SPA_TEMPERATURE_C = 12.0
+#: Refraction at sunrise and sunset, pvlib's SPA default [degrees].
+SPA_ATMOS_REFRACT_DEG = 0.5667
+
+
+class _TimeBase:
+    """What :func:`sky_fast` needs of a set of stamps whatever the site: the
+    site-independent SPA terms (the steps of :func:`pvlib.spa.solar_position_numpy` before
+    the observer enters), the extraterrestrial irradiance, and the UTC days at which pvlib
+    interpolates the Linke turbidity."""
+
+    def __init__(self, times: pd.DatetimeIndex):
+        from pvyield.model import _pvlib_compat
+
+        utc = times.tz_convert("UTC") if times.tz is not None else times.tz_localize("UTC")
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        unixtime = np.asarray((utc - epoch) / pd.Timedelta("1s"), dtype=float)
+        #: hour angle at longitude 0, geocentric declination, parallax [degrees]
+        self.hour_angle_0, self.declination, self.parallax = _pvlib_compat.spa_time_terms(
+            unixtime, DELTA_T_S)
+        self.extra_normal = pvlib.irradiance.get_extra_radiation(times).to_numpy(dtype=float)
+        # pvlib interpolates the monthly Linke turbidity at the UTC day of year of each
+        # stamp (clearsky._interpolate_turbidity): one interpolation per distinct UTC day
+        days = utc.normalize().asi8
+        unique_days, self.day_index = np.unique(days, return_inverse=True)
+        first = np.searchsorted(days, unique_days) if utc.is_monotonic_increasing else (
+            np.array([np.flatnonzero(days == d)[0] for d in unique_days]))
+        self.day_of_year = utc.day_of_year.to_numpy()[first]
+        self.is_leap = np.asarray(utc.is_leap_year)[first]
+
+
+#: Time bases kept by :func:`_time_base` (the sites of a batch chunk share a few sets of
+#: stamps, one per time zone).
+TIME_BASES_KEPT = 8
+_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
+_BASES_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+
+
+def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
+    """The :class:`_TimeBase` of a set of stamps, kept for the last few sets."""
+    key = str(times.tz).encode() + b"|" + times.as_unit("ns").asi8.tobytes()
+    with _BASES_LOCK:
+        if key in _BASES:
+            _BASES.move_to_end(key)
+            return _BASES[key]
+    base = _TimeBase(times)  # outside the lock: threads build different bases at once
+    with _BASES_LOCK:
+        _BASES[key] = base
+        while len(_BASES) > TIME_BASES_KEPT:
+            _BASES.popitem(last=False)
+    return base
+
+
+@functools.lru_cache(maxsize=4096)
+def _linke_cell(row: int, col: int) -> np.ndarray:
+    """Monthly Linke turbidity x 20 of one cell of pvlib's climatology, read once per
+    process (a cell is 5 arc minutes; the whole gzip-compressed table would take 0.7 s and
+    112 MB to hold, a cell 2 ms)."""
+    from pvyield.model import _pvlib_compat
+
+    # the cell's centre gives the same row and column back
+    latitude = 90.0 - (row + 0.5) / 12.0
+    longitude = -180.0 + (col + 0.5) / 12.0
+    values = _pvlib_compat.linke_turbidity_monthly([latitude], [longitude])[0]
+    values.flags.writeable = False
+    return values
+
+
+def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
+    """pvlib's ``lookup_linke_turbidity`` (interpolated daily) at the stamps [-]."""
+    from pvyield.model import _pvlib_compat
+
+    monthly = _linke_cell(*_pvlib_compat.linke_cell(latitude, longitude))
+    leap_days, common_days = _pvlib_compat.linke_month_middles()
+    padded = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
+    per_day = np.where(base.is_leap, np.interp(base.day_of_year, leap_days, padded),
+                       np.interp(base.day_of_year, common_days, padded))
+    return per_day[base.day_index] / 20.0
+
+
+def _zeniths(base: _TimeBase, latitude: float, longitude: float, elevation_m: float,
+             compiled: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Zenith without and with refraction [degrees] from kept time terms.
+
+    ``compiled``: with the engine's compiled split SPA (:func:`pvyield.model.solar.zeniths`,
+    about 2 ms faster per hourly year), or with the observer's steps of
+    :func:`pvlib.spa.solar_position_numpy` by pvlib's functions. By default compiled when
+    the engine's module is already loaded (a batch, an estimate): loading numba and the
+    compiled function first takes about 0.5 s, ten single checks' worth.
+    """
+    if compiled is None:
+        compiled = "pvyield.model.solar" in sys.modules
+    if compiled:
+        from pvyield.model import solar
+
+        ha0, decl, xi = (np.radians(a) for a in (base.hour_angle_0, base.declination,
+                                                  base.parallax))
+        terms = solar.SunTerms(np.cos(ha0), np.sin(ha0), np.sin(decl), np.cos(decl),
+                               np.sin(xi))
+        zenith, apparent = solar.zeniths(terms, latitude, longitude, elevation_m)
+        return zenith[0], apparent[0]
+    from pvyield.model import _pvlib_compat
+
+    # pvlib's get_solarposition: pressure from the elevation, in mbar for the SPA
+    pressure_mbar = pvlib.atmosphere.alt2pres(elevation_m) / 100.0
+    return _pvlib_compat.spa_observer_zeniths(
+        base.hour_angle_0, base.declination, base.parallax, latitude, longitude,
+        elevation_m, pressure_mbar, SPA_TEMPERATURE_C, SPA_ATMOS_REFRACT_DEG)
+
+
+def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
+             elevation_m: float) -> Sky:
+    """:class:`Sky` as :func:`sky_pvlib` gives it, with the time-only work done once.
+
+    The sun position is pvlib's NREL SPA (``nrel_numpy``) split in two: the time-only
+    terms computed once per set of stamps and kept (:func:`pvyield.model._pvlib_compat.
+    spa_time_terms`), the observer's steps by pvlib's functions per site (no compiled code
+    to load: a single check stays quick in a fresh process), equal to
+    ``get_solarposition`` to about 1e-10 degrees; the Linke turbidity
+    is pvlib's table, each cell read once per process and interpolated to the UTC day of
+    year as pvlib does; airmass and the Ineichen-Perez model are pvlib's functions on
+    arrays.
+
+    References
+    ----------
+    .. [1] Reda, I., Andreas, A. (2004). Solar position algorithm for solar radiation
+       applications. Solar Energy 76(5), 577-589. doi:10.1016/j.solener.2003.12.003
+    .. [2] Ineichen, P., Perez, R. (2002). A new airmass independent formulation for the
+       Linke turbidity coefficient. Solar Energy 73(3), 151-157.
+    """
+    base = _time_base(times)
+    zenith, apparent = _zeniths(base, latitude, longitude, elevation_m)
+    pressure = pvlib.atmosphere.alt2pres(elevation_m)
+    airmass = pvlib.atmosphere.get_absolute_airmass(
+        pvlib.atmosphere.get_relative_airmass(apparent), pressure)
+    # on arrays numpy warns of the night's division by cos(zenith) = 0 that pandas hides;
+    # the GHI is 0 there either way
+    with np.errstate(divide="ignore", invalid="ignore"):
+        clear = pvlib.clearsky.ineichen(apparent, airmass, _linke(base, latitude, longitude),
+                                        altitude=elevation_m, dni_extra=base.extra_normal)
+    return Sky(zenith=zenith, clear_ghi=np.asarray(clear["ghi"], dtype=float),
+               extra_normal=base.extra_normal)
+
+
+def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: float,
+                       elevation_m: float) -> np.ndarray:
+    """:func:`clear_sky_ghi` by :func:`sky_fast` [W/m^2]."""
+    return sky_fast(times, latitude, longitude, elevation_m).clear_ghi
+
+
 def time_shift_minutes(
-    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float
+    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+    sky: Sky | None = None, step_minutes: float | None = None,
 ) -> float:
     """How much later the measured GHI peaks than clear-sky GHI at the same stamps [min].
 
@@ -54,6 +252,9 @@ def time_shift_minutes(
     interval centres; -480 for local time UTC-8 labelled UTC. Subtract the shift from the
     stamps to repair them.
 
+    ``sky`` is the clear sky at the frame's stamps when already computed (:func:`sky_fast`
+    otherwise), ``step_minutes`` the frame's :func:`~pvyield.weather.frame.time_step_minutes`.
+
     Returns
     -------
     float
@@ -62,9 +263,11 @@ def time_shift_minutes(
     """
     if len(frame) < MIN_SHIFT_INTERVALS:  # the lag search spans 13 h each way
         return float("nan")
-    clear = clear_sky_ghi(frame.index, latitude, longitude, elevation_m).to_numpy()
+    if sky is None:
+        sky = sky_fast(frame.index, latitude, longitude, elevation_m)
+    clear = sky.clear_ghi
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
-    step_min = time_step_minutes(frame.index)
+    step_min = time_step_minutes(frame.index) if step_minutes is None else step_minutes
     lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
     aligned = np.roll(ghi, -lag)  # value at i + lag belongs to stamp i
     residual = _centroid_shift_minutes(frame.index, aligned, clear, longitude)
@@ -87,14 +290,15 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     # days from solar midnight to solar midnight: a day's bump is not cut in two
     epoch = pd.Timestamp("1970-01-01", tz="UTC")
     solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    table = pd.DataFrame({"day": np.floor(solar_hours / 24.0), "ghi": ghi, "clear": clear,
-                          "t_ghi": hours * ghi, "t_clear": hours * clear})
-    daily = table.groupby("day")[["ghi", "clear", "t_ghi", "t_clear"]].sum()
-    clear_days = daily[(daily["clear"] > 0) & (daily["ghi"] >= CLEAR_DAY_INDEX * daily["clear"])]
-    if len(clear_days) < MIN_CLEAR_DAYS:
+    _, day = np.unique(np.floor(solar_hours / 24.0), return_inverse=True)
+    daily_ghi = np.bincount(day, weights=ghi)
+    daily_clear = np.bincount(day, weights=clear)
+    clear_days = (daily_clear > 0) & (daily_ghi >= CLEAR_DAY_INDEX * daily_clear)
+    if clear_days.sum() < MIN_CLEAR_DAYS:
         return float("nan")
-    centroid_ghi = clear_days["t_ghi"] / clear_days["ghi"]
-    centroid_clear = clear_days["t_clear"] / clear_days["clear"]
+    centroid_ghi = np.bincount(day, weights=hours * ghi)[clear_days] / daily_ghi[clear_days]
+    centroid_clear = (np.bincount(day, weights=hours * clear)[clear_days]
+                      / daily_clear[clear_days])
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
 
 
@@ -216,15 +420,16 @@ def period_text(span: Coverage) -> str:
             "missing are not in them, so they are not annual figures")
 
 
-def coverage(index: pd.DatetimeIndex) -> Coverage:
+def coverage(index: pd.DatetimeIndex, step_minutes: float | None = None) -> Coverage:
     """The period a sorted index of interval centres covers, and whether it is whole years.
 
     A span of ``n`` years passes when it lies between ``n`` x 8,760 h and ``n`` x 8,760 h
     plus the leap days, each end widened by :data:`GAP_ALLOWANCE` of ``n`` years; a typical
     year (12 months from different years, given one calendar year by the readers) is one.
     """
-    step = pd.Timedelta(minutes=time_step_minutes(index)) if len(index) > 1 else pd.Timedelta(
-        hours=1)
+    if step_minutes is None and len(index) > 1:
+        step_minutes = time_step_minutes(index)
+    step = pd.Timedelta(minutes=step_minutes) if len(index) > 1 else pd.Timedelta(hours=1)
     start, end = index[0] - step / 2, index[-1] + step / 2
     span_h = (end - start).total_seconds() / 3600.0
     present_h = len(index) * step.total_seconds() / 3600.0
@@ -262,7 +467,8 @@ class QcReport:
 
 
 def qc_report(
-    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float
+    frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+    sky: Callable[[pd.DatetimeIndex, float, float, float], Sky] = sky_fast,
 ) -> QcReport:
     """Check a weather series; never changes it.
 
@@ -274,6 +480,10 @@ def qc_report(
         Where it applies [degrees].
     elevation_m : float
         Elevation [m]; NaN is read as 0 m.
+    sky : callable
+        Gives the sun position, clear sky and extraterrestrial irradiance at the stamps:
+        :func:`sky_fast` (the time-only work kept between calls), or :func:`sky_pvlib`,
+        pvlib called per series, the reference the findings are held equal to.
 
     Returns
     -------
@@ -283,19 +493,22 @@ def qc_report(
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
     flags = [*_stamp_flags(frame.index), *_finite_flags(frame)]
-    ordered = frame[~frame.index.duplicated()].sort_index()
+    ordered = frame
+    if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
+        ordered = frame[~frame.index.duplicated()].sort_index()
     # the other checks read the finite values only: one inf must not hide the rest
     numeric = ordered.select_dtypes("number")
-    ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
-                                for c in numeric.columns})
-    span = coverage(ordered.index)
+    if not np.isfinite(numeric.to_numpy(dtype=float)).all():
+        ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
+                                    for c in numeric.columns})
+    step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
+    span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
-    flags += _unit_flags(ordered)
-    solpos = pvlib.solarposition.get_solarposition(
-        ordered.index, latitude, longitude, elevation_m
-    )
-    flags += _value_flags(ordered, solpos, "units_kelvin" in {f.code for f in flags})
-    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m)
+    flags += _unit_flags(ordered, step_min)
+    sun = sky(ordered.index, latitude, longitude, elevation_m)
+    flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags})
+    shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun,
+                               step_minutes=step_min)
     if not np.isnan(shift) and abs(shift) >= SHIFT_WARNING_MINUTES:
         flags.append(QcFlag(
             "time_shift", "error" if abs(shift) >= SHIFT_ERROR_MINUTES else "warning",
@@ -361,10 +574,9 @@ def _coverage_flags(span: Coverage, flags: list[QcFlag]) -> list[QcFlag]:
     return out
 
 
-def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
+def _unit_flags(frame: pd.DataFrame, step_min: float) -> list[QcFlag]:
     flags = []
     ghi = frame["ghi"]
-    step_min = time_step_minutes(frame.index) if len(frame) > 1 else 60.0
     if step_min >= 1440 and 0.5 < ghi.mean() < 12:
         flags.append(QcFlag("units_daily_kwh", "error",
                             f"daily values averaging {ghi.mean():.2f}: GHI looks like daily "
@@ -390,9 +602,9 @@ def _unit_flags(frame: pd.DataFrame) -> list[QcFlag]:
     return flags
 
 
-def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> list[QcFlag]:
+def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
     flags = []
-    extra_normal = pvlib.irradiance.get_extra_radiation(frame.index).to_numpy()
+    extra_normal = sun.extra_normal
     for column in ("ghi", "dni", "dhi"):
         if column in frame:
             values = frame[column].to_numpy(dtype=float)
@@ -412,7 +624,7 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                     f"{offset:g} W/m^2 in {int(above.sum())} interval(s), "
                                     f"first {frame.index[above.argmax()]} "
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
-    cosz = np.cos(np.radians(solpos["zenith"].to_numpy()))
+    cosz = np.cos(np.radians(sun.zenith))
     extra = extra_normal * np.maximum(cosz, 0)
     ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
     if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():
@@ -451,7 +663,7 @@ def _value_flags(frame: pd.DataFrame, solpos: pd.DataFrame, kelvin: bool) -> lis
                                 f"{frame.index[below.argmax()]} ({wind[below.argmax()]:.3g})",
                                 int(below.sum())))
     if {"dni", "dhi"} <= set(frame.columns):
-        day = (90.0 - solpos["zenith"].to_numpy()) > CLOSURE_MIN_ELEVATION_DEG
+        day = (90.0 - sun.zenith) > CLOSURE_MIN_ELEVATION_DEG
         sum_ = frame["dni"].to_numpy() * cosz + frame["dhi"].to_numpy()
         ghi = frame["ghi"].to_numpy()
         off = day & (np.abs(ghi - sum_) > np.maximum(CLOSURE_TOLERANCE_W_M2,
