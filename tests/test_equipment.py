@@ -434,3 +434,16 @@ def test_nameplate_sites_have_no_new_losses(weather):
     e = out.stage_energy_kwh
     assert e["low_irradiance"] == e["rear_losses"]
     assert e["night_consumption"] == e["clipping"]
+
+
+def test_a_pan_file_cut_short_is_refused(tmp_path):
+    """A PAN file that lost its end (its IAM profile here) is an error, not a default IAM."""
+    from pvyield.site.equipment import _read_panond
+
+    whole = (ROOT / "sites" / "equipment" / "ET-M772BH550GL.PAN").read_bytes()
+    cut = tmp_path / "cut.PAN"
+    cut.write_bytes(whole[: whole.index(b"PVObject_IAM")])
+    with pytest.raises(SiteError, match="cut short: no line 'End of PVObject pvModule'"):
+        _read_panond(cut, "plant.module.pan")
+    assert _read_panond(ROOT / "sites" / "equipment" / "ET-M772BH550GL.PAN",
+                        "plant.module.pan")["PNom"] == 550.0

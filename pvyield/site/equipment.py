@@ -201,7 +201,20 @@ def _read_panond(path: Path, field: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise SiteError(f"{field}: {path} has no PVObject_ section; expected a PVsyst "
                         "PAN or OND file")
+    _check_complete(path, field)
     return {k.lstrip("\ufeff"): v for k, v in obj.items()}
+
+
+def _check_complete(path: Path, field: str) -> None:
+    """A PVsyst file closes its top object (``End of PVObject pvModule``); a file cut short
+    would otherwise lose its later sections (the IAM profile, the efficiency curves) in
+    silence, and the model would fall back to defaults."""
+    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    top = next((line.split("=", 1)[1].strip() for line in lines
+                if line.strip().startswith("PVObject_=")), "")
+    if f"End of PVObject {top}" not in (line.strip() for line in lines):
+        raise SiteError(f"{field}: {path} is cut short: no line 'End of PVObject {top}' "
+                        "closes it; give the whole file")
 
 
 def _number(obj: dict[str, Any], key: str, field: str, path: Path) -> float:
