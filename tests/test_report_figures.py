@@ -201,7 +201,11 @@ def test_checks_figure_places_each_claim_and_the_bands(mauriti_result):
     dashed = sorted(line.get_xdata()[0] for line in energy.get_lines()
                     if line.get_linestyle() == "--")
     np.testing.assert_allclose(dashed, [0.9 * estimate, 1.1 * estimate], rtol=1e-12)
-    text = _texts(fig)
+    # the text right of the panels is wrapped so the panels keep their width
+    right = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))
+             if isinstance(t.get_text(), str) and t.get_text().startswith("reported ")]
+    assert right and all(len(line) <= 64 for t in right for line in t.splitlines())
+    text = " ".join(_texts(fig).split())
     assert "'consistent'" in text and "P90–P10, 10-year average" in text
     assert "implies specific yield 2,306 kWh/kWp" in text  # 980 GWh / 425 MWp
     per_household = estimate * 1e6 / 350_000  # the estimate shared by the claimed 350,000

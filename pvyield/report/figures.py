@@ -162,7 +162,7 @@ def loss_diagram(result: Result) -> Figure:
     ax.set_yticks(y, names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.62)
-    ax.set_xlabel("energy after each stage [GWh/yr]; irradiance stages at STC efficiency; "
+    ax.set_xlabel("energy after each stage [GWh/yr]; irradiance stages at STC efficiency;\n"
                   "% = loss against the stage before (negative: gain)")
     ax.grid(axis="x", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
@@ -391,6 +391,10 @@ def _check_panel(ax: Axes, panel: _Panel) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
+#: Characters per line of the text right of a checks panel.
+IMPLIED_WIDTH = 64
+
+
 def _implied_text(check: Check, key: str) -> str:
     """'reported 2,863 MWh/day = 1,045 GWh/yr', implied values, deviation and verdict."""
     first = f"reported {quantity(check.metric, check.reported)}"
@@ -399,10 +403,14 @@ def _implied_text(check: Check, key: str) -> str:
     implied = [f"{quantity_name(k)} {quantity(k, v)}" for k, v in check.implied.items()
                if k not in (key, check.metric)][:2]
     against = check.compared_with.split(":")[0].split(";")[0] or "the estimate"
+    if len(against) > 2 * IMPLIED_WIDTH:  # a cited source: the report's tables give it whole
+        against = against.split(" (")[0]
     verdict = (check.verdict if check.deviation_pct is None else
                f"{signed_pct(check.deviation_pct)} against {against}: {check.verdict}")
     lines = [first, "implies " + ", ".join(implied), verdict] if implied else [first, verdict]
-    return "\n".join(lines)
+    # a long basis (a cited source) on one line would leave the panels no width at all
+    return "\n".join(textwrap.fill(line, IMPLIED_WIDTH, subsequent_indent="  ")
+                     for line in lines)
 
 
 def exceedance_figure(result: Result) -> Figure:
