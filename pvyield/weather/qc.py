@@ -640,16 +640,9 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
                             f"GHI above the extraterrestrial irradiance in {int(above.sum())} "
                             f"interval(s), first {frame.index[above.argmax()]}",
                             int(above.sum())))
-    if "temp_air" in frame and not kelvin:
-        low, high = TEMP_AIR_RANGE_C
-        temp = frame["temp_air"].to_numpy(dtype=float)
-        out = (temp < low) | (temp > high)
-        if out.any():
-            flags.append(QcFlag("temp_range", "error",
-                                f"air temperature outside {low:g}..{high:g} °C in "
-                                f"{int(out.sum())} interval(s), first "
-                                f"{frame.index[out.argmax()]} ({temp[out.argmax()]:.4g})",
-                                int(out.sum())))
+    if not kelvin:  # kelvin has its own finding
+        flags += _range_flags(frame, "temp_air", TEMP_AIR_RANGE_C, "°C", "temp_range",
+                              "air temperature")
     flags += _range_flags(frame, "relative_humidity", RELATIVE_HUMIDITY_RANGE_PCT, "%",
                           "humidity_range", "relative humidity")
     flags += _range_flags(frame, "precipitable_water", PRECIPITABLE_WATER_RANGE_CM, "cm",
@@ -680,8 +673,7 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
 
 def _range_flags(frame: pd.DataFrame, column: str, bounds: tuple[float, float], unit: str,
                  code: str, name: str) -> list[QcFlag]:
-    """A flag when an optional column leaves its physical range (missing values are left
-    to the readers, which drop an incomplete optional column)."""
+    """A flag when a column leaves its physical range (none when the frame lacks it)."""
     if column not in frame:
         return []
     low, high = bounds
