@@ -354,3 +354,19 @@ def test_precipitable_water_in_mm_is_refused_by_the_gate():
     assert "precipitable_water_range" not in {f.code for f in qc_report(frame, *place).flags}
     humid = frame.assign(relative_humidity=frame["relative_humidity"] + 200.0)
     assert "humidity_range" in {f.code for f in qc_report(humid, *place).flags}
+
+
+def test_tmy3_fill_code_in_precipitable_water_drops_the_column(tmp_path):
+    # TMY3 codes a missing value -9900: the column goes (humidity takes over), the file is
+    # not refused as an impossible precipitable water
+    lines = (WEATHER / "CA-Palmdale_Airport.tmy3").read_text().splitlines(keepends=True)
+    column = lines[1].split(",").index("Pwat (cm)")
+    fields = lines[10].split(",")
+    fields[column] = "-9900"
+    lines[10] = ",".join(fields)
+    path = tmp_path / "pw_fill.tmy3"
+    path.write_text("".join(lines))
+    frame, meta = read_weather_file(path, "tmy3")
+    assert "precipitable_water" not in frame
+    place = (meta.latitude, meta.longitude, meta.elevation_m)
+    assert "precipitable_water_range" not in {f.code for f in qc_report(frame, *place).flags}

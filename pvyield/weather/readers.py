@@ -327,13 +327,14 @@ def _complete_precipitable_water(data: pd.DataFrame, scale: float = 1.0,
     humidity (:func:`pvyield.model.chain.precipitable_water_cm`); a column with gaps is
     dropped whole, so that the estimate then used, and named in the output, is one source
     for the whole series. ``scale`` converts the file's unit to cm (EPW: mm, 0.1);
-    ``missing`` is the format's fill value (EPW: 999).
+    ``missing`` is the format's fill value (EPW: 999); negative values are fill values too.
     """
     if "precipitable_water" not in data:
         return data
     values = data["precipitable_water"].astype(float)
     if missing is not None:
         values = values.where(values != missing)
+    values = values.where(values >= 0.0)  # fill codes (TMY3's -9900) are missing values
     if not np.isfinite(values.to_numpy()).all():
         return data.drop(columns="precipitable_water")
     return data.assign(precipitable_water=values * scale)
