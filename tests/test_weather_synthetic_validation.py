@@ -32,7 +32,10 @@ KNOWN_ANNUAL: dict[tuple[str, str], str] = {}
 _MONTH = ("winter month off by up to {} % (a few kWh/kWp); the generator's decomposition "
           "on the file's measured GHI already gives {} (weather/README.md)")
 #: Measured with stratified daily indices and the DIRINDEX/DISC blend, seeds 0-4. The
-#: tracker plants of Seattle (5.8 %) and Sand Point (5.3 %) now meet the limit.
+#: tracker plants of Seattle (5.8 %) and Sand Point (5.3 %) now meet the limit. The
+#: candidates of ``weather/decomposition_diagnosis.py --candidates`` (fitted daily spread,
+#: fitted hourly spread, other dark-month decompositions) were not kept: the one the fit
+#: files choose breaks the annual limit on Sand Point (weather/README.md).
 KNOWN_MONTHLY = {
     (SAND_POINT, "fixed"): _MONTH.format(10.1, "+6 % in January, -4 % in December (the "
                                               "synthetic year: +9, -10 %)"),
