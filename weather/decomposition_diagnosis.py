@@ -18,6 +18,18 @@ tables (Markdown), on the real hourly files of ``weather/synthetic_validation.py
    decomposed / measured) and the generator's part (synthetic year / measured GHI
    decomposed by the same model), per model.
 
+4. **Hours within a day, real against synthetic** (``--hourly``): on every file, the spread
+   of the hourly clear-sky index within days (median over days of a daily index of 0.2-0.9
+   of ``std(hourly / daily index) / (k (1 - k))``), its lag-one correlation, and the
+   method-of-moments concentration of ``hourly index / max(k, clear-day index)`` by daily
+   index, on the real year and on the synthetic year (seed 0).
+5. **Candidates for the overcast months** (``--candidates``): the generator with its
+   daily-index concentration fitted as a quadratic (fit files), with hours drawn from a
+   beta distribution whose concentration is measured on the fit files (table 4), and the
+   decomposition blended from DIRINDEX into DISC, DIRINT, Erbs, Orgill-Hollands or Louche
+   in dark months, alone and combined; every candidate on every file, seeds 0-4, and the
+   rule of :func:`choose` on the fit rows.
+
 Fit and held-out files (declared here before any result of this script was seen, the
 same split as ``weather/synthetic_validation.py``): a decomposition or rule is chosen on
 :data:`synthetic_validation.FIT` (six California TMY3 files, Seattle, Buffalo) and judged
@@ -26,8 +38,11 @@ on :data:`synthetic_validation.TEST` (Miami, Greensboro, Sand Point, two Chilean
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -36,6 +51,7 @@ import pvlib
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic_validation as sv
 
+from pvyield.weather import synthetic
 from pvyield.weather.synthetic import (
     DECOMPOSITIONS,
     daily_clear_sky_index,
@@ -217,7 +233,196 @@ def choose(table: pd.DataFrame) -> str:
     return str(best["annual"].idxmin())
 
 
+#: Hours counted in the within-day statistics: sun at most this far from the zenith
+#: [degrees] and clear-sky GHI above :data:`HOURLY_MIN_CLEAR` [W/m^2].
+HOURLY_MAX_ZENITH = 80.0
+HOURLY_MIN_CLEAR = 50.0
+#: Bins of the daily clear-sky index for the concentration of the hours (days below 0.2
+#: and above 0.9 are nearly constant and left out of the statistics).
+HOURLY_BINS = (0.2, 0.4, 0.6, 0.8, 0.9)
+#: Lag-one correlation of the Gaussian AR(1) series behind the candidate's beta hours:
+#: its synthetic years' lag-one statistic of table 4 is then close to the real files'
+#: (fit files, median 0.37; the generator's smooth hours give 0.42).
+CANDIDATE_HOURLY_AUTOCORRELATION = 0.65
+
+
+def _hours(frame: pd.DataFrame, meta) -> pd.DataFrame:
+    """Daylight hours of a series: day index ``k``, hourly index ``kh``, ``x = kh / top``."""
+    solpos = pvlib.solarposition.get_solarposition(
+        frame.index, meta.latitude, meta.longitude, meta.elevation_m)
+    clear = synthetic._clear_sky(frame.index, solpos, meta.latitude, meta.longitude,
+                                 meta.elevation_m)["ghi"].to_numpy()
+    table = pd.DataFrame({"ghi": frame["ghi"].clip(lower=0).to_numpy(), "clear": clear,
+                          "zenith": solpos["zenith"].to_numpy()},
+                         index=frame.index.normalize())
+    sums = table.groupby(level=0)[["ghi", "clear"]].sum()
+    table["k"] = (sums["ghi"] / sums["clear"]).reindex(table.index).to_numpy()
+    hours = table[(table["zenith"] < HOURLY_MAX_ZENITH)
+                  & (table["clear"] > HOURLY_MIN_CLEAR)].copy()
+    hours["kh"] = hours["ghi"] / hours["clear"]
+    hours["x"] = (hours["kh"] / np.maximum(hours["k"], synthetic.CLEAR_DAY_INDEX)).clip(0, 1)
+    return hours
+
+
+def hourly_statistics(frame: pd.DataFrame, meta) -> dict:
+    """Within-day statistics of the hourly clear-sky index (table 4).
+
+    ``scale``: median over days (daily index 0.2-0.9, at least four hours) of the standard
+    deviation of ``kh / k - 1`` divided by ``k (1 - k)`` (the generator's hourly noise
+    has ``HOURLY_SCALE`` there before clipping); ``lag1``: correlation of consecutive
+    hours' deviations from their day's index; ``concentration``: per bin of
+    :data:`HOURLY_BINS`, median over days of ``mean (1 - mean) / var - 1`` of ``x``.
+    """
+    hours = _hours(frame, meta)
+    by_day = hours.groupby(level=0)
+    days = pd.DataFrame({"k": by_day["k"].first(), "n": by_day["kh"].size(),
+                         "sd": (hours["kh"] / hours["k"] - 1).groupby(level=0).std(),
+                         "mean": by_day["x"].mean(), "var": by_day["x"].var()})
+    days = days[(days["n"] >= 4) & (days["k"] > HOURLY_BINS[0]) & (days["k"] < HOURLY_BINS[-1])]
+    previous = by_day["kh"].shift(1)
+    ok = previous.notna()
+    lag1 = np.corrcoef((hours["kh"] - hours["k"])[ok], (previous - hours["k"])[ok])[0, 1]
+    days["concentration"] = days["mean"] * (1 - days["mean"]) / days["var"] - 1
+    bins = pd.cut(days["k"], HOURLY_BINS)
+    return {"scale": float((days["sd"] / (days["k"] * (1 - days["k"]))).median()),
+            "lag1": float(lag1),
+            "concentration": days.groupby(bins, observed=False)["concentration"].median(),
+            "days": days}
+
+
+def hourly_table(files=sv.FILES, seed: int = 0) -> tuple[str, np.ndarray]:
+    """Table 4, and the fit files' pooled median concentration per bin."""
+    fit = {name for name, _, _ in sv.FIT}
+    lines = ["| set | file | scale real / syn | lag-one real / syn | concentration by daily "
+             "index " + " ".join(f"{a}-{b}" for a, b in itertools.pairwise(HOURLY_BINS))
+             + ", real / syn |", "|---|---|---|---|---|"]
+    pooled = []
+    for entry in files:
+        frame, meta = sv.read_real(entry)
+        real = hourly_statistics(frame, meta)
+        syn = hourly_statistics(sv.synthetic_for(frame, meta, seed, entry[0]), meta)
+        if entry[0] in fit:
+            pooled.append(real["days"])
+        cells = " ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(real["concentration"],
+                                                             syn["concentration"], strict=True))
+        lines.append(f"| {'fit' if entry[0] in fit else 'test'} | {entry[0][:28]} | "
+                     f"{real['scale']:.2f} / {syn['scale']:.2f} | {real['lag1']:.2f} / "
+                     f"{syn['lag1']:.2f} | {cells} |")
+    days = pd.concat(pooled)
+    median = days.groupby(pd.cut(days["k"], HOURLY_BINS), observed=False)[
+        "concentration"].median().to_numpy()
+    return "\n".join(lines), median
+
+
+def _hourly_beta(concentration_by_bin):
+    """A replacement of ``synthetic._hourly_ghi``: the hourly index of a day is a beta
+    variable between 0 and ``max(k, clear-day index)`` with mean ``k`` and the concentration
+    measured on the fit files (interpolated between the bins' centres), drawn through a
+    Gaussian copula of an AR(1) series; days of index 0.9 and above stay smooth."""
+    from scipy import special
+
+    edges = np.asarray(HOURLY_BINS)
+    centres = (edges[1:] + edges[:-1]) / 2
+
+    def hourly_ghi(clear, extra, k_day, rng):
+        noise = synthetic._ar1(len(clear), CANDIDATE_HOURLY_AUTOCORRELATION, rng)
+        top = np.maximum(k_day, synthetic.CLEAR_DAY_INDEX)
+        mean = np.clip(k_day / top, 0.01, 0.99)
+        concentration = np.where(k_day >= edges[-1], 1000.0,
+                                 np.interp(k_day, centres, concentration_by_bin))
+        x = special.betaincinv(mean * concentration, (1 - mean) * concentration,
+                               special.ndtr(noise))
+        return np.minimum(clear * top * x, extra)
+    return hourly_ghi
+
+
+def _quadratic_concentration(coefficients):
+    """A replacement of ``synthetic.daily_index_concentration``: ``exp(q0 + q1 m + q2 m^2)``,
+    held at the ends of the fitted range like the generator's."""
+    q0, q1, q2 = coefficients
+
+    def concentration(mean_relative_index):
+        m = np.clip(np.asarray(mean_relative_index, dtype=float),
+                    *synthetic.DAILY_INDEX_FIT_RANGE)
+        return np.exp(q0 + q1 * m + q2 * m * m)
+    return concentration
+
+
+def _blend(other: str):
+    """DIRINDEX in bright months blended into ``other`` in dark ones, as the generator's
+    "dirindex_disc" (:data:`synthetic.DIRINDEX_MONTH_INDEX_RANGE`)."""
+    def dni(ghi, zenith, times, clear_sky, pressure):
+        low, high = synthetic.DIRINDEX_MONTH_INDEX_RANGE
+        index = synthetic.month_clear_sky_index(ghi, times, clear_sky["ghi"])
+        weight = np.clip((index - low) / (high - low), 0.0, 1.0)
+        bright, dark = (np.nan_to_num(np.asarray(DECOMPOSITIONS[m](
+            ghi, zenith, times, clear_sky, pressure), dtype=float)) for m in ("dirindex", other))
+        return weight * bright + (1.0 - weight) * dark
+    return dni
+
+
+#: Candidates of ``--candidates``: (daily concentration, hours, decomposition).
+CANDIDATES = {
+    "generator now": ("linear", "smooth", "dirindex_disc"),
+    "quadratic days": ("quadratic", "smooth", "dirindex_disc"),
+    "DIRINDEX/DIRINT blend": ("linear", "smooth", "dirindex_dirint"),
+    "DIRINDEX/Erbs blend": ("linear", "smooth", "dirindex_erbs"),
+    "beta hours": ("linear", "beta", "dirindex_disc"),
+    "quadratic days, beta hours": ("quadratic", "beta", "dirindex_disc"),
+    "quadratic days, beta hours, DIRINDEX/DIRINT": ("quadratic", "beta", "dirindex_dirint"),
+    "quadratic days, beta hours, DIRINDEX/Erbs": ("quadratic", "beta", "dirindex_erbs"),
+    "quadratic days, beta hours, DIRINDEX/Orgill-Hollands": ("quadratic", "beta",
+                                                              "dirindex_orgill_hollands"),
+    "quadratic days, beta hours, DIRINDEX/Louche": ("quadratic", "beta", "dirindex_louche"),
+    "quadratic days, beta hours, DISC": ("quadratic", "beta", "disc"),
+    "quadratic days, beta hours, DIRINT": ("quadratic", "beta", "dirint"),
+}
+
+
+def candidate_study(candidates=CANDIDATES) -> pd.DataFrame:
+    """Every candidate on every file, seeds 0-4: the table :func:`choose` reads. The
+    quadratic and the hourly concentration are measured on the fit files here."""
+    quadratic = sv.fit_constants()["concentration_log_quadratic"]
+    _, hourly = hourly_table(sv.FIT)
+    blends = {f"dirindex_{m}": _blend(m)
+              for m in ("dirint", "erbs", "orgill_hollands", "louche")}
+    fit = {name for name, _, _ in sv.FIT}
+    rows = []
+    for name, (days, hours, method) in candidates.items():
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(mock.patch.dict(DECOMPOSITIONS, blends))
+            if days == "quadratic":
+                stack.enter_context(mock.patch.object(
+                    synthetic, "daily_index_concentration", _quadratic_concentration(quadratic)))
+            if hours == "beta":
+                stack.enter_context(mock.patch.object(synthetic, "_hourly_ghi",
+                                                      _hourly_beta(hourly)))
+            for entry in sv.FILES:
+                s = sv.summary(sv.validate(entry, decomposition=method))
+                for mounting in sv.MOUNTINGS:
+                    rows.append(("fit" if entry[0] in fit else "test", entry[0][:28], name,
+                                 mounting, s.loc[mounting, "annual"].abs().max() * 100,
+                                 s.loc[mounting, "worst_month"].max() * 100))
+    return pd.DataFrame(rows, columns=["set", "file", "model", "mounting", "max_abs_annual",
+                                       "worst_month"])
+
+
 def main(argv: list[str]) -> None:
+    if "--hourly" in argv:
+        table, pooled = hourly_table()
+        print(table)
+        print("fit files, pooled median concentration by bin:", np.round(pooled, 1))
+        return
+    if "--candidates" in argv:
+        table = candidate_study()
+        pd.set_option("display.width", 250)
+        print(table.groupby(["set", "model"], sort=False).agg(
+            annual=("max_abs_annual", "max"), month=("worst_month", "max")).round(1)
+            .unstack(0).to_string())
+        worst = table.loc[table.groupby(["set", "model"], sort=False)["worst_month"].idxmax()]
+        print(worst.round(1).to_string())
+        print("chosen on the fit files:", choose(table) or "none meets the annual limit")
+        return
     if "--choose" in argv:
         methods = tuple(m for m in argv if m in DECOMPOSITIONS) or tuple(DECOMPOSITIONS)
         table = choice_study(methods)

@@ -343,7 +343,8 @@ def fit_constants(files=FIT) -> dict:
     over variable months (standard deviation above 0.15); the concentration of the beta
     distribution of the index between the floor and the clear-day index is fitted as
     ``exp(c0 + c1 m)`` (least squares on the logarithm of the method-of-moments
-    concentrations), over the range of ``m`` seen.
+    concentrations), over the range of ``m`` seen; ``concentration_log_quadratic`` is the
+    same fit with a quadratic ``exp(q0 + q1 m + q2 m^2)``, a candidate that was not kept.
     """
     stats = []
     for entry in files:
@@ -365,7 +366,10 @@ def fit_constants(files=FIT) -> dict:
     concentration = m * (1 - m) / (months["std"] / (top - low)) ** 2 - 1
     ok = concentration > 0
     c1, c0 = np.polyfit(m[ok], np.log(concentration[ok]), 1)
+    # the quadratic form compared in weather/decomposition_diagnosis.py --candidates
+    q2, q1, q0 = np.polyfit(m[ok], np.log(concentration[ok]), 2)
     return {"months": len(months), "clear_day_index": round(clear_day, 3),
+            "concentration_log_quadratic": tuple(round(float(v), 2) for v in (q0, q1, q2)),
             "settled_months": len(settled), "clear_day_margin": round(margin, 3),
             "variable_months": len(variable), "floor_ratio": round(floor_ratio, 3),
             "concentration_log": (round(float(c0), 2), round(float(c1), 2)),
