@@ -333,8 +333,16 @@ def _modules(site: Site) -> str:
 
 
 def mounting_text(site: Site) -> str:
-    """The mounting in one line (orientation, row spacing, tracking limits)."""
-    mount = site.plant.mounting
+    """The mounting in one line (orientation, row spacing, tracking limits); a plant of
+    blocks names each block's."""
+    if site.plant.blocks is not None:
+        return "; ".join(f"{b.name} ({b.dc_capacity_mwp:g} MWp / {b.ac_capacity_mwac:g} "
+                         f"MWac): {mounting_words(b.mounting)}" for b in site.plant.blocks)
+    return mounting_words(site.plant.mounting)
+
+
+def mounting_words(mount) -> str:
+    """One mounting in one line (orientation, row spacing, tracking limits)."""
     if isinstance(mount, FixedMount):
         faces = "; ".join(f"tilt {o.tilt_deg:g}°, azimuth {o.azimuth_deg:g}° "
                           f"({o.share:.0%} of DC)" for o in mount.orientations)
