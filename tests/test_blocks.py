@@ -137,3 +137,54 @@ def test_block_losses_are_checked_by_name(palmdale):
     del mapping["plant"]["blocks"][0]["mounting"]
     with pytest.raises(SiteError, match=r"plant\.blocks\.0\.mounting"):
         site_from_mapping(mapping)
+
+
+@pytest.fixture(scope="module")
+def mesquite():
+    """Mesquite Solar of the validation corpus: a fixed phase 1 and tracked phases 2-3."""
+    from pvyield.estimate import estimate
+    from pvyield.validation import CORPUS_DIR
+
+    return estimate(CORPUS_DIR / "mesquite-solar-1-3.yaml")
+
+
+def test_estimate_shows_each_block(mesquite):
+    """Per-block figures add up to the plant's and appear in the JSON, the terminal and the
+    report; the reference chain gives the same blocks (relative 1e-9)."""
+    from pvyield.cli import full_text
+    from pvyield.estimate import estimate
+    from pvyield.report.document import _block_tables
+
+    blocks = mesquite.blocks
+    assert list(blocks.index) == ["phase 1 (fixed)", "phases 2-3 (trackers)"]
+    assert blocks["energy_gwh"].sum() == pytest.approx(mesquite.annual_energy_gwh, rel=1e-9)
+    assert blocks["dc_capacity_mwp"].sum() == pytest.approx(581.6)
+    # the tracked phases yield more per kWp than the fixed phase 1 on the same weather
+    assert (blocks.loc["phases 2-3 (trackers)", "specific_yield_kwh_per_kwp"]
+            > blocks.loc["phase 1 (fixed)", "specific_yield_kwh_per_kwp"])
+    document = mesquite.to_dict()["blocks"]
+    assert [b["name"] for b in document] == list(blocks.index)
+    assert set(document[0]["losses_pct"]) == set(mesquite.losses.index)
+    text = full_text(mesquite)
+    assert all(name in text for name in blocks.index)
+    assert any("Loss of every stage" in str(b) for b in _block_tables(mesquite))
+    reference = estimate(mesquite.site, engine="reference")
+    for name in blocks.index:
+        assert reference.blocks.loc[name, "energy_gwh"] == pytest.approx(
+            blocks.loc[name, "energy_gwh"], rel=1e-9)
+
+
+def test_reconciliation_of_a_plant_of_blocks(mesquite):
+    """The mounting swap is not run for a plant of blocks (listed as skipped); the AC range
+    scales every block at the plant's DC/AC, so that the blocks still add up."""
+    from pvyield.reconcile import reconcile, variant
+
+    rec = reconcile(mesquite)
+    assert any(s.startswith("plant.mounting: the plant is made of blocks") for s in rec.skipped)
+    assert "plant.mounting" not in [s.parameter for s in rec.sensitivities]
+    ac = next(s for s in rec.sensitivities if s.parameter == "plant.ac_capacity_mwac")
+    # DC/AC 1.4 and 1.1 are both more AC than Mesquite's 1.45: less clipping, more energy
+    assert mesquite.annual_energy_gwh < ac.energy_low_gwh < ac.energy_high_gwh
+    low = variant(mesquite.site, "plant.ac_capacity_mwac", 581.6 / 1.4)
+    assert [b.ac_capacity_mwac for b in low.plant.blocks] == pytest.approx(
+        [235.1 / 1.4, 346.5 / 1.4])

@@ -500,7 +500,32 @@ def _losses_section(result: Result, figure: Figure) -> Section:
         "a gain, as in the terminal, the JSON and the batch netCDF). "
         "Irradiance stages are counted as energy at STC efficiency.",
         table,
+        *_block_tables(result),
     ))
+
+
+def _block_tables(result: Result) -> tuple[Block, ...]:
+    """A plant of blocks: each block's capacities, mounting and energy, and the loss of
+    every stage block by block (the plant's loss chain above is their sum)."""
+    blocks = result.blocks
+    if blocks is None:
+        return ()
+    overview = Table(
+        ("block", "DC [MWp]", "AC [MWac]", "mounting", "energy [GWh/yr]", "share [%]",
+         "specific yield [kWh/kWp]"),
+        tuple((name, f"{b.dc_capacity_mwp:g}", f"{b.ac_capacity_mwac:g}", b.mounting,
+               f"{b.energy_gwh:,.1f}", f"{b.share_pct:.1f}",
+               f"{b.specific_yield_kwh_per_kwp:,.0f}") for name, b in blocks.iterrows()),
+        (False, True, True, False, True, True, True))
+    stages = [c[5:-4] for c in blocks.columns if c.startswith("loss_")]
+    losses = Table(
+        ("stage", *(f"{name} [%]" for name in blocks.index)),
+        tuple((stage_label(stage), *(signed_pct(blocks.loc[name, f"loss_{stage}_pct"], 2)
+                                     for name in blocks.index)) for stage in stages),
+        (False, *(True for _ in blocks.index)))
+    return ("**Blocks**: each block runs with its own mounting and inverters (clipping at "
+            "its own AC capacity); the plant's energies are their sums.", overview,
+            "Loss of every stage, block by block:", losses)
 
 
 def _checks_section(result: Result, figure: Figure, exceedance: Figure) -> Section:
