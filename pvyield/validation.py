@@ -442,7 +442,7 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
     colours = dict(zip(sorted(table["technology"].unique()),
                        ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple"),
                        strict=False))
-    markers = {"fixed": "s", "single-axis": "o"}
+    markers = {"fixed": "s", "single-axis": "o", "fixed + single-axis": "D"}
     for r in table.itertuples():
         ax.scatter(r.measured_gwh, r.modelled_gwh, s=46, zorder=3,
                    marker=markers.get(r.mounting, "^"),

@@ -90,7 +90,15 @@ def test_engine_equals_reference_on_blocks(palmdale):
     tests/test_engine.py), and plants of blocks beside plants of one mounting in one
     call."""
     frame, meta = palmdale
-    site = site_from_mapping(_two_blocks(meta))
+    mapping = _two_blocks(meta)
+    # a third block of two faces without row shading: blocks of different plane counts
+    mapping["plant"].update(dc_capacity_mwp=112.0, ac_capacity_mwac=90.0)
+    mapping["plant"]["blocks"].append({
+        "name": "east-west", "dc_capacity_mwp": 12.0, "ac_capacity_mwac": 10.0,
+        "mounting": {"type": "fixed", "gcr": 0.6, "orientations": [
+            {"tilt_deg": 10, "azimuth_deg": 90, "share": 0.5},
+            {"tilt_deg": 10, "azimuth_deg": 270, "share": 0.5}]}})
+    site = site_from_mapping(mapping)
     single = site_from_mapping({"name": "one", **_place(meta),
                                 "plant": {"dc_capacity_mwp": 10.0, "ac_capacity_mwac": 8.0,
                                           "mounting": TRACKER}})
@@ -99,7 +107,7 @@ def test_engine_equals_reference_on_blocks(palmdale):
     for stage in STAGE_NAMES:
         assert eng.stage_energy_kwh[stage] == pytest.approx(ref.stage_energy_kwh[stage],
                                                             rel=1e-9), stage
-    for name in ("fixed racks", "trackers"):
+    for name in ("fixed racks", "trackers", "east-west"):
         for stage in STAGE_NAMES:
             assert eng.blocks[name][stage] == pytest.approx(ref.blocks[name][stage],
                                                             rel=1e-9), (name, stage)
@@ -111,7 +119,7 @@ def test_engine_equals_reference_on_blocks(palmdale):
     assert float(ds["annual_energy"][1]) * years == pytest.approx(
         ref.stage_energy_kwh["availability"], rel=1e-9)
     assert float(ds["annual_energy"][0]) == float(ds["annual_energy"][2])
-    assert list(ds["block_name"][1].to_numpy()) == ["fixed racks", "trackers"]
+    assert list(ds["block_name"][1].to_numpy()) == ["fixed racks", "trackers", "east-west"]
 
 
 @pytest.mark.parametrize(("change", "message"), [
