@@ -196,3 +196,19 @@ def test_reconciliation_of_a_plant_of_blocks(mesquite):
     low = variant(mesquite.site, "plant.ac_capacity_mwac", 581.6 / 1.4)
     assert [b.ac_capacity_mwac for b in low.plant.blocks] == pytest.approx(
         [235.1 / 1.4, 346.5 / 1.4])
+
+
+def test_assumptions_of_blocks_are_listed(palmdale):
+    """Each block's mounting defaults are listed as defaults, the rear shading default by
+    each block's mounting as derived; a block's name is a label, not a parameter."""
+    from pvyield.results import list_assumptions
+
+    _, meta = palmdale
+    site = site_from_mapping(_two_blocks(meta))
+    listed = {a.parameter: a for a in list_assumptions(site, meta)}
+    assert listed["plant.blocks.1.mounting.backtrack"].kind == "default"
+    assert listed["plant.blocks.1.mounting.height_m"].value == 2.0
+    rear = listed["plant.rear_shading_pct"]
+    assert rear.kind == "derived"
+    assert "fixed racks (fixed) 2 %" in rear.reason and "trackers (single_axis) 6 %" in rear.reason
+    assert not any(p.endswith(".name") for p in listed)

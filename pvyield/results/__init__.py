@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -570,7 +571,7 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption(path, value, "unsourced", "no source or assumption in the site file")
               for path, value in _explicit_leaves(site)
               if not _covered(site, path) and path not in site.derived
-              and not path.startswith(_NOT_PARAMETERS)]
+              and not path.startswith(_NOT_PARAMETERS) and not _BLOCK_NAME.fullmatch(path)]
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
         # the synthetic year's own error, as measured: where the uncertainty item comes from
@@ -580,6 +581,10 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
+
+
+#: A block's name labels it; it is not a model parameter.
+_BLOCK_NAME = re.compile(r"plant\.blocks\.\d+\.name")
 
 
 def _replaced_by_equipment(site: Site, path: str) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any
 
 from pvyield import units
@@ -261,7 +262,9 @@ def used_assumptions(site: Site) -> tuple[str, ...]:
     """
     unused = () if site.plant.bifaciality > 0 else ("plant.mounting.height_m",
                                                     "plant.mounting.collector_width_m")
-    return tuple(a for a in site.assumptions if a not in unused)
+    # a block's mounting (plant.blocks.0.mounting.height_m) as the plant's
+    return tuple(a for a in site.assumptions
+                 if re.sub(r"^plant\.blocks\.\d+\.mounting", "plant.mounting", a) not in unused)
 
 
 def check_one(

@@ -1079,6 +1079,13 @@ class Site(StrictModel):
             wanted["plant.rear_shading_pct"] = REAR_SHADING_DEFAULTS[mount]
         if plant.bifaciality > 0:
             wanted["plant.rear_mismatch_pct"] = REAR_MISMATCH_DEFAULT
+        if plant.bifaciality > 0 and plant.blocks is not None and plant.rear_shading_pct is None:
+            kinds = ["single_axis" if isinstance(b.mounting, SingleAxisMount) else "fixed"
+                     for b in plant.blocks]
+            self._derived["plant.rear_shading_pct"] = "default by each block's mounting: " + \
+                "; ".join(f"{b.name} ({k}) {REAR_SHADING_DEFAULTS[k][0]:g} % "
+                          f"({REAR_SHADING_DEFAULTS[k][1]})"
+                          for b, k in zip(plant.blocks, kinds, strict=True))
         updates: dict[str, dict[str, float]] = {"plant": {}, "losses": {}}
         for path, (value, source) in wanted.items():
             section, name = path.split(".")
