@@ -50,9 +50,10 @@ from pvlib.temperature import TEMPERATURE_MODEL_PARAMETERS
 import pvyield
 from pvyield.model import chain as pvyield_chain
 from pvyield.results.checks import operating_years_factor, scope_factor
+from pvyield.site.blocks import block_sites
 from pvyield.site.schema import FixedMount as SiteFixedMount
 from pvyield.site.schema import Site
-from pvyield.validation import ENERGY_METRICS, deviation_stats, validate
+from pvyield.validation import ENERGY_METRICS, deviation_stats, mounting_label, validate
 from pvyield.weather import weather_for_site, weather_path
 
 #: PVWatts' default nominal inverter efficiency in pvlib.inverter.pvwatts [-].
@@ -61,8 +62,18 @@ TEMPERATURE = TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
 
 
 def modelchain_first_year_gwh(site: Site) -> float:
-    """Annual AC energy of plain ModelChain with PVWatts defaults [GWh/yr]."""
+    """Annual AC energy of plain ModelChain with PVWatts defaults [GWh/yr].
+
+    A plant of blocks (``plant.blocks``) is one PVSystem and ModelChain per block, each with
+    its own mounting, DC and its own inverter (AC), on the same weather, summed: the blocks
+    pvyield sees (:func:`pvyield.site.blocks.block_sites`), each run as a plant of one
+    mounting is."""
     frame, _ = weather_for_site(site)
+    return sum(_modelchain_gwh(part, frame) for part in block_sites(site))
+
+
+def _modelchain_gwh(site: Site, frame: pd.DataFrame) -> float:
+    """:func:`modelchain_first_year_gwh` of a plant of one mounting on a weather frame."""
     # the site's albedo, as pvyield uses it (a weather column would override it in ModelChain)
     weather = frame[["ghi", "dni", "dhi", "temp_air", "wind_speed"]]
     plant = site.plant
@@ -108,20 +119,22 @@ def cdte_spectral_check(site: Site) -> dict[str, float]:
     airmass = pvlib.atmosphere.get_relative_airmass(solpos["apparent_zenith"])
     am_abs = pvlib.atmosphere.get_absolute_airmass(
         airmass, pvlib.atmosphere.alt2pres(site.elevation_m)).to_numpy()
-    mount = site.plant.mounting
-    if isinstance(mount, SiteFixedMount):
-        tilt, azimuth = mount.orientations[0].tilt_deg, mount.orientations[0].azimuth_deg
-    else:
-        tracker = pvlib.tracking.singleaxis(
-            solpos["apparent_zenith"], solpos["azimuth"], axis_tilt=mount.axis_tilt_deg,
-            axis_azimuth=mount.axis_azimuth_deg, max_angle=mount.max_angle_deg,
-            backtrack=mount.backtrack, gcr=mount.gcr)
-        tilt = tracker["surface_tilt"].fillna(0.0)
-        azimuth = tracker["surface_azimuth"].fillna(180.0)
-    poa = pvlib.irradiance.get_total_irradiance(
-        tilt, azimuth, solpos["apparent_zenith"], solpos["azimuth"], frame["dni"],
-        frame["ghi"], frame["dhi"], albedo=site.plant.albedo,
-        model="isotropic")["poa_global"].fillna(0.0).to_numpy()
+    # a plant of blocks: the blocks' plane-of-array irradiance weighted by their DC shares
+    poa = np.zeros(len(frame))
+    for mount, share in site.plant.mounting_shares():
+        if isinstance(mount, SiteFixedMount):
+            tilt, azimuth = mount.orientations[0].tilt_deg, mount.orientations[0].azimuth_deg
+        else:
+            tracker = pvlib.tracking.singleaxis(
+                solpos["apparent_zenith"], solpos["azimuth"], axis_tilt=mount.axis_tilt_deg,
+                axis_azimuth=mount.axis_azimuth_deg, max_angle=mount.max_angle_deg,
+                backtrack=mount.backtrack, gcr=mount.gcr)
+            tilt = tracker["surface_tilt"].fillna(0.0)
+            azimuth = tracker["surface_azimuth"].fillna(180.0)
+        poa += share * pvlib.irradiance.get_total_irradiance(
+            tilt, azimuth, solpos["apparent_zenith"], solpos["azimuth"], frame["dni"],
+            frame["ghi"], frame["dhi"], albedo=site.plant.albedo,
+            model="isotropic")["poa_global"].fillna(0.0).to_numpy()
 
     def weighted(factor) -> float:
         f = np.asarray(factor, dtype=float)
@@ -160,7 +173,7 @@ def spectral_markdown(paths: list[Path] | None) -> str:
         if site.plant.module_technology != "cdte":
             continue
         c = cdte_spectral_check(site)
-        kind = "fixed" if isinstance(site.plant.mounting, SiteFixedMount) else "single-axis"
+        kind = mounting_label(site)
         lines.append(f"| {site.name} | {kind} | {c['pvyield']:.4f} | {c['pvlib_gueymard']:.4f} "
                      f"| {c['max_abs_diff']:.1e} | {c['pvlib_tmy3_pwat']:.4f} | "
                      f"{c['pvlib_1p42cm']:.4f} | {c['pw_gueymard_cm']:.2f} / "

@@ -682,6 +682,21 @@ def _equipment_lines(plant) -> list[str]:
     return lines
 
 
+def _block_lines(r: Result) -> list[str]:
+    """A plant of blocks: each block's capacities, mounting, energy and main losses."""
+    if r.blocks is None:
+        return []
+    lines = ["blocks (own inverters; the plant's figures and loss chain are their sums)"]
+    for name, b in r.blocks.iterrows():
+        lines += [f"  {name}: {b.dc_capacity_mwp:g} MWp / {b.ac_capacity_mwac:g} MWac, "
+                  f"{b.mounting}",
+                  f"    {b.energy_gwh:,.1f} GWh/yr ({b.share_pct:.1f} % of the plant), "
+                  f"{b.specific_yield_kwh_per_kwp:,.0f} kWh/kWp; transposition "
+                  f"{b.loss_transposition_pct:+.2f} %, temperature "
+                  f"{b.loss_temperature_pct:+.2f} %, clipping {b.loss_clipping_pct:+.2f} %"]
+    return lines
+
+
 def full_text(r: Result, rec: Reconciliation | None = None) -> str:
     """A readable report of one estimate (and its reconciliation) for the terminal."""
     site, w = r.site, r.weather
@@ -691,8 +706,11 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"{site.name} ({site.region + ', ' if site.region else ''}{site.country})  "
         f"{site.latitude:.4f}, {site.longitude:.4f}, {site.elevation_m:.0f} m, {site.timezone}",
         f"{plant.dc_capacity_mwp:g} MWp / {plant.ac_capacity_mwac:g} MWac "
-        f"(DC/AC {plant.dc_ac_ratio:.2f}), {plant.mounting.type} mounting, "
-        f"bifaciality {plant.bifaciality:g}",
+        f"(DC/AC {plant.dc_ac_ratio:.2f}), "
+        + (f"{plant.mounting.type} mounting, " if plant.blocks is None
+           else f"{len(plant.blocks)} blocks of their own mounting, ")
+        + f"bifaciality {plant.bifaciality:g}",
+        *_block_lines(r),
         *_equipment_lines(plant),
         f"weather: {w.source}" + (" [SYNTHETIC]" if w.synthetic else ""),
         f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",

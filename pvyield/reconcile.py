@@ -171,6 +171,11 @@ def reconcile(
     for spec in RANGES:
         if not _applies(site, spec):
             continue
+        if spec.parameter == "plant.mounting" and site.plant.blocks is not None:
+            skipped.append("plant.mounting: the plant is made of blocks of different "
+                           "mountings (plant.blocks), each stated in the site file; no "
+                           "single alternative mounting replaces them")
+            continue
         low, high = _value(site, spec.low), _value(site, spec.high)
         try:
             runs.append((spec, low, high, variant(site, spec.parameter, low),
@@ -285,7 +290,15 @@ def variant(site: Site, path: str, value: Any) -> Site:
     labelled design (:func:`alternative_mounting`)."""
     if path == "plant.mounting":
         value = alternative_mounting(site, value)
-    return site_variant(site, {path: value}, "one-at-a-time sensitivity of the reconciliation")
+    overrides = {path: value}
+    if path == "plant.ac_capacity_mwac" and site.plant.blocks is not None:
+        # a plant of blocks: every block at the same DC/AC ratio, so that they still add
+        # up to the plant
+        ratio = site.plant.dc_capacity_mwp / value
+        overrides["plant.blocks"] = [
+            {**b.model_dump(exclude_unset=True), "ac_capacity_mwac": b.dc_capacity_mwp / ratio}
+            for b in site.plant.blocks]
+    return site_variant(site, overrides, "one-at-a-time sensitivity of the reconciliation")
 
 
 def alternative_mounting(site: Site, kind: str) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import csv
 import dataclasses
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,19 @@ DRIVING_FIELDS = {
     "plant.mounting.backtrack": "backtracking",
     "plant.gamma_pdc_pct_per_c": "temp. coefficient",
     "plant.bifaciality": "bifaciality",
+    "plant.blocks": "block split",
     "losses": "losses",
 }
 #: Columns of :attr:`Validation.table`.
 COLUMNS = ("plant", "file", "path", "metric", "basis", "years", "measured_gwh", "first_year_gwh",
            "degradation_factor", "modelled_gwh", "deviation_pct", "mounting", "technology",
            "dc_mwp", "ac_mwac", "weather_distance_km", "weather_elevation_difference_m",
-           "assumed", "defaults", "moves_most")
+           "assumed", "defaults", "moves_most", "explanation")
+#: Plants whose deviation is beyond this [%] carry their explanation in the tables: the
+#: site file's ``reported[].doubts`` (what sites/validation/README.md documents), or
+#: :data:`UNEXPLAINED` when the file gives none.
+EXPLAIN_BEYOND_PCT = 8.0
+UNEXPLAINED = "unexplained"
 #: Sensitivities listed per plant by ``validate(..., sensitivities=True)``.
 TOP_SENSITIVITIES = 3
 ROUND_GWH = 1
@@ -143,14 +150,26 @@ class Validation:
         """The per-plant table and the summary table, rounded as :data:`ROUND_GWH` and
         :data:`ROUND_PCT` say."""
         lines = ["| plant | mounting | technology | measured GWh/yr (years) | pvyield GWh/yr "
-                 "(degradation) | deviation | assumed inputs; weather distance |",
-                 "|---|---|---|---|---|---|---|"]
+                 "(degradation) | deviation | assumed inputs; weather distance | why beyond "
+                 f"±{EXPLAIN_BEYOND_PCT:g} % |",
+                 "|---|---|---|---|---|---|---|---|"]
+        notes: list[str] = []
         for r in self.table.itertuples():
+            mark = ""
+            if r.explanation:
+                notes.append(f"{len(notes) + 1}. {r.plant} ({r.deviation_pct:+.{ROUND_PCT}f} %): "
+                             f"{_markdown_text(r.explanation)}")
+                mark = f"note {len(notes)}"
             lines.append(
                 f"| {r.plant} | {r.mounting} | {r.technology} | {r.measured_gwh:,.{ROUND_GWH}f}"
                 f" ({r.years}) | {r.modelled_gwh:,.{ROUND_GWH}f} (x {r.degradation_factor:.3f}) "
                 f"| {r.deviation_pct:+.{ROUND_PCT}f} % | {r.assumed or 'none'}; "
-                f"{r.weather_distance_km:.0f} km |")
+                f"{r.weather_distance_km:.0f} km | {mark} |")
+        if notes:
+            lines += ["", f"Plants beyond ±{EXPLAIN_BEYOND_PCT:g} %, as their site files "
+                      "explain them (`reported[].doubts`, from sites/validation/README.md; "
+                      f"'{UNEXPLAINED}' where nothing documented explains the gap):", "",
+                      *notes]
         lines += ["", "| plants | n | bias | MAPE | RMSE |", "|---|---|---|---|---|"]
         for (group, value), row in self.summary.iterrows():
             label = "all" if group == "all" else f"{group}: {value}"
@@ -168,6 +187,8 @@ class Validation:
                          f"{r.assumed or 'none'}; weather {r.weather_distance_km:.0f} km")
             if r.moves_most:
                 lines.append(f"{'':<38}moves most: {r.moves_most}")
+            if r.explanation:
+                lines.append(f"{'':<38}why: {r.explanation}")
         lines += ["", "GWh/yr; modelled = first-year estimate x mean over the measured years "
                   "of (1 - d)^(year - first operating year); dev = modelled / measured - 1", ""]
         for (group, value), row in self.summary.iterrows():
@@ -331,8 +352,7 @@ def _row(path: Path, result: Result, reported: Reported, technology: str) -> dic
             reported, site.losses.degradation_pct_per_year),
         "modelled_gwh": modelled,
         "deviation_pct": (modelled / measured - 1.0) * 100.0,
-        "mounting": ("fixed" if isinstance(site.plant.mounting, FixedMount)
-                     else "single-axis"),
+        "mounting": mounting_label(site),
         "technology": technology,
         "dc_mwp": site.plant.dc_capacity_mwp,
         "ac_mwac": site.plant.ac_capacity_mwac,
@@ -340,7 +360,29 @@ def _row(path: Path, result: Result, reported: Reported, technology: str) -> dic
         "weather_elevation_difference_m": result.weather.elevation_difference_m,
         "assumed": ", ".join(driving_assumptions(result, "assumption")),
         "defaults": ", ".join(driving_assumptions(result, "default")),
+        "explanation": explanation(reported, (modelled / measured - 1.0) * 100.0),
     }
+
+
+def explanation(reported: Reported, deviation_pct: float) -> str:
+    """What explains a plant's deviation beyond :data:`EXPLAIN_BEYOND_PCT`: the site
+    file's ``doubts`` of the figure, else :data:`UNEXPLAINED`; '' within the threshold."""
+    if abs(deviation_pct) <= EXPLAIN_BEYOND_PCT:
+        return ""
+    return reported.doubts or UNEXPLAINED
+
+
+def mounting_label(site: Site) -> str:
+    """'fixed', 'single-axis', or for a plant of blocks of different mountings their
+    kinds joined ('fixed + single-axis')."""
+    kinds = sorted({"fixed" if isinstance(m, FixedMount) else "single-axis"
+                    for m, _ in site.plant.mounting_shares()})
+    return " + ".join(kinds)
+
+
+def _markdown_text(text: str) -> str:
+    """Site-file text safe in a Markdown table or list (no pipes, no line breaks)."""
+    return " ".join(text.replace("|", "/").split())
 
 
 def moves_most(result: Result, weather: tuple, engine: str) -> str:
@@ -371,8 +413,12 @@ def driving_assumptions(result: Result, kind: str) -> list[str]:
     for a in result.assumptions:
         if a.kind != kind or (a.parameter == "plant.bifaciality" and a.value == 0):
             continue  # a monofacial module is a fact of the technology, not a driver
-        label = DRIVING_FIELDS.get(a.parameter) or next(
-            (DRIVING_FIELDS[p] for p in ("losses",) if a.parameter.startswith(p + ".")), None)
+        # a block's mounting drives as a plant's does; its capacities set the split
+        parameter = re.sub(r"^plant\.blocks\.\d+\.mounting", "plant.mounting", a.parameter)
+        parameter = re.sub(r"^plant\.blocks\.\d+\.(dc_capacity_mwp|ac_capacity_mwac)$",
+                           "plant.blocks", parameter)
+        label = DRIVING_FIELDS.get(parameter) or next(
+            (DRIVING_FIELDS[p] for p in ("losses",) if parameter.startswith(p + ".")), None)
         if label and label not in labels:
             labels.append(label)
     return labels
@@ -396,7 +442,7 @@ def validation_figure(validation: Validation):  # -> matplotlib Figure
     colours = dict(zip(sorted(table["technology"].unique()),
                        ("tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple"),
                        strict=False))
-    markers = {"fixed": "s", "single-axis": "o"}
+    markers = {"fixed": "s", "single-axis": "o", "fixed + single-axis": "D"}
     for r in table.itertuples():
         ax.scatter(r.measured_gwh, r.modelled_gwh, s=46, zorder=3,
                    marker=markers.get(r.mounting, "^"),

@@ -77,6 +77,7 @@ References
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pandas as pd
@@ -162,6 +163,9 @@ class ChainOutput:
     stage_energy_kwh: dict[str, float]
     years: float
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: A plant of blocks (``plant.blocks``): each block's name -> its own
+    #: ``stage_energy_kwh`` (the plant's are their sums); empty for a plant of one mounting.
+    blocks: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
 
 def solar_position(times: pd.DatetimeIndex, site: Site) -> pd.DataFrame:
@@ -424,6 +428,8 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     -------
     ChainOutput
     """
+    if site.plant.blocks is not None:
+        return _run_blocks(site, weather)
     plant, losses = site.plant, site.losses
     times = weather.index
     dt_h = time_step_minutes(times) / 60.0
@@ -548,6 +554,64 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
                        notes=chain_notes(site, weather))
 
 
+#: Time series that are plant totals (the blocks' add); the others are DC-weighted means
+#: over the blocks (irradiance, cell temperature) or the weather's (ghi, temp_air).
+SUMMED_SERIES = ("p_dc", "p_ac")
+DC_WEIGHTED_SERIES = ("poa_global", "effective_irradiance", "temp_cell")
+
+
+def _run_blocks(site: Site, weather: pd.DataFrame) -> ChainOutput:
+    """The chain of a plant of blocks: each block as a plant of its own
+    (:func:`pvyield.site.blocks.block_sites`), then the blocks added up
+    (:func:`combine_blocks`)."""
+    from pvyield.site.blocks import block_sites, dc_shares
+
+    parts = [run_chain(sub, weather) for sub in block_sites(site)]
+    names = [b.name for b in site.plant.blocks]
+    return combine_blocks(parts, names, dc_shares(site), chain_notes(site, weather))
+
+
+def blocks_note(site: Site) -> dict[str, str]:
+    """How a plant of blocks is modelled, in words (empty for one mounting)."""
+    if site.plant.blocks is None:
+        return {}
+    parts = [f"{b.name}: {b.dc_capacity_mwp:g} MWp / {b.ac_capacity_mwac:g} MWac, "
+             f"{_mounting_words(b.mounting)}" for b in site.plant.blocks]
+    return {"blocks": f"{len(parts)} blocks, each modelled with its own mounting and "
+                      "inverters (clipping at the block's AC capacity), energies added "
+                      "stage by stage: " + "; ".join(parts)}
+
+
+def _mounting_words(mount) -> str:
+    if isinstance(mount, SingleAxisMount):
+        return f"single-axis, GCR {mount.gcr:g}, +-{mount.max_angle_deg:g} deg"
+    faces = ", ".join(f"{o.tilt_deg:g} deg/{o.azimuth_deg:g} deg" for o in mount.orientations)
+    return f"fixed {faces}" + (f", GCR {mount.gcr:g}" if mount.gcr else "")
+
+
+def combine_blocks(parts: list[ChainOutput], names: list[str], shares: list[float],
+                   notes: dict[str, str]) -> ChainOutput:
+    """A plant's chain output from its blocks' outputs.
+
+    Stage energies and DC and AC power add; plane-of-array and effective irradiance and
+    cell temperature are the blocks' means weighted by their DC shares (``shares`` [-],
+    summing to 1), as the chain weights the planes of one mounting; GHI and air
+    temperature are the weather's.
+    """
+    first = parts[0].timeseries
+    series = first.copy()
+    for column in SUMMED_SERIES:
+        series[column] = np.sum([p.timeseries[column].to_numpy() for p in parts], axis=0)
+    for column in DC_WEIGHTED_SERIES:
+        series[column] = np.sum([w * p.timeseries[column].to_numpy()
+                                 for p, w in zip(parts, shares, strict=True)], axis=0)
+    energy = {stage: math.fsum(p.stage_energy_kwh[stage] for p in parts)
+              for stage in parts[0].stage_energy_kwh}
+    return ChainOutput(series, energy, years=parts[0].years, notes=notes,
+                       blocks={name: dict(p.stage_energy_kwh)
+                               for name, p in zip(names, parts, strict=True)})
+
+
 def module_dc(equipment: Equipment, effective: pd.Series, temp_cell: pd.Series,
               share: float) -> tuple[pd.Series, float, np.ndarray]:
     """DC power of a plane's modules with the real module's single-diode model.
@@ -635,7 +699,7 @@ def sandia_unclipped(v_dc: np.ndarray, p_dc: np.ndarray, params: dict[str, float
 
 def chain_notes(site: Site, weather: pd.DataFrame) -> dict[str, str]:
     """The weather-dependent and equipment choices of the chain for a site, in words."""
-    notes = equipment_notes(site)
+    notes = {**equipment_notes(site), **blocks_note(site)}
     if site.plant.module_technology in SPECTRAL_MODULE_TYPES:
         notes["precipitable water"] = (f"{precipitable_water_cm(weather)[1]} (spectral model "
                                        f"of {site.plant.module_technology})")

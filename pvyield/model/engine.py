@@ -167,6 +167,8 @@ def run_sites(
         raise ModelError(f"run_sites: {len(sites)} sites but {len(weather)} weather frames")
     if chunk_sites < 1:
         raise ModelError(f"run_sites: chunk_sites must be at least 1 (got {chunk_sites})")
+    if any(s.plant.blocks is not None for s in sites):
+        return _run_plants_of_blocks(sites, weather, timeseries, chunk_sites)
     n_sites = len(sites)
     sums = np.zeros((n_sites, kernels.N_SUMS))
     monthly = np.zeros((n_sites, kernels.N_BINNED, 12))
@@ -203,6 +205,94 @@ def run_sites(
     if series is not None:
         ds = ds.merge(_series_dataset(index, series))
     return ds
+
+
+class _FramesOfBlocks(Sequence):
+    """The weather sequence of the block sites: each block reads its plant's frame (the
+    last frame read is kept, so a plant's blocks read a lazy sequence once)."""
+
+    def __init__(self, weather: Sequence[pd.DataFrame], owner: np.ndarray) -> None:
+        self._weather, self._owner = weather, owner
+        self._last: tuple[int, pd.DataFrame] | None = None
+
+    def __len__(self) -> int:
+        return len(self._owner)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        plant = int(self._owner[i])
+        if self._last is None or self._last[0] != plant:
+            self._last = (plant, self._weather[plant])
+        return self._last[1]
+
+
+def _run_plants_of_blocks(sites: Sequence[Site], weather: Sequence[pd.DataFrame],
+                          timeseries: bool, chunk_sites: int) -> xr.Dataset:
+    """:func:`run_sites` when some plants are made of blocks (``plant.blocks``).
+
+    Every block runs as a site of its own (:func:`pvyield.site.blocks.block_sites`: its
+    mounting, capacities and losses, its own inverters), then the blocks of each plant
+    are added up (:func:`_add_blocks`) as the reference chain's
+    :func:`pvyield.model.chain.combine_blocks` does. The Dataset then also holds each
+    block's stage energies (``block_stage_energy``, ``block_name``).
+    """
+    from pvyield.site.blocks import block_sites, dc_shares
+
+    subs: list[Site] = []
+    owner: list[int] = []
+    weights: list[float] = []
+    for i, site in enumerate(sites):
+        parts = block_sites(site)
+        subs += parts
+        owner += [i] * len(parts)
+        weights += dc_shares(site)
+    owner_arr = np.array(owner)
+    ds = run_sites(subs, _FramesOfBlocks(weather, owner_arr), timeseries=timeseries,
+                   chunk_sites=chunk_sites)
+    return _add_blocks(ds, sites, owner_arr, np.array(weights))
+
+
+#: Variables of the engine's Dataset that are plant totals (the blocks' add up), that are
+#: DC-weighted means of the blocks, and that are the weather's (the same for every block).
+_SUMMED = ("annual_energy", "stage_energy", "monthly_energy", "year_energy", "p_dc", "p_ac")
+_DC_WEIGHTED = ("monthly_poa", "poa_global", "effective_irradiance", "temp_cell")
+
+
+def _add_blocks(ds: xr.Dataset, sites: Sequence[Site], owner: np.ndarray,
+                weights: np.ndarray) -> xr.Dataset:
+    """The Dataset of the plants from that of their blocks (site = block, ``owner``: the
+    plant of each; ``weights``: its share of the plant's DC capacity)."""
+    first = np.array([int(np.flatnonzero(owner == i)[0]) for i in range(len(sites))])
+    out = ds.isel(site=first)
+    for name in ds.data_vars:
+        if name not in _SUMMED and name not in _DC_WEIGHTED:
+            continue  # the weather's own (ghi, hours, air temperature) or recomputed below
+        data = ds[name]
+        if name in _DC_WEIGHTED:
+            data = data * xr.DataArray(weights, dims="site")
+        values = np.stack([data.isel(site=np.flatnonzero(owner == i)).sum(
+            "site", skipna=False).to_numpy() for i in range(len(sites))],
+            axis=data.get_axis_num("site"))
+        out[name] = (data.dims, values, ds[name].attrs)
+    stage_energy = out["stage_energy"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = (1.0 - stage_energy[:, 1:] / stage_energy[:, :-1]) * 100.0
+    out["loss_pct"] = (("site", "stage"), np.concatenate(
+        [np.full((len(sites), 1), np.nan), loss], axis=1), ds["loss_pct"].attrs)
+    n_blocks = max(int(np.sum(owner == i)) for i in range(len(sites)))
+    per_block = np.full((len(sites), n_blocks, ds.sizes["stage"]), np.nan)
+    names = np.full((len(sites), n_blocks), "", dtype=object)
+    for i, site in enumerate(sites):
+        rows = np.flatnonzero(owner == i)
+        if site.plant.blocks is None:
+            continue
+        per_block[i, :len(rows)] = ds["stage_energy"].to_numpy()[rows]
+        names[i, :len(rows)] = [b.name for b in site.plant.blocks]
+    out["block_stage_energy"] = (("site", "block", "stage"), per_block, {
+        "units": "kWh/yr", "long_name": "energy after each stage per year of each block "
+        "of a plant of blocks (NaN: no such block)"})
+    out["block_name"] = (("site", "block"), names.astype(str))
+    return out.assign_coords(site=np.arange(len(sites)),
+                             name=("site", [s.name for s in sites]))
 
 
 #: Time terms of the last few distinct sets of time stamps, kept between calls: an
@@ -638,7 +728,19 @@ def run_chain_batch(site: Site, weather: pd.DataFrame) -> ChainOutput:
     stage_energy = {name: float(ds["stage_energy"].sel(stage=name)) * years
                     for name in STAGE_NAMES}
     return ChainOutput(series_frame(ds, weather), stage_energy, years=years,
-                       notes=chain_notes(site, weather))
+                       notes=chain_notes(site, weather), blocks=block_energies(ds))
+
+
+def block_energies(ds: xr.Dataset) -> dict[str, dict[str, float]]:
+    """Each block's energy after every stage over the series [kWh] of one site of
+    :func:`run_sites` (``.isel(site=i)``); empty for a plant of one mounting."""
+    if "block_name" not in ds:
+        return {}
+    years = float(ds["years"])
+    return {str(name): {str(stage): float(v) * years for stage, v in
+                        zip(ds["stage"].to_numpy(), row, strict=True)}
+            for name, row in zip(ds["block_name"].to_numpy(),
+                                 ds["block_stage_energy"].to_numpy(), strict=True) if name}
 
 
 def series_frame(ds: xr.Dataset, weather: pd.DataFrame) -> pd.DataFrame:

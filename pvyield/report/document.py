@@ -333,8 +333,16 @@ def _modules(site: Site) -> str:
 
 
 def mounting_text(site: Site) -> str:
-    """The mounting in one line (orientation, row spacing, tracking limits)."""
-    mount = site.plant.mounting
+    """The mounting in one line (orientation, row spacing, tracking limits); a plant of
+    blocks names each block's."""
+    if site.plant.blocks is not None:
+        return "; ".join(f"{b.name} ({b.dc_capacity_mwp:g} MWp / {b.ac_capacity_mwac:g} "
+                         f"MWac): {mounting_words(b.mounting)}" for b in site.plant.blocks)
+    return mounting_words(site.plant.mounting)
+
+
+def mounting_words(mount) -> str:
+    """One mounting in one line (orientation, row spacing, tracking limits)."""
     if isinstance(mount, FixedMount):
         faces = "; ".join(f"tilt {o.tilt_deg:g}°, azimuth {o.azimuth_deg:g}° "
                           f"({o.share:.0%} of DC)" for o in mount.orientations)
@@ -492,7 +500,32 @@ def _losses_section(result: Result, figure: Figure) -> Section:
         "a gain, as in the terminal, the JSON and the batch netCDF). "
         "Irradiance stages are counted as energy at STC efficiency.",
         table,
+        *_block_tables(result),
     ))
+
+
+def _block_tables(result: Result) -> tuple[Block, ...]:
+    """A plant of blocks: each block's capacities, mounting and energy, and the loss of
+    every stage block by block (the plant's loss chain above is their sum)."""
+    blocks = result.blocks
+    if blocks is None:
+        return ()
+    overview = Table(
+        ("block", "DC [MWp]", "AC [MWac]", "mounting", "energy [GWh/yr]", "share [%]",
+         "specific yield [kWh/kWp]"),
+        tuple((name, f"{b.dc_capacity_mwp:g}", f"{b.ac_capacity_mwac:g}", b.mounting,
+               f"{b.energy_gwh:,.1f}", f"{b.share_pct:.1f}",
+               f"{b.specific_yield_kwh_per_kwp:,.0f}") for name, b in blocks.iterrows()),
+        (False, True, True, False, True, True, True))
+    stages = [c[5:-4] for c in blocks.columns if c.startswith("loss_")]
+    losses = Table(
+        ("stage", *(f"{name} [%]" for name in blocks.index)),
+        tuple((stage_label(stage), *(signed_pct(blocks.loc[name, f"loss_{stage}_pct"], 2)
+                                     for name in blocks.index)) for stage in stages),
+        (False, *(True for _ in blocks.index)))
+    return ("**Blocks**: each block runs with its own mounting and inverters (clipping at "
+            "its own AC capacity); the plant's energies are their sums.", overview,
+            "Loss of every stage, block by block:", losses)
 
 
 def _checks_section(result: Result, figure: Figure, exceedance: Figure) -> Section:

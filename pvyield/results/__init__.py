@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,13 +22,12 @@ from pvyield.results.checks import Check, check_all
 from pvyield.results.households import HouseholdsServed, households_served
 from pvyield.results.uncertainty import (
     BIFACIAL_RELATIVE,
-    DEFAULT_INTERANNUAL_BY_MOUNTING,
     DEFAULT_ITEMS,
     Item,
     Uncertainty,
+    interannual_default,
     synthetic_weather_item,
     uncertainty,
-    validation_mounting,
 )
 from pvyield.site.load import defaults_used
 from pvyield.site.schema import Site, field_description
@@ -104,6 +104,9 @@ class Result:
     assumptions: list[Assumption]
     qc: QcReport | None = None
     accepted_findings: tuple[tuple[str, str], ...] = ()
+    #: A plant of blocks (``plant.blocks``): one row per block (:func:`block_table`);
+    #: None for a plant of one mounting.
+    blocks: pd.DataFrame | None = None
     #: The time series, or a function of no argument computing them (kept once computed).
     series: pd.DataFrame | Callable[[], pd.DataFrame] | None = dataclasses.field(
         default=None, repr=False, compare=False)
@@ -192,6 +195,12 @@ class Result:
                 "range": self.households.range_note,
             },
             "equipment": self.equipment,
+            "blocks": None if self.blocks is None else [
+                {"name": name, **{k: (v if isinstance(v, str) else float(v))
+                                  for k, v in row.items() if not k.startswith("loss_")},
+                 "losses_pct": {k[5:-4]: float(v) for k, v in row.items()
+                                if k.startswith("loss_")}}
+                for name, row in self.blocks.iterrows()],
             "monthly_energy_gwh": [float(v) for v in self.monthly["energy_gwh"]],
             "losses_pct": {k: float(v) for k, v in self.losses["loss_pct"].items()},
             "checks": [c.to_dict() for c in self.checks],
@@ -288,6 +297,9 @@ class ChainTotals:
     monthly: pd.DataFrame
     yearly: pd.DataFrame
     notes: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: A plant of blocks: block name -> its energy after each stage [kWh] (the plant's
+    #: ``stage_energy_kwh`` are their sums); empty for one mounting.
+    blocks: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of_chain(cls, chain: ChainOutput, timezone: str) -> ChainTotals:
@@ -304,7 +316,7 @@ class ChainTotals:
         yearly = pd.DataFrame({"energy_kwh": groups.sum() * dt_h / units.WH_PER_KWH,
                                "hours": groups.size() * dt_h})
         return cls(dict(chain.stage_energy_kwh), chain.years, monthly, yearly,
-                   dict(chain.notes))
+                   dict(chain.notes), dict(chain.blocks))
 
     @classmethod
     def of_engine(cls, ds: Any, notes: dict[str, str]) -> ChainTotals:
@@ -323,9 +335,16 @@ class ChainTotals:
         yearly = pd.DataFrame({"energy_kwh": ds["year_energy"].to_numpy()[hours > 0],
                                "hours": hours[hours > 0]},
                               index=ds["year"].to_numpy()[hours > 0])
+        blocks = {}
+        if "block_name" in ds:  # a plant of blocks (pvyield.model.engine._add_blocks)
+            blocks = {str(name): {str(s): float(v) * years for s, v in
+                                  zip(stage["stage"].to_numpy(), row, strict=True)}
+                      for name, row in zip(ds["block_name"].to_numpy(),
+                                           ds["block_stage_energy"].to_numpy(), strict=True)
+                      if name}
         return cls({str(name): float(value) * years for name, value in
                     zip(stage["stage"].to_numpy(), stage.to_numpy(), strict=True)},
-                   years, monthly, yearly, dict(notes))
+                   years, monthly, yearly, dict(notes), blocks)
 
     @property
     def annual_energy_gwh(self) -> float:
@@ -382,8 +401,36 @@ def summarise(site: Site, weather: WeatherMeta, chain: ChainOutput | ChainTotals
             Assumption(name, None, "model", text) for name, text in chain.notes.items()],
         qc=qc,
         accepted_findings=accepted,
+        blocks=block_table(site, chain.blocks, chain.years),
         series=timeseries,
     )
+
+
+def block_table(site: Site, blocks: dict[str, dict[str, float]], years: float
+                ) -> pd.DataFrame | None:
+    """One row per block of a plant of blocks: ``dc_capacity_mwp``, ``ac_capacity_mwac``,
+    ``mounting`` (in words), ``energy_gwh`` (AC at the grid, per year), ``share_pct`` (of
+    the plant's energy), ``specific_yield_kwh_per_kwp`` and the loss of every stage
+    (``loss_<stage>_pct``, relative to the stage before, as :func:`loss_table`); None
+    without blocks."""
+    if site.plant.blocks is None or not blocks:
+        return None
+    from pvyield.report.document import mounting_words
+
+    total = math.fsum(blocks[b.name]["availability"] for b in site.plant.blocks)
+    rows = []
+    for block in site.plant.blocks:
+        energy = blocks[block.name]
+        losses = loss_table(energy, years)["loss_pct"]
+        gwh = units.kwh_to_gwh(energy["availability"] / years)
+        rows.append({"block": block.name, "dc_capacity_mwp": block.dc_capacity_mwp,
+                     "ac_capacity_mwac": block.ac_capacity_mwac,
+                     "mounting": mounting_words(block.mounting), "energy_gwh": gwh,
+                     "share_pct": energy["availability"] / total * 100.0 if total else 0.0,
+                     "specific_yield_kwh_per_kwp": units.specific_yield_kwh_per_kwp(
+                         gwh, block.dc_capacity_mwp),
+                     **{f"loss_{k}_pct": float(v) for k, v in losses.items()}})
+    return pd.DataFrame(rows).set_index("block")
 
 
 def _period_assumptions(qc: QcReport | None, partial: bool) -> list[Assumption]:
@@ -397,7 +444,7 @@ def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) ->
     """The model and data uncertainty budget: defaults, conditional items, site overrides."""
     budget = {name: Item(name, sigma, source) for name, (sigma, source) in DEFAULT_ITEMS.items()}
     if weather.synthetic:
-        budget["synthetic_weather"] = synthetic_weather_item(site.plant.mounting)
+        budget["synthetic_weather"] = synthetic_weather_item(site.plant)
     gain_pct = -float(losses.loc["bifacial", "loss_pct"])
     if gain_pct > 0:
         budget["bifacial"] = Item("bifacial", BIFACIAL_RELATIVE * gain_pct,
@@ -410,8 +457,8 @@ def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) ->
 
 
 #: Design fields whose assumption makes the P-values conditional on the design.
-DESIGN_FIELDS = ("plant.mounting", "plant.ac_capacity_mwac", "plant.module_technology",
-                 "plant.bifaciality", "plant.module_efficiency_pct",
+DESIGN_FIELDS = ("plant.mounting", "plant.blocks", "plant.ac_capacity_mwac",
+                 "plant.module_technology", "plant.bifaciality", "plant.module_efficiency_pct",
                  "plant.gamma_pdc_pct_per_c")
 
 
@@ -445,8 +492,7 @@ def interannual_variability(site: Site, yearly: pd.DataFrame, years: float) -> I
     if site.uncertainty.interannual is not None:
         spec = site.uncertainty.interannual
         return Item("interannual", spec.sigma_pct, f"site file: {spec.source}")
-    return Item("interannual", *DEFAULT_INTERANNUAL_BY_MOUNTING[
-        validation_mounting(site.plant.mounting)])
+    return Item("interannual", *interannual_default(site.plant))
 
 
 def monthly_table(monthly: pd.DataFrame, years: float, dc_capacity_mwp: float
@@ -525,16 +571,20 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     found += [Assumption(path, value, "unsourced", "no source or assumption in the site file")
               for path, value in _explicit_leaves(site)
               if not _covered(site, path) and path not in site.derived
-              and not path.startswith(_NOT_PARAMETERS)]
+              and not path.startswith(_NOT_PARAMETERS) and not _BLOCK_NAME.fullmatch(path)]
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
         # the synthetic year's own error, as measured: where the uncertainty item comes from
         found.append(Assumption("synthetic weather uncertainty", None, "weather",
-                                synthetic_weather_item(site.plant.mounting).source))
+                                synthetic_weather_item(site.plant).source))
     found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]
     return found
+
+
+#: A block's name labels it; it is not a model parameter.
+_BLOCK_NAME = re.compile(r"plant\.blocks\.\d+\.name")
 
 
 def _replaced_by_equipment(site: Site, path: str) -> bool:

@@ -22,6 +22,8 @@ mounting (:func:`land_area_ha`), with the smallest GCR the area allows beside th
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from typing import Any
 
 from pvyield import units
@@ -260,7 +262,9 @@ def used_assumptions(site: Site) -> tuple[str, ...]:
     """
     unused = () if site.plant.bifaciality > 0 else ("plant.mounting.height_m",
                                                     "plant.mounting.collector_width_m")
-    return tuple(a for a in site.assumptions if a not in unused)
+    # a block's mounting (plant.blocks.0.mounting.height_m) as the plant's
+    return tuple(a for a in site.assumptions
+                 if re.sub(r"^plant\.blocks\.\d+\.mounting", "plant.mounting", a) not in unused)
 
 
 def check_one(
@@ -375,13 +379,15 @@ def density_class(site: Site) -> str:
     Bolinger & Bolinger 2022 split plants into fixed-tilt and single-axis tracking only: a
     fixed east-west array is read against the fixed-tilt median (said so in the check).
     """
-    return "tracker" if validation_mounting(site.plant.mounting) == "tracker" else "fixed"
+    kinds = {"tracker" if validation_mounting(m) == "tracker" else "fixed"
+             for m, _ in site.plant.mounting_shares()}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def median_power_density_mwdc_per_ha(site: Site) -> float:
     """Median DC power density of plants of the site's mounting class [MWdc/ha]
     (:data:`MEDIAN_POWER_DENSITY_MWDC_PER_ACRE` / :data:`HA_PER_ACRE`)."""
-    return MEDIAN_POWER_DENSITY_MWDC_PER_ACRE[density_class(site)] / HA_PER_ACRE
+    return site.plant.dc_capacity_mwp / land_area_ha(site)
 
 
 def land_area_ha(site: Site) -> float:
@@ -392,7 +398,11 @@ def land_area_ha(site: Site) -> float:
     --------
     425 MWdc on single-axis trackers: 425 / (0.24 / 0.40468564) = 716.6 ha.
     """
-    return site.plant.dc_capacity_mwp / median_power_density_mwdc_per_ha(site)
+    # a plant of blocks: each block's DC at the median of its own mounting class
+    return math.fsum(
+        site.plant.dc_capacity_mwp * share / (MEDIAN_POWER_DENSITY_MWDC_PER_ACRE[
+            "tracker" if validation_mounting(m) == "tracker" else "fixed"] / HA_PER_ACRE)
+        for m, share in site.plant.mounting_shares())
 
 
 def minimum_gcr(site: Site, area_ha: float) -> float:
@@ -407,7 +417,9 @@ def minimum_gcr(site: Site, area_ha: float) -> float:
 def _land_check(site: Site, reported: Reported) -> Check:
     """A reported land area read as power density, against the published median of plants
     of the same mounting class, with the smallest GCR it implies beside the assumed GCR."""
-    value, gcr = reported.value, site.plant.mounting.gcr
+    # a plant of blocks has one GCR per block: none is set beside the implied minimum
+    value = reported.value
+    gcr = None if site.plant.blocks is not None else site.plant.mounting.gcr
     estimate = land_area_ha(site)
     deviation = (value / estimate - 1.0) * 100.0
     density = site.plant.dc_capacity_mwp / value
@@ -417,11 +429,14 @@ def _land_check(site: Site, reported: Reported) -> Check:
                "gcr_minimum": minimum_gcr(site, value)}
     if gcr is not None:
         implied["gcr_assumed"] = gcr
-    label = {"fixed": "fixed-tilt", "tracker": "single-axis tracking"}[kind]
-    east_west = validation_mounting(site.plant.mounting) == "east_west"
+    label = {"fixed": "fixed-tilt", "tracker": "single-axis tracking",
+             "mixed": "fixed-tilt and single-axis tracking (by block, DC-weighted)"}[kind]
+    east_west = any(validation_mounting(m) == "east_west"
+                    for m, _ in site.plant.mounting_shares())
     note = (f"{site.plant.dc_capacity_mwp:g} MWdc on {value:,.0f} ha = {density:.2f} MWdc/ha "
             f"against the median {median:.2f} MWdc/ha of {label} plants "
-            f"({MEDIAN_POWER_DENSITY_MWDC_PER_ACRE[kind]:g} MWdc/acre"
+            + (f"({MEDIAN_POWER_DENSITY_MWDC_PER_ACRE[kind]:g} MWdc/acre" if kind != "mixed"
+               else "(each block at the median of its class")
             + ("; an east-west array is read as fixed-tilt, which the source does not "
                "separate" if east_west else "")
             + f"); the modules ({module_area_m2(site) / 1e4:,.1f} ha) fit only at a GCR of at "

@@ -137,7 +137,25 @@ def validation_mounting(mounting: FixedMount | SingleAxisMount) -> str:
     return "east_west" if gap >= 90.0 else "fixed"
 
 
-def synthetic_weather_item(mounting: FixedMount | SingleAxisMount) -> Item:
+def plant_kinds(plant) -> list[str]:
+    """:func:`validation_mounting` of every mounting of a plant (one per block of a plant
+    of blocks, ``plant.blocks``)."""
+    return [validation_mounting(m) for m, _ in plant.mounting_shares()]
+
+
+def interannual_default(plant) -> tuple[float, str]:
+    """The default inter-annual variability of a plant's mounting
+    (:data:`DEFAULT_INTERANNUAL_BY_MOUNTING`); for blocks of different mountings the
+    largest of theirs (the blocks see the same years; taking the larger is conservative)."""
+    kinds = plant_kinds(plant)
+    sigma, source = max((DEFAULT_INTERANNUAL_BY_MOUNTING[k] for k in kinds),
+                        key=lambda item: item[0])
+    if len(set(kinds)) > 1:
+        source = f"blocks of different mountings, the largest of their defaults: {source}"
+    return sigma, source
+
+
+def synthetic_weather_item(mounting) -> Item:
     """Uncertainty added by a synthetic year: its measured spread against real years.
 
     One standard deviation = the root mean square, over the real hourly files and seeds of
@@ -145,8 +163,11 @@ def synthetic_weather_item(mounting: FixedMount | SingleAxisMount) -> Item:
     plant of the same mounting (:func:`validation_mounting`), read from
     :data:`pvyield.weather.synthetic.SPREAD_FILE`.
     """
-    kind = validation_mounting(mounting)
     spread = validation_spread()
+    # a plant (of blocks) gives the largest spread of its blocks' mountings
+    kinds = (plant_kinds(mounting) if hasattr(mounting, "mounting_shares")
+             else [validation_mounting(mounting)])
+    kind = max(kinds, key=lambda k: float(spread["rms_annual_deviation_pct"][k]))
     sigma = float(spread["rms_annual_deviation_pct"][kind])
     largest = float(spread["max_abs_annual_deviation_pct"][kind])
     return Item("synthetic_weather", sigma,

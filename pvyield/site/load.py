@@ -276,4 +276,8 @@ def defaults_used(model: BaseModel, prefix: str = "") -> dict[str, Any]:
                 found[path] = value
         elif isinstance(value, BaseModel):
             found.update(defaults_used(value, path + "."))
+        elif name == "blocks" and isinstance(value, list):
+            # each block of a plant of blocks: its mounting's defaults are the plant's
+            for i, block in enumerate(value):
+                found.update(defaults_used(block, f"{path}.{i}."))
     return found

@@ -39,7 +39,9 @@ def _rows(model: type[BaseModel], prefix: str) -> typing.Iterator[str]:
                    f"{_default(field)} | | {field.description or inner.__doc__.splitlines()[0]} |")
             yield from _rows(inner, f"{path}{'[]' if listed else ''}.")
         elif name == "mounting":
-            yield (f"| `{path}` | section | required | `type`: fixed, single_axis | "
+            needed = ("required" if field.is_required()
+                      else "required unless `plant.blocks`")
+            yield (f"| `{path}` | section | {needed} | `type`: fixed, single_axis | "
                    "Mounting; fields below by type |")
         else:
             yield (f"| `{path}` | {_type(field.annotation)} | {_default(field)} | "

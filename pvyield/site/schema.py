@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -190,6 +191,54 @@ class SingleAxisMount(StrictModel):
 
 Mounting = Annotated[FixedMount | SingleAxisMount, Field(discriminator="type")]
 
+#: Allowed relative gap between the sum of the blocks' DC (or AC) capacities and the
+#: plant's: the blocks are the plant, so they must add up to it (rounding allowed).
+BLOCK_CAPACITY_TOLERANCE = 1e-3
+#: Loss fields a block may set for itself; the others are the plant's (technology-bound:
+#: LID and degradation follow the module, which the blocks share).
+BLOCK_LOSS_FIELDS = ("soiling_pct", "mismatch_pct", "dc_wiring_pct", "inverter_efficiency_pct",
+                     "ac_losses_pct", "availability_pct")
+
+
+class BlockLosses(StrictModel):
+    """Losses of one block that differ from the plant's ``losses`` (each field optional:
+    what a block leaves out is the plant's value)."""
+
+    soiling_pct: float | list[float] | None = Field(
+        default=None, description="As losses.soiling_pct, for this block [%].")
+    mismatch_pct: float | None = Field(default=None, ge=0, le=20,
+                                       description="As losses.mismatch_pct [%].")
+    dc_wiring_pct: float | None = Field(default=None, ge=0, le=20,
+                                        description="As losses.dc_wiring_pct [%].")
+    inverter_efficiency_pct: float | None = Field(
+        default=None, ge=80, le=100, description="As losses.inverter_efficiency_pct [%].")
+    ac_losses_pct: float | None = Field(default=None, ge=0, le=20,
+                                        description="As losses.ac_losses_pct [%].")
+    availability_pct: float | None = Field(default=None, ge=50, le=100,
+                                           description="As losses.availability_pct [%].")
+
+
+class Block(StrictModel):
+    """One sub-array of a plant with its own mounting and its own inverters.
+
+    A plant of several blocks (``plant.blocks``) is modelled block by block: each block's
+    modules see its own mounting's irradiance, its DC power goes to its own inverters
+    (clipping at the block's AC capacity) and the plant's energy after every stage is the
+    sum of the blocks'. Everything else of ``plant`` (module, thermal model, albedo, ...)
+    and of ``losses`` is shared, unless the block's ``losses`` sets a field.
+    """
+
+    name: str = Field(min_length=1, max_length=80,
+                      description="Name of the block, shown in the outputs ('phase 1').")
+    dc_capacity_mwp: float = Field(gt=0, le=20000,
+                                   description="DC capacity of the block at STC [MWp].")
+    ac_capacity_mwac: float = Field(gt=0, le=20000,
+                                    description="AC capacity of the block's inverters [MWac].")
+    mounting: Mounting
+    losses: BlockLosses | None = Field(
+        default=None, description="Losses of this block that differ from the plant's "
+        "(fields: " + ", ".join(BLOCK_LOSS_FIELDS) + ").")
+
 
 class Thermal(StrictModel):
     """PVsyst cell-temperature model coefficients (Faiman form)."""
@@ -341,7 +390,15 @@ class Plant(StrictModel):
         description="Martin-Ruiz angular losses coefficient a_r of the module glass [-].",
     )
     thermal: Thermal = Field(default_factory=Thermal)
-    mounting: Mounting
+    mounting: Mounting | None = Field(
+        default=None,
+        description="Mounting of the whole plant. Give either this or 'blocks'.")
+    blocks: list[Block] | None = Field(
+        default=None, min_length=2, max_length=20,
+        description="Sub-arrays of different mountings, each with its DC and AC capacity "
+        "(which must add up to the plant's dc_capacity_mwp and ac_capacity_mwac) and its "
+        "own inverters; give either this or 'mounting'. Stages are reported as plant "
+        "totals (the blocks' energies add) and block by block.")
 
     _equipment: object = PrivateAttr(default=None)
     _filled: dict = PrivateAttr(default_factory=dict)
@@ -397,13 +454,13 @@ class Plant(StrictModel):
                 f"DC/AC ratio dc_capacity_mwp / ac_capacity_mwac = {ratio:.3g} is outside "
                 f"[{low}, {high}]; check the units of both capacities"
             )
-        mount = self.mounting
-        if self.bifaciality > 0 and isinstance(mount, FixedMount) and mount.gcr is None:
-            origin = (f" (bifaciality {self.bifaciality:g} from the module file; set "
-                      "plant.bifaciality: 0 to model the module as monofacial)"
-                      if "plant.bifaciality" in self._filled else "")
-            raise ValueError("a bifacial plant on fixed racking needs mounting.gcr "
-                             "(rear irradiance depends on the row spacing)" + origin)
+        for where, mount in self.mountings():
+            if self.bifaciality > 0 and isinstance(mount, FixedMount) and mount.gcr is None:
+                origin = (f" (bifaciality {self.bifaciality:g} from the module file; set "
+                          "plant.bifaciality: 0 to model the module as monofacial)"
+                          if "plant.bifaciality" in self._filled else "")
+                raise ValueError(f"a bifacial plant on fixed racking needs {where}.gcr "
+                                 "(rear irradiance depends on the row spacing)" + origin)
         if self.module_count is not None and self.module_power_wp is not None:
             implied = self.module_count * self.module_power_wp / 1e6
             gap = abs(implied - self.dc_capacity_mwp) / self.dc_capacity_mwp
@@ -415,6 +472,53 @@ class Plant(StrictModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _mounting_or_blocks(self) -> Plant:
+        if (self.mounting is None) == (self.blocks is None):
+            raise ValueError("give either 'mounting' (one mounting for the whole plant) or "
+                             "'blocks' (sub-arrays with their own mountings), not both"
+                             if self.mounting is not None else
+                             "'mounting' is missing (or give 'blocks': sub-arrays with their "
+                             "own mountings)")
+        if self.blocks is None:
+            return self
+        if self.module is not None or self.inverter is not None or self.layout is not None:
+            raise ValueError("blocks: a plant of several blocks is modelled with the PVWatts "
+                             "module and inverter only (no plant.module, plant.inverter or "
+                             "plant.layout yet)")
+        names = [b.name for b in self.blocks]
+        if len(set(names)) != len(names):
+            raise ValueError(f"blocks: names must differ (got {names})")
+        low, high = DC_AC_RATIO_RANGE
+        for i, block in enumerate(self.blocks):
+            ratio = block.dc_capacity_mwp / block.ac_capacity_mwac
+            if not low <= ratio <= high:
+                raise ValueError(f"blocks.{i} ({block.name}): DC/AC ratio {ratio:.3g} is "
+                                 f"outside [{low}, {high}]; check the units")
+        for field, total in (("dc_capacity_mwp", self.dc_capacity_mwp),
+                             ("ac_capacity_mwac", self.ac_capacity_mwac)):
+            if total is None:
+                continue
+            added = sum(getattr(b, field) for b in self.blocks)
+            if abs(added - total) > BLOCK_CAPACITY_TOLERANCE * total:
+                raise ValueError(f"blocks: the blocks' {field} add up to {added:.6g}, not "
+                                 f"the plant's {total:.6g} (the blocks are the plant)")
+        return self
+
+    def mountings(self) -> list[tuple[str, FixedMount | SingleAxisMount]]:
+        """Every mounting of the plant with its field path: the plant's one, or each
+        block's (``plant.blocks.0.mounting``)."""
+        if self.blocks is None:
+            return [] if self.mounting is None else [("plant.mounting", self.mounting)]
+        return [(f"plant.blocks.{i}.mounting", b.mounting) for i, b in enumerate(self.blocks)]
+
+    def mounting_shares(self) -> list[tuple[FixedMount | SingleAxisMount, float]]:
+        """Every mounting of the plant with its share of the DC capacity [-]."""
+        if self.blocks is None:
+            return [(self.mounting, 1.0)]
+        total = sum(b.dc_capacity_mwp for b in self.blocks)
+        return [(b.mounting, b.dc_capacity_mwp / total) for b in self.blocks]
+
     @property
     def dc_ac_ratio(self) -> float:
         """DC/AC ratio [-]."""
@@ -425,6 +529,7 @@ class Plant(StrictModel):
         """Rear structure shading [% of rear irradiance] and rear mismatch [% of DC power]:
         the site's values, else the defaults of its mounting (also for a copy whose
         bifaciality was raised after validation, as sensitivity runs do)."""
+        # a plant of blocks: each block's own copy (pvyield.site.blocks) has its mounting
         mount = "single_axis" if isinstance(self.mounting, SingleAxisMount) else "fixed"
         shading = (self.rear_shading_pct if self.rear_shading_pct is not None
                    else REAR_SHADING_DEFAULTS[mount][0])
@@ -723,6 +828,12 @@ class Reported(StrictModel):
         description="Publication date, YYYY, YYYY-MM or YYYY-MM-DD; null when unknown."
     )
     note: str | None = Field(default=None, description="Context that qualifies the figure.")
+    doubts: str | None = Field(
+        default=None, min_length=3, max_length=600,
+        description="For measured figures: what is documented (with its source) that can "
+        "make a model miss this figure: curtailment, a configuration in doubt, a part "
+        "year, a rounded or derived figure; 'unexplained' when nothing is. "
+        "`pvyield validate` shows it beside every plant beyond its threshold.")
     basis: Literal["measured", "expected"] = Field(
         default="expected",
         description="'measured': metered output of past operating years (give 'years'); "
@@ -962,9 +1073,19 @@ class Site(StrictModel):
         self._derived.update(plant._filled)
         mount = "single_axis" if isinstance(plant.mounting, SingleAxisMount) else "fixed"
         wanted = dict(TECHNOLOGY_DEFAULTS[plant.module_technology])
-        if plant.bifaciality > 0:  # rear losses mean nothing to a monofacial plant
+        # rear losses mean nothing to a monofacial plant; a plant of blocks of different
+        # mountings takes each block's mounting default (pvyield.site.blocks)
+        if plant.bifaciality > 0 and plant.blocks is None:
             wanted["plant.rear_shading_pct"] = REAR_SHADING_DEFAULTS[mount]
+        if plant.bifaciality > 0:
             wanted["plant.rear_mismatch_pct"] = REAR_MISMATCH_DEFAULT
+        if plant.bifaciality > 0 and plant.blocks is not None and plant.rear_shading_pct is None:
+            kinds = ["single_axis" if isinstance(b.mounting, SingleAxisMount) else "fixed"
+                     for b in plant.blocks]
+            self._derived["plant.rear_shading_pct"] = "default by each block's mounting: " + \
+                "; ".join(f"{b.name} ({k}) {REAR_SHADING_DEFAULTS[k][0]:g} % "
+                          f"({REAR_SHADING_DEFAULTS[k][1]})"
+                          for b, k in zip(plant.blocks, kinds, strict=True))
         updates: dict[str, dict[str, float]] = {"plant": {}, "losses": {}}
         for path, (value, source) in wanted.items():
             section, name = path.split(".")
@@ -981,6 +1102,21 @@ class Site(StrictModel):
             object.__setattr__(self, "plant", copied)
         if updates["losses"]:
             object.__setattr__(self, "losses", losses.model_copy(update=updates["losses"]))
+        return self
+
+    @model_validator(mode="after")
+    def _block_losses_valid(self) -> Site:
+        """A block's own losses, merged into the plant's, must be valid plant losses."""
+        for i, block in enumerate(self.plant.blocks or []):
+            if block.losses is None:
+                continue
+            changed = {k: v for k, v in block.losses.model_dump().items() if v is not None}
+            try:
+                Losses.model_validate({**self.losses.model_dump(), **changed})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"plant.blocks.{i}.losses.{field}: {first['msg']}") from None
         return self
 
     @model_validator(mode="after")
