@@ -26,7 +26,7 @@ from typing import Any
 
 from pvyield import __version__, interrupt
 from pvyield.errors import PvyieldError
-from pvyield.estimate import ENGINES, estimate
+from pvyield.estimate import DEFAULT_ENGINE, ENGINES, estimate
 from pvyield.files import check_output_dir, check_output_file, write_atomic
 from pvyield.reconcile import Reconciliation, reconcile
 from pvyield.report.text import full_text, summary_text, weather_text
@@ -185,9 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
-    est.add_argument("--engine", choices=tuple(ENGINES), default="batch",
-                     help="model chain implementation: the compiled engine (default) or "
-                     "the per-site pvlib reference, for checking; both give the same figures")
+    _add_engine_option(est)
     _add_progress_option(est)
     est.set_defaults(handler=_estimate)
 
@@ -236,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder for <site>.html, <site>.md and figures/ (created if missing)")
     rep.add_argument("--reconcile", action="store_true",
                      help="add the reconciliation of reported figures and its tornado chart")
+    _add_engine_option(rep)
     _add_progress_option(rep)
     rep.set_defaults(handler=_report)
 
@@ -251,6 +250,13 @@ def _parser() -> argparse.ArgumentParser:
     example.add_argument("--out", type=Path, help="write it to this file instead")
     example.set_defaults(handler=_example)
     return parser
+
+
+def _add_engine_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=tuple(ENGINES), default=DEFAULT_ENGINE,
+                        help="model chain implementation: the compiled engine (default) or "
+                        "the per-site pvlib reference, for checking; both give the same "
+                        "figures")
 
 
 def _add_progress_option(parser: argparse.ArgumentParser) -> None:
@@ -274,10 +280,10 @@ class _Steps:
 
 
 def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
-               steps: _Steps | None = None
+               steps: _Steps | None = None, timeseries: bool = False,
                ) -> tuple[list[Result], list[Reconciliation | None]]:
-    """Estimate every site (all before any output: errors come first), and reconcile each
-    on the same weather when asked."""
+    """Estimate every site (all before any output: errors come first), with the time series
+    when asked, and reconcile each on the same weather when asked."""
     steps = steps or _Steps(False)
     sites = [load_site(path) for path in paths]
     n = len(sites)
@@ -288,7 +294,7 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
     results = []
     for i, (site, weather) in enumerate(zip(sites, weathers, strict=True), 1):
         steps("estimate", i, n, site.name)
-        results.append(estimate(site, weather, engine=engine))
+        results.append(estimate(site, weather, engine=engine, timeseries=timeseries))
     recs: list[Reconciliation | None] = []
     for i, (r, w) in enumerate(zip(results, weathers, strict=True), 1):
         if reconciled:
@@ -467,7 +473,9 @@ def _report(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "report folder")
     paths = _site_files(args.sites, "report")
     steps = _Steps(args.progress)
-    results, reconciled = _estimates(paths, "reference", args.reconcile, steps)
+    # the figures draw the time series: computed with the figures, not by a second run
+    results, reconciled = _estimates(paths, args.engine, args.reconcile, steps,
+                                     timeseries=True)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "
@@ -495,8 +503,7 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
     val.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
     val.add_argument("--readme", type=Path,
                      help="rewrite the generated validation block of this README in place")
-    val.add_argument("--engine", choices=tuple(ENGINES), default="reference",
-                     help="model chain implementation, as for 'estimate'")
+    _add_engine_option(val)
     val.add_argument("--sensitivities", action="store_true",
                      help="also list the unsourced parameters that move each plant most "
                      "(one-at-a-time runs of the reconciliation; slower)")
