@@ -22,9 +22,13 @@ _WHERE = {
 }
 
 __all__ = sorted(_WHERE)
+#: Submodules, reachable as attributes (``report.document``) as when they were imported here.
+_SUBMODULES = ("batch", "document", "figures", "labels", "text", "write")
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # binds it here too
     if name not in _WHERE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(_WHERE[name]), name)
@@ -33,4 +37,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBMODULES})
