@@ -14,28 +14,24 @@ one-line message says so; ``PVYIELD_DEBUG=1`` shows the traceback); 130 interrup
 from __future__ import annotations
 
 import argparse
-import calendar
 import contextlib
 import json
 import logging
-import math
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from pvyield import __version__, interrupt
 from pvyield.errors import PvyieldError
-from pvyield.estimate import ENGINES, estimate
-from pvyield.files import atomic_path, check_output_dir, check_output_file, write_atomic
+from pvyield.estimate import DEFAULT_ENGINE, ENGINES, estimate
+from pvyield.files import check_output_dir, check_output_file, write_atomic
 from pvyield.reconcile import Reconciliation, reconcile
+from pvyield.report.text import full_text, summary_text, weather_text
 from pvyield.results import Result
-from pvyield.results.uncertainty import CONDITIONAL_LABEL, DESIGN_RULE, INCLUDING_DESIGN_LABEL
+from pvyield.results.export import dumps_json, estimates_document, write_timeseries
 from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import Site
 from pvyield.weather import weather_for_site
@@ -189,9 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     est.add_argument("--quiet", action="store_true", help="print only the summary lines")
     est.add_argument("--no-reconcile", dest="reconcile", action="store_false",
                      help="skip the sensitivity runs that reconcile reported figures")
-    est.add_argument("--engine", choices=tuple(ENGINES), default="batch",
-                     help="model chain implementation: the compiled engine (default) or "
-                     "the per-site pvlib reference, for checking; both give the same figures")
+    _add_engine_option(est)
     _add_progress_option(est)
     est.set_defaults(handler=_estimate)
 
@@ -240,6 +234,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="folder for <site>.html, <site>.md and figures/ (created if missing)")
     rep.add_argument("--reconcile", action="store_true",
                      help="add the reconciliation of reported figures and its tornado chart")
+    _add_engine_option(rep)
     _add_progress_option(rep)
     rep.set_defaults(handler=_report)
 
@@ -255,6 +250,13 @@ def _parser() -> argparse.ArgumentParser:
     example.add_argument("--out", type=Path, help="write it to this file instead")
     example.set_defaults(handler=_example)
     return parser
+
+
+def _add_engine_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=tuple(ENGINES), default=DEFAULT_ENGINE,
+                        help="model chain implementation: the compiled engine (default) or "
+                        "the per-site pvlib reference, for checking; both give the same "
+                        "figures")
 
 
 def _add_progress_option(parser: argparse.ArgumentParser) -> None:
@@ -278,10 +280,10 @@ class _Steps:
 
 
 def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
-               steps: _Steps | None = None
+               steps: _Steps | None = None, timeseries: bool = False,
                ) -> tuple[list[Result], list[Reconciliation | None]]:
-    """Estimate every site (all before any output: errors come first), and reconcile each
-    on the same weather when asked."""
+    """Estimate every site (all before any output: errors come first), with the time series
+    when asked, and reconcile each on the same weather when asked."""
     steps = steps or _Steps(False)
     sites = [load_site(path) for path in paths]
     n = len(sites)
@@ -292,7 +294,7 @@ def _estimates(paths: Sequence[Path], engine: str, reconciled: bool,
     results = []
     for i, (site, weather) in enumerate(zip(sites, weathers, strict=True), 1):
         steps("estimate", i, n, site.name)
-        results.append(estimate(site, weather, engine=engine))
+        results.append(estimate(site, weather, engine=engine, timeseries=timeseries))
     recs: list[Reconciliation | None] = []
     for i, (r, w) in enumerate(zip(results, weathers, strict=True), 1):
         if reconciled:
@@ -334,10 +336,7 @@ def _estimate(args: argparse.Namespace) -> int:
                            f"site, {len(paths)} were given; run one estimate per site")
     results, reconciled = _estimates(paths, args.engine, args.reconcile, _Steps(args.progress))
     if out is not None:
-        sites = [{**r.to_dict(), **({"reconciliation": rec.to_dict()} if rec else {})}
-                 for r, rec in zip(results, reconciled, strict=True)]
-        document = {"pvyield_version": __version__, "sites": sites}
-        text = dumps_json(document)
+        text = dumps_json(estimates_document(results, reconciled))
     for result, rec in zip(results, reconciled, strict=True):
         print(summary_text(result) if args.quiet else full_text(result, rec))
     if out is not None:
@@ -347,18 +346,6 @@ def _estimate(args: argparse.Namespace) -> int:
         write_timeseries(results[0], series)
         print(f"wrote {args.timeseries}")
     return 0
-
-
-#: Hourly columns of ``--timeseries``: chain column -> exported name with its unit.
-TIMESERIES_COLUMNS = {
-    "ghi": "ghi_w_m2",
-    "poa_global": "poa_global_w_m2",
-    "effective_irradiance": "effective_irradiance_w_m2",
-    "temp_air": "temp_air_c",
-    "temp_cell": "temp_cell_c",
-    "p_dc": "p_dc_w",
-    "p_ac": "p_ac_w",
-}
 
 
 def _timeseries_target(path: Path | None, inputs: Sequence[Path],
@@ -378,58 +365,6 @@ def _timeseries_target(path: Path | None, inputs: Sequence[Path],
                                "installed; install it with: pip install 'pvyield[parquet]', "
                                "or write CSV (any other suffix)")
     return target
-
-
-def timeseries_frame(result: Result) -> pd.DataFrame:
-    """The chain's hourly stages with units in the column names, in the site's local time.
-
-    Irradiances in W/m^2 (``effective_irradiance_w_m2``: front and rear after shading,
-    IAM, spectral and soiling, as the DC model sees it), temperatures in degrees C, powers
-    in W for the whole plant (``p_dc_w`` after mismatch, DC wiring and LID; ``p_ac_w`` at
-    the grid after clipping, AC losses and availability), each the mean over its interval.
-    The index ``time`` is the chain's stamps, the centre of each interval, in the site's
-    time zone.
-    """
-    frame = result.timeseries[list(TIMESERIES_COLUMNS)].rename(columns=TIMESERIES_COLUMNS)
-    frame.index = frame.index.rename("time")
-    return frame
-
-
-def write_timeseries(result: Result, path: Path) -> None:
-    """Write :func:`timeseries_frame` atomically: Parquet for ``.parquet``, else CSV with
-    ISO 8601 stamps carrying their UTC offset."""
-    frame = timeseries_frame(result)
-    if path.suffix.lower() == ".parquet":
-        with atomic_path(path) as tmp:
-            frame.to_parquet(tmp)
-        return
-    text = frame.to_csv(date_format="%Y-%m-%dT%H:%M:%S%z", float_format="%.6g")
-    # %z gives +0300; ISO 8601 extended form (+03:00) is what readers parse everywhere
-    text = re.sub(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d)(\d\d),", r"\1:\2,",
-                  text, flags=re.MULTILINE)
-    write_atomic(path, text)
-
-
-def finite_json(value: Any) -> Any:
-    """A copy of JSON-ready data with NaN and infinities as None (JSON has no NaN)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
-        try:
-            return finite_json(value.item())
-        except (TypeError, ValueError):
-            return value
-    return value
-
-
-def dumps_json(document: Any) -> str:
-    """Strict JSON (RFC 8259: NaN and infinities written as null), UTF-8, indented."""
-    return json.dumps(finite_json(document), indent=2, ensure_ascii=False,
-                      allow_nan=False, default=str) + "\n"
 
 
 def _is_scenario_file(path: Path) -> bool:
@@ -528,26 +463,7 @@ def _weather_inspect(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(dumps_json(report))
         return 0
-    print(f"{args.file}: {report['format']}, {report['source']}")
-    print(f"  at {report['latitude']:.4f}, {report['longitude']:.4f}, "
-          f"{report['elevation_m']:.0f} m; {report['rows']} rows every "
-          f"{report['time_step_minutes']:g} min, {report['start']} .. {report['end']}")
-    print(f"  annual GHI {report['annual_ghi_kwh_m2']:,.0f} kWh/m2; stamps were "
-          f"'{report['source_label']}', now interval centres")
-    by_year = report["annual_ghi_kwh_m2_by_year"]
-    if by_year:
-        print("  GHI by year: " + ", ".join(f"{y} {v:,.0f}" for y, v in by_year.items())
-              + " kWh/m2")
-    shift = report["qc"]["time_shift_minutes"]
-    print("  time shift: " + ("not measurable (too few clear days)" if shift is None
-                              else f"{shift:+.0f} min against clear-sky noon"))
-    flags = report["qc"]["flags"]
-    print(f"  {len(flags)} flag(s)" + (":" if flags else ""))
-    for flag in flags:
-        print(f"    [{flag['severity']}] {flag['code']}: {flag['message']}")
-    if any(flag["severity"] == "error" for flag in flags):
-        print("  an estimate refuses this weather unless the site file accepts each error "
-              "(weather.accept; see 'What the weather gate refuses' in the README)")
+    print(weather_text(args.file, report))
     return 0
 
 
@@ -557,7 +473,9 @@ def _report(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "report folder")
     paths = _site_files(args.sites, "report")
     steps = _Steps(args.progress)
-    results, reconciled = _estimates(paths, "reference", args.reconcile, steps)
+    # the figures draw the time series: computed with the figures, not by a second run
+    results, reconciled = _estimates(paths, args.engine, args.reconcile, steps,
+                                     timeseries=True)
     names = [report_name(r) for r in results]
     if len(set(names)) < len(names):
         raise PvyieldError(f"site files with the same name would overwrite each other's "
@@ -585,8 +503,7 @@ def _add_validate_parser(commands: argparse._SubParsersAction) -> None:
     val.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
     val.add_argument("--readme", type=Path,
                      help="rewrite the generated validation block of this README in place")
-    val.add_argument("--engine", choices=tuple(ENGINES), default="reference",
-                     help="model chain implementation, as for 'estimate'")
+    _add_engine_option(val)
     val.add_argument("--sensitivities", action="store_true",
                      help="also list the unsourced parameters that move each plant most "
                      "(one-at-a-time runs of the reconciliation; slower)")
@@ -649,240 +566,6 @@ def _example(args: argparse.Namespace) -> int:
     else:
         write_atomic(args.out, text)
     return 0
-
-
-def summary_text(r: Result) -> str:
-    """One line per site."""
-    if r.partial_period:
-        return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh per 8,760 h scaled from "
-                f"{r.qc.coverage.describe()}, NOT annual; "
-                f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp per 8,760 h")
-    return (f"{r.site.name}: {r.annual_energy_gwh:,.1f} GWh/yr, "
-            f"{r.specific_yield_kwh_per_kwp:,.0f} kWh/kWp, CF(AC) {r.capacity_factor_ac:.1%}, "
-            f"PR {r.performance_ratio:.1%}, {households_text(r)}")
-
-
-def households_text(r: Result) -> str:
-    """'123,456 households', or why there is no figure."""
-    if not math.isfinite(r.households_served):
-        return f"no household consumption figure for {r.site.country}"
-    return f"{r.households_served:,.0f} households"
-
-
-def _equipment_lines(plant) -> list[str]:
-    """The real module and inverter, when the site names them."""
-    eq = plant.equipment
-    if eq is None:
-        return []
-    lines = []
-    if eq.module is not None:
-        lines.append(f"module:   {eq.module.describe()}, {eq.modules:,.0f} modules")
-    if eq.inverter is not None:
-        lines.append(f"inverter: {eq.inverter.describe()}, {eq.inverters:,.1f} inverters")
-    return lines
-
-
-def _block_lines(r: Result) -> list[str]:
-    """A plant of blocks: each block's capacities, mounting, energy and main losses."""
-    if r.blocks is None:
-        return []
-    lines = ["blocks (own inverters; the plant's figures and loss chain are their sums)"]
-    for name, b in r.blocks.iterrows():
-        lines += [f"  {name}: {b.dc_capacity_mwp:g} MWp / {b.ac_capacity_mwac:g} MWac, "
-                  f"{b.mounting}",
-                  f"    {b.energy_gwh:,.1f} GWh/yr ({b.share_pct:.1f} % of the plant), "
-                  f"{b.specific_yield_kwh_per_kwp:,.0f} kWh/kWp; transposition "
-                  f"{b.loss_transposition_pct:+.2f} %, temperature "
-                  f"{b.loss_temperature_pct:+.2f} %, clipping {b.loss_clipping_pct:+.2f} %"]
-    return lines
-
-
-def full_text(r: Result, rec: Reconciliation | None = None) -> str:
-    """A readable report of one estimate (and its reconciliation) for the terminal."""
-    site, w = r.site, r.weather
-    plant = site.plant
-    lines = [
-        "=" * 78,
-        f"{site.name} ({site.region + ', ' if site.region else ''}{site.country})  "
-        f"{site.latitude:.4f}, {site.longitude:.4f}, {site.elevation_m:.0f} m, {site.timezone}",
-        f"{plant.dc_capacity_mwp:g} MWp / {plant.ac_capacity_mwac:g} MWac "
-        f"(DC/AC {plant.dc_ac_ratio:.2f}), "
-        + (f"{plant.mounting.type} mounting, " if plant.blocks is None
-           else f"{len(plant.blocks)} blocks of their own mounting, ")
-        + f"bifaciality {plant.bifaciality:g}",
-        *_block_lines(r),
-        *_equipment_lines(plant),
-        f"weather: {w.source}" + (" [SYNTHETIC]" if w.synthetic else ""),
-        f"         {w.distance_km:.0f} km from the site, {w.elevation_difference_m:+.0f} m",
-        *(f"         warning: {text}" for text in w.warnings),
-        "-" * 78,
-        *_energy_lines(r),
-        f"specific yield       {r.specific_yield_kwh_per_kwp:10,.0f} kWh/kWp",
-        f"capacity factor      {r.capacity_factor_ac:10.1%} AC   {r.capacity_factor_dc:.1%} DC",
-        f"performance ratio    {r.performance_ratio:10.1%}",
-        *_households_lines(r),
-        "",
-        "month        " + " ".join(f"{calendar.month_abbr[m]:>6}" for m in range(1, 13)),
-        "energy GWh   " + " ".join(f"{v:6.1f}" for v in r.monthly["energy_gwh"]),
-        "GHI kWh/m2   " + " ".join(f"{v:6.0f}" for v in r.monthly["ghi_kwh_m2"]),
-        "PR           " + " ".join(f"{v:6.1%}" for v in r.monthly["performance_ratio"]),
-        "",
-        "loss chain (relative to the stage before; positive = loss, negative = gain)",
-    ]
-    # a fixed loss (mismatch 1.495 %) comes back from the energy ratio with float noise in
-    # its last bits, which would decide the printed rounding: round that noise away first
-    lines += [f"  {stage:<14}{round(row.loss_pct, 9):+7.2f} %   -> {row.energy_gwh:9,.1f} GWh"
-              for stage, row in r.losses.iterrows()]
-    lines += ["", *check_lines(r, rec)]
-    lines += ["", *uncertainty_lines(r, rec)]
-    if rec is not None:
-        lines += ["", *reconciliation_lines(rec)]
-    lines += ["", f"assumptions ({len(r.assumptions)}):"]
-    lines += [f"  - {a}" for a in r.assumptions]
-    return "\n".join(lines)
-
-
-def _energy_lines(r: Result) -> list[str]:
-    """The headline energy: annual, or scaled to a year from a partial period (stated)."""
-    if not r.partial_period:
-        return [f"annual energy        {r.annual_energy_gwh:10,.1f} GWh/yr (first year)"]
-    c = r.qc.coverage
-    return [f"energy, scaled       {r.annual_energy_gwh:10,.1f} GWh per 8,760 h (first year): "
-            "NOT an annual figure",
-            f"                     = energy of {c.describe()} x 8,760 h / "
-            f"{c.present_hours:,.0f} h; the seasons missing are not in it; figures per year "
-            "below are scaled the same way"]
-
-
-def _households_lines(r: Result) -> list[str]:
-    h = r.households
-    if not math.isfinite(h.households):
-        return [f"households served    {households_text(r)} (give households: in the site "
-                "file)"]
-    return [f"households served    {h.households:10,.0f}  at "
-            f"{h.kwh_per_household_year:,.0f} kWh/yr each ({h.source})",
-            f"                     range {h.households_low:,.0f}-"
-            f"{h.households_high:,.0f} ({h.range_note})"]
-
-
-def check_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
-    """Each reported figure: verdict, basis, the model quantity it was set against."""
-    lines = ["checks against reported figures (deviation = reported / model - 1; verdicts: "
-             "consistent within ±10 %, questionable within ±20 %, inconsistent beyond)"]
-    ranked = next((c.depends_on for c in rec.claims if c.depends_on), ()) if rec else ()
-    for c in r.checks:
-        est = "" if c.estimate is None else f"model {_num(c.estimate)}"
-        dev = "" if c.deviation_pct is None else f"{c.deviation_pct:+6.1f} %"
-        implied = ", ".join(f"{k} {_num(v)}" for k, v in c.implied.items())
-        lines.append(f"  {c.metric:<18} reported {_num(c.reported)}  {est}  {dev}  "
-                     f"-> {c.verdict.upper()}")
-        lines.append(f"      basis: {c.basis}"
-                     + (f"; compared with: {c.compared_with}" if c.compared_with else ""))
-        if c.note:
-            lines.append(f"      {c.note}")
-        if implied:
-            lines.append(f"      implies: {implied}")
-        if c.drivers and c.metric == "households":
-            lines.append("      depends on: the consumption per household (a claim about "
-                         "consumption, not about the plant)")
-        elif c.drivers and ranked:
-            lines.append(f"      depends most on (measured effect): {'; '.join(ranked[:4])}")
-        elif c.drivers:
-            lines.append(f"      rests on (unranked; the reconciliation ranks them): "
-                         f"{', '.join(c.drivers)}")
-        lines.append(f"      source: {c.source}" + (f" ({c.date})" if c.date else " (undated)"))
-    return lines
-
-
-def uncertainty_lines(r: Result, rec: Reconciliation | None = None) -> list[str]:
-    """P-values of the four labelled periods, conditional on the assumed design and, with
-    the reconciliation's runs, including the design's measured spread; the lifetime."""
-    u = r.uncertainty
-    # a partial period is scaled to 8,760 h: its P-values are not of a year either
-    unit = "GWh per 8,760 h, scaled" if r.partial_period else "GWh/yr"
-    lines = [f"exceedance (normal): model and data {u.model_sigma_pct:.1f} %, inter-annual "
-             f"{u.interannual.sigma_pct:.1f} % ({u.interannual.source})"
-             + (" -- from a partial period scaled to 8,760 h, NOT annual"
-                if r.partial_period else "")]
-    design = rec.design if rec is not None else None
-    if u.conditional_on:
-        lines.append(f"  {CONDITIONAL_LABEL}: " + ", ".join(u.conditional_on)
-                     + " (other designs are not in sigma)")
-    lines += _exceedance_rows(u, unit)
-    lines.append("  (degradation lowers the P50 of the degraded rows: their P90 can lie below "
-                 "year 1's)")
-    if design is not None:
-        lines.append(f"  {INCLUDING_DESIGN_LABEL}: design {design.item.sigma_pct:.2f} % = "
-                     + " (+) ".join(f"{p.name} {p.sigma_pct:.2f} %" for p in design.parts)
-                     + f"; model and data with it {design.uncertainty.model_sigma_pct:.2f} %")
-        lines.append(f"      rule: {DESIGN_RULE}")
-        if design.not_run:
-            lines.append("      not in the item: " + "; ".join(design.not_run))
-        lines += _exceedance_rows(design.uncertainty, unit)
-    elif u.conditional_on:
-        lines.append(f"  {INCLUDING_DESIGN_LABEL}: needs the reconciliation's runs "
-                     "(not run: --no-reconcile)" if rec is None else
-                     f"  {INCLUDING_DESIGN_LABEL}: no assumed design field has a run")
-    lines.append(f"  lifetime: {len(u.lifetime_gwh)} years at "
-                 f"{r.site.losses.degradation_pct_per_year:g} %/yr degradation, average "
-                 f"{u.lifetime_average_gwh:,.1f} {unit} (year 1: {u.lifetime_gwh[0]:,.1f}, "
-                 f"year {len(u.lifetime_gwh)}: {u.lifetime_gwh[-1]:,.1f})")
-    return lines
-
-
-def _exceedance_rows(u, unit: str) -> list[str]:
-    """The header and one row per labelled period of a set of P-values."""
-    lines = [f"  {'':<34}" + "".join(f"{'P' + str(level):>9}" for level in (50, 75, 90, 99))
-             + "    sigma"]
-    for ex in u.periods:
-        lines.append(f"  {ex.label:<34}" + "".join(f"{ex.at(level):9,.1f}" for level in
-                                                  (50, 75, 90, 99))
-                     + f"  {ex.sigma_pct:5.1f} %  {unit}")
-    return lines
-
-
-_DIRECTION = {"understated": "the claim understates the supply",
-              "overstated": "the claim overstates the supply",
-              "within": "consumption inside the published figures"}
-
-
-def reconciliation_lines(rec: Reconciliation, years: int | None = None) -> list[str]:
-    """Each claim with its check's verdict and basis, what would meet it, and the
-    one-at-a-time sensitivities."""
-    lines = ["reconciliation (same verdicts and basis as the checks; P(exceed) = chance the "
-             "matching period's energy exceeds the claim)"]
-    for c in rec.claims:
-        if c.axis == "consumption":
-            lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
-                         f"{c.implied_kwh_per_household:7,.0f} kWh/household/yr  "
-                         f"-> {c.verdict.upper()} ({_DIRECTION[c.direction]})")
-        else:
-            lines.append(f"  {c.metric:<18} {_num(c.reported):>9}  = "
-                         f"{c.implied_energy_gwh:7,.1f} GWh/yr vs {c.model_gwh:7,.1f}  "
-                         f"P(exceed) {c.exceedance_pct:3.0f} %  -> {c.verdict.upper()}")
-        lines.append(f"      basis: {c.basis}; compared with: {c.compared_with}")
-        label = "explained by" if c.axis == "consumption" else "met by"
-        lines += [f"      {label if i == 0 else 'or':<12} {need}"
-                  for i, need in enumerate(c.needs)]
-    lines.append("  sensitivities, one at a time (annual energy, base "
-                 f"{rec.base_energy_gwh:,.1f} GWh):")
-    for s in rec.sensitivities:
-        low = s.low if isinstance(s.low, str) else _num(s.low)
-        high = s.high if isinstance(s.high, str) else _num(s.high)
-        base = s.base if isinstance(s.base, str) else _num(s.base)
-        lines.append(f"    {s.parameter:<28} {low:>11} -> {s.energy_low_gwh:7,.1f}   "
-                     f"{high:>11} -> {s.energy_high_gwh:7,.1f}   (base {base}; {s.why})")
-    ranked = next((c.depends_on for c in rec.claims if c.depends_on), ())
-    if ranked:
-        lines.append("  depends most on (ranked by measured effect; below "
-                     "0.5 % left out): " + "; ".join(ranked))
-    lines += [f"    skipped: {text}" for text in rec.skipped]
-    return lines
-
-
-def _num(value: float) -> str:
-    """Numbers for people: thousands separators for large values, 4 digits for small."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from pvyield.errors import PvyieldError
 from pvyield.model.chain import ChainOutput, chain_notes, run_chain
 from pvyield.results import ChainTotals, Result, summarise
 from pvyield.site import Site, load_site
@@ -88,6 +90,81 @@ def estimate(
     series = (_series_of(ds, site, frame) if timeseries
               else functools.partial(engine_timeseries, site, frame))
     return engine_result(site, meta, frame, ds, qc, accepted, series)
+
+
+def estimate_sites(
+    sites: Sequence[Site],
+    weathers: Sequence[tuple[pd.DataFrame, WeatherMeta]],
+    *,
+    engine: str = DEFAULT_ENGINE,
+) -> list[Result | PvyieldError]:
+    """:func:`estimate` for many sites, each on its own weather, per site the same answer.
+
+    The compiled engine runs every site whose weather passes the gate in one
+    :func:`~pvyield.model.engine.run_sites` call (the sites that share time stamps share the
+    sun's terms); the reference chain estimates them one by one. Time series are computed
+    when :attr:`Result.timeseries` is first read.
+
+    Parameters
+    ----------
+    sites : sequence of Site
+        Validated sites.
+    weathers : sequence of (frame, meta)
+        Each site's weather as :func:`pvyield.weather.weather_for_site` returns it.
+    engine : {"batch", "reference"}
+        As for :func:`estimate`.
+
+    Returns
+    -------
+    list
+        One entry per site, in order: its :class:`Result`, or the
+        :class:`~pvyield.errors.PvyieldError` that :func:`estimate` raises for it (a refused
+        weather, a chain the model cannot run); one site's error never stops the others.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; valid: {', '.join(ENGINES)}")
+    if len(sites) != len(weathers):
+        raise ValueError(f"{len(sites)} sites but {len(weathers)} weathers")
+    if engine == "reference":
+        return [_or_error(estimate, site, weather, engine=engine)
+                for site, weather in zip(sites, weathers, strict=True)]
+    out: list[Result | PvyieldError | None] = [None] * len(sites)
+    ready = []
+    for k, (site, (frame, meta)) in enumerate(zip(sites, weathers, strict=True)):
+        gated = _or_error(gate_weather, site, frame, meta)
+        if isinstance(gated, PvyieldError):
+            out[k] = gated
+        else:
+            ready.append((k, site, frame, gated))
+    for k, result in _engine_results(ready):
+        out[k] = result
+    return out  # type: ignore[return-value]  (every site has its entry now)
+
+
+def _engine_results(ready: list) -> list[tuple[int, Result | PvyieldError]]:
+    """Results of gated sites ``(k, site, frame, (meta, qc, accepted))`` from one engine
+    call; when the engine refuses the call, each site runs alone so that it fails alone."""
+    from pvyield.model.engine import run_sites
+
+    if not ready:
+        return []
+    try:
+        ds = run_sites([site for _, site, _, _ in ready], [frame for _, _, frame, _ in ready])
+    except PvyieldError as exc:
+        if len(ready) == 1:
+            return [(ready[0][0], exc)]
+        return [pair for item in ready for pair in _engine_results([item])]
+    return [(k, _or_error(engine_result, site, meta, frame, ds.isel(site=n), qc, accepted,
+                          functools.partial(engine_timeseries, site, frame)))
+            for n, (k, site, frame, (meta, qc, accepted)) in enumerate(ready)]
+
+
+def _or_error(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, or the :class:`PvyieldError` it raised."""
+    try:
+        return function(*args, **kwargs)
+    except PvyieldError as exc:
+        return exc
 
 
 def gate_weather(site: Site, frame: pd.DataFrame, meta: WeatherMeta

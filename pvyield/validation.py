@@ -32,13 +32,13 @@ from typing import Any
 import pandas as pd
 
 from pvyield.errors import PvyieldError
-from pvyield.estimate import ENGINES, estimate
+from pvyield.estimate import DEFAULT_ENGINE, ENGINES, estimate_sites
 from pvyield.files import write_atomic
 from pvyield.results import Result
 from pvyield.results.checks import HOURS_PER_YEAR, like_for_like, operating_years_factor
 from pvyield.site import load_site, read_mapping
 from pvyield.site.schema import FixedMount, Reported, Site
-from pvyield.weather import weather_for_site
+from pvyield.weather import weather_for_sites
 
 #: The project's own validation corpus (site files, plants.csv index, README). It lives in
 #: the source repository beside the package, with the 10 MB of weather files its sites point
@@ -273,15 +273,17 @@ def read_index(folder: Path) -> dict[str, str]:
 
 
 def validate(paths: Iterable[str | Path] | None = None, *,
-             engine: str = "reference", sensitivities: bool = False) -> Validation:
+             engine: str = DEFAULT_ENGINE, sensitivities: bool = False) -> Validation:
     """Estimate every site with a measured figure and compare like with like.
 
     Parameters
     ----------
     paths : site files or folders, optional
         Default: the project's corpus, :data:`CORPUS_DIR`.
-    engine : {"reference", "batch"}
-        Model-chain implementation, as for :func:`pvyield.estimate`.
+    engine : {"batch", "reference"}
+        Model-chain implementation, as for :func:`pvyield.estimate`: the compiled engine
+        (default) runs every plant in one call; the pvlib reference, one by one, is there
+        for checking (both give the same deviations).
     sensitivities : bool
         Also run the one-at-a-time sensitivities of :func:`pvyield.reconcile.reconcile`
         (about 16 more model runs per plant) and list, in ``moves_most``, the
@@ -309,7 +311,7 @@ def validate(paths: Iterable[str | Path] | None = None, *,
             "repository, sites/validation/, not with the package); give the site files or "
             "folder to validate")
     files = site_files([CORPUS_DIR] if paths is None else paths)
-    rows, failures, skipped = [], [], []
+    plants, failures, skipped = [], [], []
     for path in files:
         try:
             data = read_mapping(path)
@@ -317,21 +319,47 @@ def validate(paths: Iterable[str | Path] | None = None, *,
                 skipped.append(f"{path}: scenario file")
                 continue
             site = load_site(path)
-            measured = [r for r in site.reported
-                        if r.basis == "measured" and r.metric in ENERGY_METRICS]
-            if not measured:
-                skipped.append(f"{path}: no measured energy figure")
-                continue
-            weather = weather_for_site(site)
-            result = estimate(site, weather, engine=engine)
+        except PvyieldError as exc:
+            failures.append(Failure(str(path), str(exc)))
+            continue
+        measured = [r for r in site.reported
+                    if r.basis == "measured" and r.metric in ENERGY_METRICS]
+        if not measured:
+            skipped.append(f"{path}: no measured energy figure")
+            continue
+        plants.append((path, site, measured))
+    # the weather of every plant, then every estimate at once: the engine runs all the
+    # plants in one call; a plant that fails is listed and the others still run
+    weathers = weather_for_sites([site for _, site, _ in plants])
+    ready = []
+    for plant, weather in zip(plants, weathers, strict=True):
+        if not _failed(plant[0], weather, failures):
+            ready.append((plant, weather))
+    results = estimate_sites([site for (_, site, _), _ in ready],
+                             [weather for _, weather in ready], engine=engine)
+    rows = []
+    for ((path, _, measured), weather), result in zip(ready, results, strict=True):
+        if _failed(path, result, failures):
+            continue
+        try:
             moves = moves_most(result, weather, engine) if sensitivities else ""
         except PvyieldError as exc:
             failures.append(Failure(str(path), str(exc)))
             continue
         technology = read_index(path.parent).get(path.name, "unknown")
         rows += [{**_row(path, result, r, technology), "moves_most": moves} for r in measured]
+    order = {str(path): n for n, path in enumerate(files)}
+    failures.sort(key=lambda f: order[f.file])  # in the order of the files
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Validation(table, summary_table(table), failures, skipped)
+
+
+def _failed(path: Path, outcome: Any, failures: list[Failure]) -> bool:
+    """Whether an outcome is the error of a plant; if so, it is listed in ``failures``."""
+    if isinstance(outcome, PvyieldError):
+        failures.append(Failure(str(path), str(outcome)))
+        return True
+    return False
 
 
 def _row(path: Path, result: Result, reported: Reported, technology: str) -> dict[str, Any]:

@@ -103,6 +103,16 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path, capsys, monkeypatch):
     assert not path.exists()
 
 
+@pytest.mark.parametrize("command", [["estimate", "s.yaml"], ["report", "s.yaml", "--out", "d"],
+                                     ["validate"]])
+def test_site_commands_run_the_engine_unless_the_reference_is_asked(command):
+    from pvyield.cli import _parser
+
+    parser = _parser()
+    assert parser.parse_args(command).engine == "batch"
+    assert parser.parse_args([*command, "--engine", "reference"]).engine == "reference"
+
+
 def test_report_skips_scenario_files_and_folders_like_estimate(tmp_path, capsys):
     out = tmp_path / "reports"
     assert main(["report", str(SITES / "ceme1.yaml"), str(SITES / "example-batch.yaml"),

@@ -126,3 +126,28 @@ def test_weather_for_sites_shares_one_frame_per_site_and_keeps_errors(brazil_sea
     assert got[0][0] is got[1][0] and got[2][0] is got[3][0] and got[0][0] is not got[2][0]
     pd.testing.assert_frame_equal(got[2][0], weather_for_site(sites[2])[0])
     assert isinstance(got[4], pvyield.PvyieldError) and "Nowhere" in str(got[4])
+
+
+def test_estimate_sites_is_estimate_site_by_site_and_keeps_each_error(mauriti_result,
+                                                                      ceme1_result):
+    """Several sites in one engine call give each site's own estimate; a site whose weather
+    the gate refuses gets its error, and the others still run."""
+    from pvyield.estimate import estimate_sites
+    from pvyield.weather.gate import WeatherRefusedError
+
+    sites = [mauriti_result.site, ceme1_result.site]
+    weathers = [weather_for_site(site) for site in sites]
+    frame, meta = weathers[0]
+    broken = frame.copy()
+    broken.iloc[100:110, broken.columns.get_loc("temp_air")] = np.nan
+    out = estimate_sites([sites[0], *sites], [(broken, meta), *weathers])
+    assert isinstance(out[0], WeatherRefusedError) and "non_finite" in str(out[0])
+    for result, alone in zip(out[1:], (mauriti_result, ceme1_result), strict=True):
+        assert result.site is alone.site
+        assert result.annual_energy_gwh == pytest.approx(alone.annual_energy_gwh, rel=1e-12)
+        np.testing.assert_allclose(result.monthly["energy_gwh"], alone.monthly["energy_gwh"],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(result.losses["energy_gwh"], alone.losses["energy_gwh"],
+                                   rtol=1e-12)
+        assert [c.verdict for c in result.checks] == [c.verdict for c in alone.checks]
+        assert [str(a) for a in result.assumptions] == [str(a) for a in alone.assumptions]

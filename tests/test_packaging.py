@@ -145,3 +145,19 @@ def test_package_data_globs_cover_every_data_file():
         if not any(fnmatch.fnmatch(path.name, g) for g in globs.get(package, ())):
             missing.append(str(path.relative_to(PACKAGE)))
     assert missing == []
+
+
+def test_terminal_text_loads_no_matplotlib_and_report_names_still_resolve(tmp_path):
+    """The CLI's text renderer lives in pvyield.report without drawing: the figure and
+    document names of pvyield.report, and its submodules, load on first use."""
+    out = _python(
+        "import sys, pvyield.cli, pvyield.report.text\n"
+        "print('matplotlib' in sys.modules)\n"
+        "from pvyield import report\n"
+        "print(report.loss_diagram.__module__, report.document.__name__,"
+        " report.write_report.__module__)\n"
+        "print('matplotlib' in sys.modules, 'loss_diagram' in dir(report))\n", tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [
+        "False", "pvyield.report.figures pvyield.report.document pvyield.report.write",
+        "True True"]

@@ -240,6 +240,18 @@ def test_every_figure_saves_as_png_and_svg(tmp_path, ceme1_result):
     assert Image.open(io.BytesIO(figure_png(fig, dpi=50))).size[0] < 500
 
 
+def test_a_fixed_loss_prints_the_same_whatever_its_float_noise():
+    """Mismatch 1 % x rear mismatch 0.5 %: 1 - 0.99 x 0.995 = 1.495 % by hand; from the
+    engine's or the reference chain's energies it comes back a few 1e-13 either side, and
+    the report prints what the terminal prints for it."""
+    exact = (1.0 - 0.99 * 0.995) * 100.0
+    assert exact == pytest.approx(1.495, abs=1e-12)
+    for noisy in (1.495 - 3e-13, 1.495 + 3e-13, exact):
+        assert signed_pct(noisy, 2) == "+1.50 %"
+        assert signed_pct(noisy, 2) == f"{round(noisy, 9):+.2f} %"  # terminal's format
+    assert signed_pct(-1.495 + 3e-13, 2) == "\N{MINUS SIGN}1.50 %"
+
+
 def test_short_source_keeps_the_publisher():
     long = ("2025 article on China-Latin America cooperation (source-article-2025.txt): "
             "'about 980 million kWh' average annual output")

@@ -177,8 +177,8 @@ def test_ceme1_design_item_leaves_out_its_sourced_mounting(ceme1_result, ceme1_r
 def test_terminal_and_report_say_the_same(ceme1_result, ceme1_reconciled):
     """Both readings of the P-values, in the same words and figures, in the terminal and the
     report (summary and results)."""
-    from pvyield.cli import uncertainty_lines
     from pvyield.report.document import Table, _results_section, _summary_section
+    from pvyield.report.text import uncertainty_lines
     from pvyield.results.uncertainty import CONDITIONAL_LABEL, INCLUDING_DESIGN_LABEL
 
     design = ceme1_reconciled.design.uncertainty

@@ -285,14 +285,35 @@ def test_estimate_skips_a_folder_with_a_note(capsys):
     assert captured.out.startswith("CEME1:")
 
 
+def test_the_engine_gives_the_references_deviations(monkeypatch):
+    """validate runs on the compiled engine by default and its deviations are those of the
+    pvlib reference chain (the oracle), to 1e-6 relative, on a fixed CdTe and a tracked c-Si
+    plant: the README's accuracy table does not depend on the engine. (On the whole corpus
+    they agree to about 1e-10 in energy, 1e-7 relative in the smallest deviation.)"""
+    import importlib
+
+    estimate_module = importlib.import_module("pvyield.estimate")  # not pvyield.estimate()
+    files = [CORPUS_DIR / "topaz-solar-farm.yaml", CORPUS_DIR / "red-hills-utah.yaml"]
+    reference = validate(files, engine="reference")
+    with monkeypatch.context() as m:  # the default never reaches the reference chain
+        m.setattr(estimate_module, "run_chain", lambda *a: pytest.fail("reference chain ran"))
+        engine = validate(files)
+    assert engine.failures == reference.failures == []
+    assert list(engine.table["mounting"]) == ["fixed", "single-axis"]
+    assert list(engine.table["technology"]) == ["CdTe", "c-Si"]
+    for column in ("first_year_gwh", "modelled_gwh", "deviation_pct"):
+        assert list(engine.table[column]) == pytest.approx(list(reference.table[column]),
+                                                           rel=1e-6), column
+    assert engine.to_markdown() == reference.to_markdown()
+
+
 def test_sensitivities_list_only_unsourced_parameters_largest_first():
     """Desert Sunlight's mounting type is sourced, so the mounting swap is not listed;
     Antelope Valley is made of blocks of their own mountings, which no single alternative
     mounting replaces (the swap is not run); the monofacial modules (bifaciality 0) are
     never a driver."""
     result = validate([CORPUS_DIR / "antelope-valley-solar-ranch-one.yaml",
-                       CORPUS_DIR / "desert-sunlight.yaml"], sensitivities=True,
-                      engine="batch")
+                       CORPUS_DIR / "desert-sunlight.yaml"], sensitivities=True)
     moves = dict(zip(result.table["file"], result.table["moves_most"], strict=True))
     avsr, sunlight = moves["antelope-valley-solar-ranch-one.yaml"], moves["desert-sunlight.yaml"]
     assert "plant.mounting " not in avsr + sunlight and "bifaciality" not in avsr + sunlight

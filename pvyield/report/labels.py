@@ -95,8 +95,13 @@ def number(value: float) -> str:
 
 
 def signed_pct(value: float, digits: int = 1) -> str:
-    """A change in percent with its sign, using a true minus (``−1.9 %``)."""
-    text = f"{value:+.{digits}f} %"
+    """A change in percent with its sign, using a true minus (``−1.9 %``).
+
+    Float noise in the last bits (a fixed 1.495 % mismatch loss back from an energy ratio as
+    1.4949999999999 or 1.4950000000001) is rounded away first, so that it does not decide the
+    printed rounding, as in the terminal text.
+    """
+    text = f"{round(value, 9):+.{digits}f} %"
     if float(text[1:-2]) == 0.0:  # no "-0.00 %" for a stage that changes nothing
         return f"{0.0:.{digits}f} %"
     return text.replace("-", "\N{MINUS SIGN}")

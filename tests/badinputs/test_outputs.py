@@ -16,8 +16,9 @@ import xarray as xr
 from pvyield.batch import load_scenario
 from pvyield.batch.dataset import csv_safe
 from pvyield.batch.runner import ChunkCache, chunk_key, run_specs
-from pvyield.cli import finite_json, main
+from pvyield.cli import main
 from pvyield.files import write_atomic
+from pvyield.results.export import finite_json
 from tests.badinputs.inputs import scenario_yaml, site_yaml
 
 
