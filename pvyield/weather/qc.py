@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -139,26 +138,13 @@ def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
     return base
 
 
-@functools.lru_cache(maxsize=4096)
-def _linke_cell(row: int, col: int) -> np.ndarray:
-    """Monthly Linke turbidity x 20 of one cell of pvlib's climatology, read once per
-    process (a cell is 5 arc minutes; the whole gzip-compressed table would take 0.7 s and
-    112 MB to hold, a cell 2 ms)."""
-    from pvyield.model import _pvlib_compat
-
-    # the cell's centre gives the same row and column back
-    latitude = 90.0 - (row + 0.5) / 12.0
-    longitude = -180.0 + (col + 0.5) / 12.0
-    values = _pvlib_compat.linke_turbidity_monthly([latitude], [longitude])[0]
-    values.flags.writeable = False
-    return values
-
-
 def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
     """pvlib's ``lookup_linke_turbidity`` (interpolated daily) at the stamps [-]."""
     from pvyield.model import _pvlib_compat
 
-    monthly = _linke_cell(*_pvlib_compat.linke_cell(latitude, longitude))
+    # the table is read by tiles kept per process (the synthetic years of a batch chunk
+    # read the same cells just before)
+    monthly = _pvlib_compat.linke_monthly_cell(*_pvlib_compat.linke_cell(latitude, longitude))
     leap_days, common_days = _pvlib_compat.linke_month_middles()
     padded = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
     per_day = np.where(base.is_leap, np.interp(base.day_of_year, leap_days, padded),
@@ -205,7 +191,7 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
     spa_time_terms`), the observer's steps by pvlib's functions per site (no compiled code
     to load: a single check stays quick in a fresh process), equal to
     ``get_solarposition`` to about 1e-10 degrees; the Linke turbidity
-    is pvlib's table, each cell read once per process and interpolated to the UTC day of
+    is pvlib's table, read by tiles kept per process and interpolated to the UTC day of
     year as pvlib does; airmass and the Ineichen-Perez model are pvlib's functions on
     arrays.
 
