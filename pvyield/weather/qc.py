@@ -52,15 +52,6 @@ def _steps_seconds(index: pd.DatetimeIndex) -> np.ndarray:
     return np.diff(index.asi8) / per_second
 
 
-def _step_minutes(index: pd.DatetimeIndex) -> float:
-    """:func:`~pvyield.weather.frame.time_step_minutes` (the most common spacing [min]),
-    without sorting the steps when they are all equal."""
-    steps = _steps_seconds(index) / 60.0
-    if len(steps) and (steps == steps[0]).all():
-        return float(steps[0])
-    return time_step_minutes(index)
-
-
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A column as float values (read-only use)."""
     return frame[name].to_numpy(dtype=float)
@@ -302,7 +293,7 @@ def time_shift_minutes(
         sky = sky_fast(frame.index, latitude, longitude, elevation_m)
     clear = sky.clear_ghi
     ghi = np.nan_to_num(_column(frame, "ghi") if ghi is None else ghi)
-    step_min = _step_minutes(frame.index) if step_minutes is None else step_minutes
+    step_min = time_step_minutes(frame.index) if step_minutes is None else step_minutes
     lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
     aligned = np.roll(ghi, -lag)  # value at i + lag belongs to stamp i
     residual = _centroid_shift_minutes(frame.index, aligned, clear, longitude)
@@ -547,7 +538,7 @@ def qc_report(
         ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
                                     for c in numeric.columns})
     columns = _Columns(ordered)
-    step_min = _step_minutes(ordered.index) if len(ordered) > 1 else 60.0
+    step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
     span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
     flags += _unit_flags(ordered, step_min, columns)
