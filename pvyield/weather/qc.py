@@ -63,9 +63,18 @@ class _Columns(dict):
     def __init__(self, frame: pd.DataFrame):
         super().__init__()
         self.frame = frame
+        # a frame of float columns only (every series the readers and the generator make)
+        # gives all of them in one array, without a Series per column
+        self.values = None
+        if frame.columns.is_unique and all(dtype == np.float64 for dtype in frame.dtypes):
+            self.values = frame.to_numpy(dtype=float, copy=False)
 
     def __missing__(self, name: str) -> np.ndarray:
-        values = self[name] = _column(self.frame, name)
+        if self.values is not None and name in self.frame.columns:
+            values = self.values[:, self.frame.columns.get_loc(name)]
+        else:
+            values = _column(self.frame, name)
+        self[name] = values
         return values
 
 
@@ -166,7 +175,23 @@ def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
     """The :class:`_TimeBase` of a set of stamps, kept for the last few sets."""
     from pvyield.model import sun_time
 
-    key = sun_time.stamps_key(times)
+    # the synthetic years of a batch share one index object: known by identity (an index
+    # is immutable; the kept object keeps its id from being reused) before hashing stamps
+    known = _LAST_INDEX.get(id(times))
+    if known is not None and known[0] is times:
+        return known[1]
+    base = _time_base_by_key(times, sun_time.stamps_key(times))
+    with _BASES_LOCK:
+        _LAST_INDEX.clear()
+        _LAST_INDEX[id(times)] = (times, base)
+    return base
+
+
+#: The last index object :func:`_time_base` was given, and its base.
+_LAST_INDEX: dict[int, tuple[pd.DatetimeIndex, _TimeBase]] = {}
+
+
+def _time_base_by_key(times: pd.DatetimeIndex, key: bytes) -> _TimeBase:
     with _BASES_LOCK:
         if key in _BASES:
             _BASES.move_to_end(key)
