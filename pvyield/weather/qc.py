@@ -553,16 +553,22 @@ def qc_report(
         naming the first offending stamp.
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
-    flags = [*_stamp_flags(frame.index), *_finite_flags(frame, _Columns(frame))]
+    columns = _Columns(frame)
+    flags = [*_stamp_flags(frame.index), *_finite_flags(frame, columns)]
     ordered = frame
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         ordered = frame[~frame.index.duplicated()].sort_index()
+        columns = _Columns(ordered)
     # the other checks read the finite values only: one inf must not hide the rest
-    numeric = ordered.select_dtypes("number")
-    if not np.isfinite(numeric.to_numpy(dtype=float)).all():
+    if columns.values is not None:  # float columns only: all of them are the numbers
+        finite = np.isfinite(columns.values).all()
+    else:
+        finite = np.isfinite(ordered.select_dtypes("number").to_numpy(dtype=float)).all()
+    if not finite:
+        numeric = ordered.select_dtypes("number")
         ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
                                     for c in numeric.columns})
-    columns = _Columns(ordered)
+        columns = _Columns(ordered)
     step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
     span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
