@@ -22,7 +22,8 @@ What is wrapped, and why pvyield needs it:
   :func:`spa_observer_zeniths`: the observer's steps with those blocks, so that the weather
   checks keep the time-only part per set of stamps without loading compiled code.
 - :func:`linke_cell`: the row and column ``pvlib.tools._degrees_to_index`` gives a point
-  in the Linke turbidity table, so that the weather checks read each cell once per process.
+  in the Linke turbidity table, so that the weather checks find the cell of a site in a
+  kept tile (:func:`linke_monthly_cell`).
 - :func:`dirint_coefficients`, :func:`linke_turbidity_monthly`, :func:`linke_monthly_cell`:
   the DIRINT coefficient table (``pvlib.irradiance._get_dirint_coeffs``) and the monthly
   Linke turbidity values of pvlib's ``LinkeTurbidities.h5`` at many points (cells found
