@@ -11,10 +11,10 @@ writing the results included):
 
 Against: a loop of pvlib ``ModelChain.run_model`` with the chain's models where ModelChain
 has them (as in ``run_benchmark.py``; monofacial, one array per fixed orientation) on
-hourly weather made before the clock starts, for the same designs. Also: the share of the
-batch time spent getting the weather (synthetic years from the LABREN atlas), measured in
-process on a sample of seats; with ``--full``, the whole screening (11,138 runs) on two
-workers.
+hourly weather made before the clock starts, for the same designs. Also: where the time of a
+batch chunk goes (site validation, synthetic years from the LABREN atlas, the weather
+gate, the engine and the records), measured in process on a sample of seats; with
+``--full``, the whole screening (11,138 runs) on two workers.
 
 Run from the repository root: ``.venv/bin/python benchmarks/user_paths.py [--full]``.
 """
@@ -133,24 +133,47 @@ def modelchain_ms(runs) -> float:
     return (time.perf_counter() - start) / len(runs) * 1e3
 
 
-def weather_share(path: Path, seats: int) -> tuple[float, float]:
-    """Seconds per run of the weather and of the rest of a batch chunk, in process, on the
-    first ``seats`` seats of a study (two designs each)."""
-    from pvyield.batch import load_scenario
-    from pvyield.batch.runner import run_chunk, run_specs
+#: The parts of a batch chunk timed by :func:`chunk_split`: functions of
+#: ``pvyield.batch.runner`` and what they do.
+CHUNK_PARTS = {"site_from_mapping": "site validation", "_weather": "synthetic year",
+               "_gated": "weather gate", "_engine_records": "engine and records"}
+
+
+def chunk_split(path: Path, seats: int) -> dict[str, float]:
+    """Seconds per run of each part of a batch chunk (:data:`CHUNK_PARTS`) and in all
+    (``"total"``), in process, on the first ``seats`` seats of a study (two designs each),
+    after a chunk of other seats (as in a batch past its first chunk: tables read, the
+    Sun's terms of the stamps kept)."""
+    from pvyield.batch import load_scenario, runner
     from pvyield.model.engine import warm_up
-    from pvyield.site import site_from_mapping
-    from pvyield.weather import weather_for_sites
 
     warm_up()
-    specs = [s for chunk in run_specs(load_scenario(path)) for s in chunk][:2 * seats]
-    start = time.perf_counter()
-    weather_for_sites([site_from_mapping(s.mapping, source=s.path) for s in specs])
-    weather_s = time.perf_counter() - start
-    start = time.perf_counter()
-    run_chunk(specs)
-    total_s = time.perf_counter() - start
-    return weather_s / len(specs), (total_s - weather_s) / len(specs)
+    every = [s for chunk in runner.run_specs(load_scenario(path)) for s in chunk]
+    runner.run_chunk(every[2 * seats:4 * seats])
+    spent = dict.fromkeys(CHUNK_PARTS, 0.0)
+    originals = {name: getattr(runner, name) for name in CHUNK_PARTS}
+
+    def timed_part(name):
+        def call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return call
+
+    specs = every[:2 * seats]
+    try:
+        for name in CHUNK_PARTS:
+            setattr(runner, name, timed_part(name))
+        start = time.perf_counter()
+        runner.run_chunk(specs)
+        total = time.perf_counter() - start
+    finally:
+        for name, function in originals.items():
+            setattr(runner, name, function)
+    return {**{name: s / len(specs) for name, s in spent.items()},
+            "total": total / len(specs)}
 
 
 def estimate_in_process(path: Path, repeat: int = 5) -> tuple[float, float]:
@@ -210,7 +233,7 @@ def main(argv=None) -> int:
         mc_brazil = modelchain_ms(brazil_runs)
         example_runs = study_runs(ROOT / "sites" / "example-batch.yaml")
         mc_example = modelchain_ms(example_runs[:args.mc_runs])
-        weather_s, rest_s = weather_share(study, 100)
+        split = chunk_split(study, 100)
         est = {}
         for name in ("ceme1", "mauriti"):
             est[name] = (
@@ -234,9 +257,11 @@ def main(argv=None) -> int:
           f"{min(len(example_runs), args.mc_runs):6d} {'':8s} {mc_example:8.2f} "
           f"{1.0:13.1f}x   (weather made before; monofacial)")
     print(f"\nworkers: 1 -> 2 speed-up {w1 / w2:.2f}x (wall clock, cluster start included)")
-    print(f"weather in process, 100 seats x 2 designs: {weather_s * 1e3:.2f} ms/run for the "
-          f"synthetic year (once per seat), {rest_s * 1e3:.2f} ms/run for the rest of the "
-          f"chunk: weather {weather_s / (weather_s + rest_s):.0%} of the in-process time")
+    parts = ", ".join(f"{label} {split[name] * 1e3:.2f}" for name, label in CHUNK_PARTS.items())
+    other = split["total"] - sum(split[name] for name in CHUNK_PARTS)
+    print(f"a chunk in process, 100 seats x 2 designs: {split['total'] * 1e3:.2f} ms/run = "
+          f"{parts}, other {other * 1e3:.2f} ms/run (the synthetic year is made once per "
+          "seat for its two designs)")
     print("\nestimate (fresh process, wall s: alone / with reconciliation / reference engine "
           "with reconciliation; in a warm process, median s: alone / with reconciliation)")
     for name, (alone, rec, ref, warm, warm_rec) in est.items():

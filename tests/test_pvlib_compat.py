@@ -130,3 +130,23 @@ def test_row_ground_view_factor_near_the_mean_of_pvlibs_point_values(tilt, gcr):
     x = np.linspace(0.0, 1.0, 20001)
     expected = np.trapezoid(bifacial_utils.vf_row_ground_2d(tilt, gcr, x), x)
     assert compat.vf_row_ground_integ(tilt, gcr) == pytest.approx(expected, rel=0.01)
+
+
+# points in cells at the corners and edges of the table and of its tiles (row 134/135,
+# column 269/270), on both sides of the date line, and two Brazilian seats
+LINKE_POINTS = [(89.99, -179.99), (-89.99, 179.99), (78.80, -157.5), (78.70, -157.4),
+                (0.01, 0.01), (-0.01, -0.01), (-23.55, -46.63), (-3.72, -38.54),
+                (45.0, 179.999)]
+
+
+def test_linke_turbidity_monthly_is_pvlibs_lookup():
+    """Every month's value at each point equals pvlib's lookup_linke_turbidity (no
+    interpolation) x 20, also for the cell-by-cell reader of the weather checks."""
+    times = pd.date_range("2021-01-01", periods=12, freq="MS", tz="UTC") + pd.Timedelta("14D")
+    latitudes, longitudes = zip(*LINKE_POINTS, strict=True)
+    got = compat.linke_turbidity_monthly(latitudes, longitudes)
+    for (lat, lon), row in zip(LINKE_POINTS, got, strict=True):
+        expected = pvlib.clearsky.lookup_linke_turbidity(times, lat, lon, interp_turbidity=False)
+        np.testing.assert_array_equal(row / 20.0, expected.to_numpy())
+        np.testing.assert_array_equal(compat.linke_monthly_cell(*compat.linke_cell(lat, lon)),
+                                      row)

@@ -22,12 +22,15 @@ What is wrapped, and why pvyield needs it:
   :func:`spa_observer_zeniths`: the observer's steps with those blocks, so that the weather
   checks keep the time-only part per set of stamps without loading compiled code.
 - :func:`linke_cell`: the row and column ``pvlib.tools._degrees_to_index`` gives a point
-  in the Linke turbidity table, so that the weather checks read each cell once per process.
-- :func:`dirint_coefficients`, :func:`linke_turbidity_monthly`: the DIRINT coefficient
-  table (``pvlib.irradiance._get_dirint_coeffs``) and the monthly Linke turbidity values
-  of pvlib's ``LinkeTurbidities.h5`` at many points, read in one opening of the file
-  with ``pvlib.tools._degrees_to_index``, so that synthetic years of many sites run the
-  DIRINDEX decomposition and the Ineichen-Perez clear sky over stacked arrays.
+  in the Linke turbidity table, so that the weather checks find the cell of a site in a
+  kept tile (:func:`linke_monthly_cell`).
+- :func:`dirint_coefficients`, :func:`linke_turbidity_monthly`, :func:`linke_monthly_cell`:
+  the DIRINT coefficient table (``pvlib.irradiance._get_dirint_coeffs``) and the monthly
+  Linke turbidity values of pvlib's ``LinkeTurbidities.h5`` at many points (cells found
+  with ``pvlib.tools._degrees_to_index``), read by tiles kept per process, so that
+  synthetic years of many sites run the DIRINDEX decomposition and the Ineichen-Perez
+  clear sky over stacked arrays, and the weather checks of many series read the table
+  once per tile instead of opening the file per cell.
 - :func:`vf_row_sky_integ`, :func:`vf_ground_sky_integ`, :func:`vf_row_ground_integ`:
   the integrated view factors of :mod:`pvlib.bifacial.utils` (their signatures changed in
   pvlib 0.16, which computes them exactly instead of on 100 points).
@@ -239,11 +242,21 @@ def dirint_coefficients() -> np.ndarray:
     return _dirint_table()
 
 
+#: Cells of the Linke turbidity table read together [rows, columns]: one row of the storage
+#: chunks of pvlib's ``LinkeTurbidities.h5`` (135 x 270 cells x 2 months, gzip), so that
+#: a tile costs what one cell costs (every chunk holding the cell is inflated either way).
+LINKE_TILE = (135, 270)
+#: Tiles kept per process: 437 kB each (12 months of uint8), 14 MB in all; the sites of a
+#: country span a few.
+LINKE_TILES_KEPT = 32
+
+
 def linke_turbidity_monthly(latitudes, longitudes) -> np.ndarray:
     """Monthly Linke turbidity of pvlib's climatology at many points, 20 times the value.
 
     The numbers :func:`pvlib.clearsky.lookup_linke_turbidity` reads (it divides them by 20
-    after interpolating to the day of year), for every point with one opening of the file.
+    after interpolating to the day of year), at the cell ``pvlib.tools._degrees_to_index``
+    finds for each point, read by tiles kept per process (:func:`linke_monthly_cell`).
 
     Parameters
     ----------
@@ -255,21 +268,39 @@ def linke_turbidity_monthly(latitudes, longitudes) -> np.ndarray:
     ndarray of shape (n, 12), uint8
         January..December, 20 times the Linke turbidity [-].
     """
-    import os
+    from pvlib import tools
 
-    import h5py
-    from pvlib import clearsky, tools
-
-    path = os.path.join(os.path.dirname(os.path.abspath(clearsky.__file__)), "data",
-                        "LinkeTurbidities.h5")
     rows = [tools._degrees_to_index(float(v), coordinate="latitude") for v in latitudes]
     cols = [tools._degrees_to_index(float(v), coordinate="longitude") for v in longitudes]
     out = np.empty((len(rows), 12), dtype=np.uint8)
-    with h5py.File(path, "r") as h5:
-        table = h5["LinkeTurbidity"]
-        for i, (row, col) in enumerate(zip(rows, cols, strict=True)):
-            out[i] = table[row, col]
+    for i, (row, col) in enumerate(zip(rows, cols, strict=True)):
+        out[i] = linke_monthly_cell(row, col)
     return out
+
+
+def linke_monthly_cell(row: int, col: int) -> np.ndarray:
+    """The 12 monthly values x 20 of one cell of pvlib's Linke turbidity table (a read-only
+    view of its kept tile), ``row`` and ``col`` as :func:`linke_cell` gives them."""
+    tile = _linke_tile(row // LINKE_TILE[0], col // LINKE_TILE[1])
+    return tile[row % LINKE_TILE[0], col % LINKE_TILE[1]]
+
+
+@functools.lru_cache(maxsize=LINKE_TILES_KEPT)
+def _linke_tile(tile_row: int, tile_col: int) -> np.ndarray:
+    """One tile of ``LinkeTurbidities.h5`` (rows, columns, 12 months), read-only."""
+    import os
+
+    import h5py
+    from pvlib import clearsky
+
+    path = os.path.join(os.path.dirname(os.path.abspath(clearsky.__file__)), "data",
+                        "LinkeTurbidities.h5")
+    r0, c0 = tile_row * LINKE_TILE[0], tile_col * LINKE_TILE[1]
+    with h5py.File(path, "r") as h5:
+        tile = np.asarray(h5["LinkeTurbidity"][r0:r0 + LINKE_TILE[0], c0:c0 + LINKE_TILE[1]],
+                          dtype=np.uint8)
+    tile.flags.writeable = False
+    return tile
 
 
 def linke_cell(latitude: float, longitude: float) -> tuple[int, int]:

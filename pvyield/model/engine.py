@@ -49,7 +49,7 @@ import pvlib
 import xarray as xr
 
 from pvyield.errors import ModelError
-from pvyield.model import _pvlib_compat, kernels, kernels_equipment
+from pvyield.model import _pvlib_compat, kernels, kernels_equipment, sun_time
 from pvyield.model.chain import (
     CELL_ABSORPTANCE,
     INVERTER_ETA_REF,
@@ -60,7 +60,7 @@ from pvyield.model.chain import (
     dc_mismatch_factor,
     precipitable_water_cm,
 )
-from pvyield.model.solar import observer, sun_terms
+from pvyield.model.solar import observer
 from pvyield.site.schema import FixedMount, SingleAxisMount, Site
 from pvyield.weather.frame import REQUIRED_COLUMNS, time_step_minutes
 
@@ -109,11 +109,15 @@ class _TimeBase:
         return self._months[timezone]
 
 
-def _time_base(index: pd.DatetimeIndex) -> _TimeBase:
+def _time_base(index: pd.DatetimeIndex, key: bytes | None = None) -> _TimeBase:
+    # the Sun's time terms and the extraterrestrial irradiance are kept per process for
+    # the weather checks and the synthetic years too (the same stamps in a batch); the
+    # kernel gets its own writable copies (read-only arrays would be another signature)
+    terms = sun_time.time_terms(index, key)
     return _TimeBase(
         index=index,
-        terms=sun_terms(index).stacked(),
-        dni_extra=np.asarray(pvlib.irradiance.get_extra_radiation(index), dtype=float),
+        terms=np.array(terms.stacked),
+        dni_extra=np.array(terms.extra_normal),
         dt_h=time_step_minutes(index) / 60.0,
     )
 
@@ -305,6 +309,7 @@ def clear_time_bases() -> None:
     """Forget the time terms kept between calls (for timing a first call)."""
     with _BASES_LOCK:
         _BASES.clear()
+    sun_time.clear()
 
 
 def _cached_time_base(bases: collections.OrderedDict, key: bytes,
@@ -314,7 +319,7 @@ def _cached_time_base(bases: collections.OrderedDict, key: bytes,
         if key in bases:
             bases.move_to_end(key)
             return bases[key]
-    base = _time_base(index)  # outside the lock: threads compute different bases at once
+    base = _time_base(index, key)  # outside the lock: threads compute different bases at once
     with _BASES_LOCK:
         bases[key] = base
         while len(bases) > TIME_BASES_KEPT:
@@ -336,7 +341,7 @@ def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:
             if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
                 raise ModelError(f"run_sites: weather of site {i} ({sites[i].name}) needs a "
                                  "time-zone-aware DatetimeIndex")
-            keys[id(index)] = str(index.tz).encode() + b"|" + index.as_unit("ns").asi8.tobytes()
+            keys[id(index)] = sun_time.stamps_key(index)
         groups.setdefault(keys[id(index)], []).append(i)
     return groups
 

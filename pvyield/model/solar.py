@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 import pvlib
 
-from pvyield.model import _pvlib_compat
+from pvyield.model import _pvlib_compat, sun_time
 
 #: Difference between terrestrial time and UT1 [s], pvlib's default for ``nrel_numpy``.
-DELTA_T_S = 67.0
+DELTA_T_S = sun_time.DELTA_T_S
 #: Annual mean air temperature used by pvlib's SPA refraction correction [°C].
 REFRACTION_TEMPERATURE_C = 12.0
 #: Refraction at sunrise and sunset, pvlib's SPA default [degrees].
@@ -80,6 +80,10 @@ def unixtime(times: pd.DatetimeIndex) -> np.ndarray:
 def sun_terms(times: pd.DatetimeIndex) -> SunTerms:
     """Time-only SPA terms, computed once for any number of sites.
 
+    pvlib's SPA building blocks (:mod:`pvyield.model._pvlib_compat`), stopped before the
+    observer enters, kept per set of stamps for the engine, the weather checks and the
+    synthetic years alike (:func:`pvyield.model.sun_time.time_terms`).
+
     Parameters
     ----------
     times : DatetimeIndex
@@ -88,14 +92,9 @@ def sun_terms(times: pd.DatetimeIndex) -> SunTerms:
     Returns
     -------
     SunTerms
+        Read-only arrays.
     """
-    # pvlib's SPA building blocks (pvyield.model._pvlib_compat), stopped before the
-    # observer enters
-    ha0_deg, decl_deg, xi_deg = _pvlib_compat.spa_time_terms(unixtime(times), DELTA_T_S)
-    ha0 = np.radians(ha0_deg)
-    decl = np.radians(decl_deg)
-    xi = np.radians(xi_deg)
-    return SunTerms(np.cos(ha0), np.sin(ha0), np.sin(decl), np.cos(decl), np.sin(xi))
+    return SunTerms(*sun_time.time_terms(times).stacked)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -137,10 +137,22 @@ def annual_ghi_by_year(frame: pd.DataFrame) -> tuple[tuple[int, float], ...]:
     return tuple(out) if len(out) >= 2 else ()
 
 
+#: Periods of each time unit of an index per second (``total_seconds`` is the integer
+#: stamps over this).
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
 def time_step_minutes(index: pd.DatetimeIndex) -> float:
     """Most common spacing of an index [minutes]."""
     # total_seconds is independent of the index's resolution (ns in pandas 2, us in 3)
-    steps = (index[1:] - index[:-1]).total_seconds().to_numpy() / 60.0
+    per_second = _PER_SECOND.get(getattr(index, "unit", None))
+    if per_second is not None and not index.hasnans:
+        # the same numbers from the integer stamps, as total_seconds forms them
+        steps = np.diff(index.asi8) / per_second / 60.0
+        if len(steps) and (steps == steps[0]).all():  # regular: no sort needed
+            return float(steps[0])
+    else:
+        steps = (index[1:] - index[:-1]).total_seconds().to_numpy() / 60.0
     values, counts = np.unique(steps, return_counts=True)
     return float(values[np.argmax(counts)])
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -29,6 +28,55 @@ import pandas as pd
 import pvlib
 
 from pvyield.weather.frame import WeatherMeta, time_step_minutes
+
+#: Periods of each time unit an index may have, per second (its ``asi8`` over this is
+#: ``total_seconds``, as pandas computes it).
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _seconds(index: pd.DatetimeIndex) -> np.ndarray | None:
+    """Seconds since 1970-01-01 UTC of every stamp, as ``(index - epoch).total_seconds()``
+    gives them (the integer stamps over the periods per second), or None when the index has
+    missing stamps (NaT) or an unknown unit: then pandas' own arithmetic is used."""
+    per_second = _PER_SECOND.get(getattr(index, "unit", "ns"))
+    if per_second is None or index.hasnans:
+        return None
+    return index.asi8 / per_second
+
+
+def _steps_seconds(index: pd.DatetimeIndex) -> np.ndarray:
+    """``(index[1:] - index[:-1]).total_seconds()`` as an array [s]."""
+    per_second = _PER_SECOND.get(getattr(index, "unit", "ns"))
+    if per_second is None or index.hasnans:
+        return (index[1:] - index[:-1]).total_seconds().to_numpy()
+    return np.diff(index.asi8) / per_second
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float values (read-only use)."""
+    return frame[name].to_numpy(dtype=float)
+
+
+class _Columns(dict):
+    """The frame's columns as float arrays, each taken from the frame once per report."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__()
+        self.frame = frame
+        # a frame of float columns only (every series the readers and the generator make)
+        # gives all of them in one array, without a Series per column
+        self.values = None
+        if frame.columns.is_unique and all(dtype == np.float64 for dtype in frame.dtypes):
+            self.values = frame.to_numpy(dtype=float, copy=False)
+
+    def __missing__(self, name: str) -> np.ndarray:
+        if self.values is not None and name in self.frame.columns:
+            values = self.values[:, self.frame.columns.get_loc(name)]
+        else:
+            values = _column(self.frame, name)
+        self[name] = values
+        return values
+
 
 #: A day counts as clear when its GHI is at least this fraction of the clear-sky GHI.
 CLEAR_DAY_INDEX = 0.75
@@ -83,8 +131,6 @@ def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
                    dtype=float))
 
 
-#: Terrestrial time minus UT1 [s], pvlib's default for ``get_solarposition``.
-DELTA_T_S = 67.0
 #: Annual mean air temperature of pvlib's SPA refraction correction [°C], its default.
 SPA_TEMPERATURE_C = 12.0
 #: Refraction at sunrise and sunset, pvlib's SPA default [degrees].
@@ -94,19 +140,20 @@ SPA_ATMOS_REFRACT_DEG = 0.5667
 class _TimeBase:
     """What :func:`sky_fast` needs of a set of stamps whatever the site: the
     site-independent SPA terms (the steps of :func:`pvlib.spa.solar_position_numpy` before
-    the observer enters), the extraterrestrial irradiance, and the UTC days at which pvlib
-    interpolates the Linke turbidity."""
+    the observer enters) and the extraterrestrial irradiance, kept per process for the
+    engine and the synthetic years too (:func:`pvyield.model.sun_time.time_terms`), and the
+    UTC days at which pvlib interpolates the Linke turbidity."""
 
-    def __init__(self, times: pd.DatetimeIndex):
-        from pvyield.model import _pvlib_compat
+    def __init__(self, times: pd.DatetimeIndex, key: bytes | None = None):
+        from pvyield.model import sun_time
 
-        utc = times.tz_convert("UTC") if times.tz is not None else times.tz_localize("UTC")
-        epoch = pd.Timestamp("1970-01-01", tz="UTC")
-        unixtime = np.asarray((utc - epoch) / pd.Timedelta("1s"), dtype=float)
+        self.terms = sun_time.time_terms(times, key)
         #: hour angle at longitude 0, geocentric declination, parallax [degrees]
-        self.hour_angle_0, self.declination, self.parallax = _pvlib_compat.spa_time_terms(
-            unixtime, DELTA_T_S)
-        self.extra_normal = pvlib.irradiance.get_extra_radiation(times).to_numpy(dtype=float)
+        self.hour_angle_0 = self.terms.hour_angle_0_deg
+        self.declination = self.terms.declination_deg
+        self.parallax = self.terms.parallax_deg
+        self.extra_normal = self.terms.extra_normal
+        utc = times.tz_convert("UTC") if times.tz is not None else times.tz_localize("UTC")
         # pvlib interpolates the monthly Linke turbidity at the UTC day of year of each
         # stamp (clearsky._interpolate_turbidity): one interpolation per distinct UTC day
         days = utc.normalize().asi8
@@ -126,12 +173,30 @@ _BASES_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one 
 
 def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
     """The :class:`_TimeBase` of a set of stamps, kept for the last few sets."""
-    key = str(times.tz).encode() + b"|" + times.as_unit("ns").asi8.tobytes()
+    from pvyield.model import sun_time
+
+    # the synthetic years of a batch share one index object: known by identity (an index
+    # is immutable; the kept object keeps its id from being reused) before hashing stamps
+    known = _LAST_INDEX.get(id(times))
+    if known is not None and known[0] is times:
+        return known[1]
+    base = _time_base_by_key(times, sun_time.stamps_key(times))
+    with _BASES_LOCK:
+        _LAST_INDEX.clear()
+        _LAST_INDEX[id(times)] = (times, base)
+    return base
+
+
+#: The last index object :func:`_time_base` was given, and its base.
+_LAST_INDEX: dict[int, tuple[pd.DatetimeIndex, _TimeBase]] = {}
+
+
+def _time_base_by_key(times: pd.DatetimeIndex, key: bytes) -> _TimeBase:
     with _BASES_LOCK:
         if key in _BASES:
             _BASES.move_to_end(key)
             return _BASES[key]
-    base = _TimeBase(times)  # outside the lock: threads build different bases at once
+    base = _TimeBase(times, key)  # outside the lock: threads build different bases at once
     with _BASES_LOCK:
         _BASES[key] = base
         while len(_BASES) > TIME_BASES_KEPT:
@@ -139,26 +204,13 @@ def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
     return base
 
 
-@functools.lru_cache(maxsize=4096)
-def _linke_cell(row: int, col: int) -> np.ndarray:
-    """Monthly Linke turbidity x 20 of one cell of pvlib's climatology, read once per
-    process (a cell is 5 arc minutes; the whole gzip-compressed table would take 0.7 s and
-    112 MB to hold, a cell 2 ms)."""
-    from pvyield.model import _pvlib_compat
-
-    # the cell's centre gives the same row and column back
-    latitude = 90.0 - (row + 0.5) / 12.0
-    longitude = -180.0 + (col + 0.5) / 12.0
-    values = _pvlib_compat.linke_turbidity_monthly([latitude], [longitude])[0]
-    values.flags.writeable = False
-    return values
-
-
 def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
     """pvlib's ``lookup_linke_turbidity`` (interpolated daily) at the stamps [-]."""
     from pvyield.model import _pvlib_compat
 
-    monthly = _linke_cell(*_pvlib_compat.linke_cell(latitude, longitude))
+    # the table is read by tiles kept per process (the synthetic years of a batch chunk
+    # read the same cells just before)
+    monthly = _pvlib_compat.linke_monthly_cell(*_pvlib_compat.linke_cell(latitude, longitude))
     leap_days, common_days = _pvlib_compat.linke_month_middles()
     padded = np.concatenate([[monthly[-1]], monthly, [monthly[0]]])
     per_day = np.where(base.is_leap, np.interp(base.day_of_year, leap_days, padded),
@@ -181,10 +233,7 @@ def _zeniths(base: _TimeBase, latitude: float, longitude: float, elevation_m: fl
     if compiled:
         from pvyield.model import solar
 
-        ha0, decl, xi = (np.radians(a) for a in (base.hour_angle_0, base.declination,
-                                                  base.parallax))
-        terms = solar.SunTerms(np.cos(ha0), np.sin(ha0), np.sin(decl), np.cos(decl),
-                               np.sin(xi))
+        terms = solar.SunTerms(*base.terms.stacked)
         zenith, apparent = solar.zeniths(terms, latitude, longitude, elevation_m)
         return zenith[0], apparent[0]
     from pvyield.model import _pvlib_compat
@@ -205,7 +254,7 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
     spa_time_terms`), the observer's steps by pvlib's functions per site (no compiled code
     to load: a single check stays quick in a fresh process), equal to
     ``get_solarposition`` to about 1e-10 degrees; the Linke turbidity
-    is pvlib's table, each cell read once per process and interpolated to the UTC day of
+    is pvlib's table, read by tiles kept per process and interpolated to the UTC day of
     year as pvlib does; airmass and the Ineichen-Perez model are pvlib's functions on
     arrays.
 
@@ -239,6 +288,7 @@ def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: floa
 def time_shift_minutes(
     frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
     sky: Sky | None = None, step_minutes: float | None = None,
+    ghi: np.ndarray | None = None,
 ) -> float:
     """How much later the measured GHI peaks than clear-sky GHI at the same stamps [min].
 
@@ -253,7 +303,8 @@ def time_shift_minutes(
     stamps to repair them.
 
     ``sky`` is the clear sky at the frame's stamps when already computed (:func:`sky_fast`
-    otherwise), ``step_minutes`` the frame's :func:`~pvyield.weather.frame.time_step_minutes`.
+    otherwise), ``step_minutes`` the frame's :func:`~pvyield.weather.frame.time_step_minutes`,
+    ``ghi`` the frame's GHI column as float values when already taken [W/m^2].
 
     Returns
     -------
@@ -266,7 +317,7 @@ def time_shift_minutes(
     if sky is None:
         sky = sky_fast(frame.index, latitude, longitude, elevation_m)
     clear = sky.clear_ghi
-    ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
+    ghi = np.nan_to_num(_column(frame, "ghi") if ghi is None else ghi)
     step_min = time_step_minutes(frame.index) if step_minutes is None else step_minutes
     lag = _best_lag(ghi, clear, round(13 * 60 / step_min))
     aligned = np.roll(ghi, -lag)  # value at i + lag belongs to stamp i
@@ -285,12 +336,22 @@ def _best_lag(ghi: np.ndarray, clear: np.ndarray, max_lag: int) -> int:
 def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.ndarray,
                             longitude: float) -> float:
     """Median over clear days of the measured minus the clear-sky centroid time [min]."""
-    # hours since the first stamp: continuous across midnight and time zones
-    hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
+    seconds = _seconds(index)
+    if seconds is None:
+        # hours since the first stamp: continuous across midnight and time zones
+        hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
+    else:  # the same numbers from the integer stamps
+        per_second = _PER_SECOND[getattr(index, "unit", "ns")]
+        hours = (index.asi8 - index.asi8[0]) / per_second / 3600.0
+        solar_hours = seconds / 3600.0 + longitude / 15.0
     # days from solar midnight to solar midnight: a day's bump is not cut in two
-    epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    _, day = np.unique(np.floor(solar_hours / 24.0), return_inverse=True)
+    days = np.floor(solar_hours / 24.0)
+    if len(days) > 1 and (np.diff(days) >= 0).all():  # sorted: each new value a new day
+        day = np.concatenate([[0], np.cumsum(np.diff(days) != 0)])
+    else:
+        _, day = np.unique(days, return_inverse=True)
     daily_ghi = np.bincount(day, weights=ghi)
     daily_clear = np.bincount(day, weights=clear)
     clear_days = (daily_clear > 0) & (daily_ghi >= CLEAR_DAY_INDEX * daily_clear)
@@ -492,23 +553,30 @@ def qc_report(
         naming the first offending stamp.
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
-    flags = [*_stamp_flags(frame.index), *_finite_flags(frame)]
+    columns = _Columns(frame)
+    flags = [*_stamp_flags(frame.index), *_finite_flags(frame, columns)]
     ordered = frame
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         ordered = frame[~frame.index.duplicated()].sort_index()
+        columns = _Columns(ordered)
     # the other checks read the finite values only: one inf must not hide the rest
-    numeric = ordered.select_dtypes("number")
-    if not np.isfinite(numeric.to_numpy(dtype=float)).all():
+    if columns.values is not None:  # float columns only: all of them are the numbers
+        finite = np.isfinite(columns.values).all()
+    else:
+        finite = np.isfinite(ordered.select_dtypes("number").to_numpy(dtype=float)).all()
+    if not finite:
+        numeric = ordered.select_dtypes("number")
         ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
                                     for c in numeric.columns})
+        columns = _Columns(ordered)
     step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
     span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
-    flags += _unit_flags(ordered, step_min)
+    flags += _unit_flags(ordered, step_min, columns)
     sun = sky(ordered.index, latitude, longitude, elevation_m)
-    flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags})
+    flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags}, columns)
     shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun,
-                               step_minutes=step_min)
+                               step_minutes=step_min, ghi=columns["ghi"])
     if not np.isnan(shift) and abs(shift) >= SHIFT_WARNING_MINUTES:
         flags.append(QcFlag(
             "time_shift", "error" if abs(shift) >= SHIFT_ERROR_MINUTES else "warning",
@@ -524,7 +592,7 @@ def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
         dup = index[index.duplicated()]
         flags.append(QcFlag("duplicate_stamps", "error",
                             f"{len(dup)} duplicate stamp(s), first {dup[0]}", len(dup)))
-    steps = (index[1:] - index[:-1]).total_seconds().to_numpy()
+    steps = _steps_seconds(index)
     back = np.flatnonzero(steps < 0)
     if len(back):
         flags.append(QcFlag("non_monotonic", "error",
@@ -542,12 +610,12 @@ def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
     return flags
 
 
-def _finite_flags(frame: pd.DataFrame) -> list[QcFlag]:
+def _finite_flags(frame: pd.DataFrame, columns: _Columns) -> list[QcFlag]:
     """Infinite or missing values in the columns the chain reads."""
     flags = []
     for column in CHAIN_COLUMNS:
         if column in frame:
-            bad = ~np.isfinite(frame[column].to_numpy(dtype=float))
+            bad = ~np.isfinite(columns[column])
             if bad.any():
                 flags.append(QcFlag("non_finite", "error",
                                     f"{column} is infinite or missing in {int(bad.sum())} "
@@ -574,40 +642,54 @@ def _coverage_flags(span: Coverage, flags: list[QcFlag]) -> list[QcFlag]:
     return out
 
 
-def _unit_flags(frame: pd.DataFrame, step_min: float) -> list[QcFlag]:
+def _nan_mean(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """The values with NaN set to 0, and their mean without the NaN (NaN if all are)."""
+    missing = np.isnan(values)
+    filled = np.where(missing, 0.0, values)
+    count = len(values) - int(missing.sum())
+    return filled, float(filled.sum() / count) if count else float("nan")
+
+
+def _unit_flags(frame: pd.DataFrame, step_min: float, columns: _Columns) -> list[QcFlag]:
     flags = []
-    ghi = frame["ghi"]
-    if step_min >= 1440 and 0.5 < ghi.mean() < 12:
+    # pandas' skipna statistics as pandas computes them (nanops): NaN set to 0 in sums,
+    # means over the count of the others, NaN when there are none
+    ghi = columns["ghi"]
+    filled, mean = _nan_mean(ghi)
+    present = ghi[~np.isnan(ghi)]
+    if step_min >= 1440 and 0.5 < mean < 12:
         flags.append(QcFlag("units_daily_kwh", "error",
-                            f"daily values averaging {ghi.mean():.2f}: GHI looks like daily "
+                            f"daily values averaging {mean:.2f}: GHI looks like daily "
                             "irradiation in kWh/m^2, not mean irradiance in W/m^2"))
-    elif 0 < ghi.max() < 2.0:
+    elif 0 < (highest := present.max() if len(present) else np.nan) < 2.0:
         flags.append(QcFlag("units_kw", "error",
-                            f"GHI never exceeds {ghi.max():.3g}: the values look like kW/m^2 "
+                            f"GHI never exceeds {highest:.3g}: the values look like kW/m^2 "
                             "(or kWh/m^2 per hour), not W/m^2"))
     if step_min > MAX_STEP_MINUTES:
         flags.append(QcFlag("time_step", "error",
                             f"time step {step_min:g} min: the model chain needs intervals of "
                             f"at most {MAX_STEP_MINUTES:g} min (it places the sun at each "
                             "interval's centre)"))
-    positive, negative = ghi.clip(lower=0).sum(), -ghi.clip(upper=0).sum()
+    positive, negative = np.maximum(filled, 0).sum(), -np.minimum(filled, 0).sum()
     if negative > positive:
         flags.append(QcFlag("negated", "error",
-                            f"GHI sums to {ghi.sum():.3g} W/m^2 x intervals: the series is "
+                            f"GHI sums to {filled.sum():.3g} W/m^2 x intervals: the series is "
                             "mostly negative, its sign is flipped"))
-    if "temp_air" in frame and frame["temp_air"].mean() > 150:
-        flags.append(QcFlag("units_kelvin", "error",
-                            f"mean air temperature {frame['temp_air'].mean():.1f}: Kelvin, "
-                            "not °C"))
+    if "temp_air" in frame:
+        temp_mean = _nan_mean(columns["temp_air"])[1]
+        if temp_mean > 150:
+            flags.append(QcFlag("units_kelvin", "error",
+                                f"mean air temperature {temp_mean:.1f}: Kelvin, not °C"))
     return flags
 
 
-def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
+def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
+                 ) -> list[QcFlag]:
     flags = []
     extra_normal = sun.extra_normal
     for column in ("ghi", "dni", "dhi"):
         if column in frame:
-            values = frame[column].to_numpy(dtype=float)
+            values = columns[column]
             negative = values < -NEGATIVE_NOISE_W_M2
             if negative.any():
                 flags.append(QcFlag("negative", "error",
@@ -626,7 +708,7 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
     cosz = np.cos(np.radians(sun.zenith))
     extra = extra_normal * np.maximum(cosz, 0)
-    ghi = np.nan_to_num(frame["ghi"].to_numpy(dtype=float))
+    ghi = np.nan_to_num(columns["ghi"])
     if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():
         clearness = ghi.clip(min=0).sum() / extra.sum() if extra.sum() > 0 else 0.0
         flags.append(QcFlag("no_sun", "error",
@@ -642,13 +724,13 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
                             int(above.sum())))
     if not kelvin:  # kelvin has its own finding
         flags += _range_flags(frame, "temp_air", TEMP_AIR_RANGE_C, "°C", "temp_range",
-                              "air temperature")
+                              "air temperature", columns)
     flags += _range_flags(frame, "relative_humidity", RELATIVE_HUMIDITY_RANGE_PCT, "%",
-                          "humidity_range", "relative humidity")
+                          "humidity_range", "relative humidity", columns)
     flags += _range_flags(frame, "precipitable_water", PRECIPITABLE_WATER_RANGE_CM, "cm",
-                          "precipitable_water_range", "precipitable water")
+                          "precipitable_water_range", "precipitable water", columns)
     if "wind_speed" in frame:
-        wind = frame["wind_speed"].to_numpy(dtype=float)
+        wind = columns["wind_speed"]
         below = wind < 0
         if below.any():
             flags.append(QcFlag("wind_negative", "error",
@@ -657,8 +739,8 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
                                 int(below.sum())))
     if {"dni", "dhi"} <= set(frame.columns):
         day = (90.0 - sun.zenith) > CLOSURE_MIN_ELEVATION_DEG
-        sum_ = frame["dni"].to_numpy() * cosz + frame["dhi"].to_numpy()
-        ghi = frame["ghi"].to_numpy()
+        sum_ = columns["dni"] * cosz + columns["dhi"]
+        ghi = columns["ghi"]
         off = day & (np.abs(ghi - sum_) > np.maximum(CLOSURE_TOLERANCE_W_M2,
                                                      CLOSURE_TOLERANCE_REL * ghi))
         if day.any() and off.sum() > CLOSURE_FLAG_SHARE * day.sum():
@@ -672,12 +754,12 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool) -> list[QcFlag]:
 
 
 def _range_flags(frame: pd.DataFrame, column: str, bounds: tuple[float, float], unit: str,
-                 code: str, name: str) -> list[QcFlag]:
+                 code: str, name: str, columns: _Columns | None = None) -> list[QcFlag]:
     """A flag when a column leaves its physical range (none when the frame lacks it)."""
     if column not in frame:
         return []
     low, high = bounds
-    values = frame[column].to_numpy(dtype=float)
+    values = _column(frame, column) if columns is None else columns[column]
     out = (values < low) | (values > high)
     if not out.any():
         return []

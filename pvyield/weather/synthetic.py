@@ -176,7 +176,16 @@ DIRINDEX_MONTH_INDEX_RANGE = (0.7, 0.9)
 
 def month_clear_sky_index(ghi, times: pd.DatetimeIndex, clear_ghi) -> np.ndarray:
     """Ratio of each calendar month's GHI to its clear-sky GHI, at every stamp [-]."""
-    _, period = np.unique(np.asarray(times.year * 12 + times.month), return_inverse=True)
+    return _month_clear_sky_index(ghi, _month_numbers(times), clear_ghi)
+
+
+def _month_numbers(times: pd.DatetimeIndex) -> np.ndarray:
+    """0-based calendar month of every stamp, counted over the months present."""
+    return np.unique(np.asarray(times.year * 12 + times.month), return_inverse=True)[1]
+
+
+def _month_clear_sky_index(ghi, period: np.ndarray, clear_ghi) -> np.ndarray:
+    """:func:`month_clear_sky_index` with the stamps' :func:`_month_numbers` given."""
     # a missing value (night-time NaN of a clear-sky model) must not blank a whole month
     ghi_sum = np.bincount(period, weights=np.nan_to_num(np.asarray(ghi, dtype=float)))
     clear_sum = np.bincount(period, weights=np.nan_to_num(np.asarray(clear_ghi, dtype=float)))
@@ -495,10 +504,12 @@ class _Calendar:
         first = np.searchsorted(utc_days.asi8, unique_days)
         self.utc_day_of_year = utc.day_of_year.to_numpy()[first]
         self.utc_is_leap = np.asarray(utc.is_leap_year)[first]
+        #: 0-based calendar month of every stamp (:func:`_month_numbers`)
+        self.month_numbers = _month_numbers(times)
         self._terms = None
         for array in (self.month, self.period, self.day, self.day_period, self.hour_of_day,
                       self.extra_normal, self.day_of_year, self.extra_disc,
-                      self.utc_day_index):
+                      self.utc_day_index, self.month_numbers):
             array.flags.writeable = False
 
     @property
@@ -763,11 +774,13 @@ def _blend_disc_stacked(dirindex, ghi, clear_ghi, zenith, calendar: _Calendar,
     n_sites, n_times = ghi.shape
     index = np.empty_like(ghi)
     for k in range(n_sites):
-        index[k] = month_clear_sky_index(ghi[k], calendar.times, clear_ghi[k])
+        index[k] = _month_clear_sky_index(ghi[k], calendar.month_numbers, clear_ghi[k])
     low, high = DIRINDEX_MONTH_INDEX_RANGE
     weight = np.clip((index - low) / (high - low), 0.0, 1.0)
-    times = calendar.times.append([calendar.times] * (n_sites - 1))
-    disc = pvlib.irradiance.disc(ghi.reshape(-1), zenith.reshape(-1), times,
+    # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for its
+    # extraterrestrial irradiance: given as days, without building the stamps of every row
+    disc = pvlib.irradiance.disc(ghi.reshape(-1), zenith.reshape(-1),
+                                 np.tile(calendar.day_of_year, n_sites),
                                  pressure=np.repeat(np.asarray(pressure, dtype=float)
                                                     .reshape(-1), n_times))["dni"]
     disc = np.nan_to_num(np.asarray(disc, dtype=float)).reshape(n_sites, n_times)
