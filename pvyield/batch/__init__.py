@@ -117,6 +117,14 @@ RUN_SECONDS = {"batch": 0.02, "reference": 0.3}
 #: Wall clock of starting a local Dask cluster and warming its workers [s] (measured
 #: 3-6 s on 2 cores, with the engine's compiled kernels cached on disk).
 CLUSTER_START_SECONDS = 5.0
+#: Dask settings of the local cluster's worker processes. Dask's nanny sets
+#: ``MALLOC_TRIM_THRESHOLD_`` in their environment, and glibc then stops raising its mmap
+#: threshold as it sees large blocks freed (mallopt(3): setting any of these thresholds
+#: turns the dynamic threshold off): every array above 128 KiB (a chunk's site-by-hour
+#: arrays) is mapped, faulted in page by page and unmapped again. On the Brazil screening
+#: that was 3.2 million page faults and a fifth of the workers' CPU time in the kernel
+#: (benchmarks/README.md); unset, the workers allocate as the single process does.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
 def worth_a_cluster(runs: int, workers: int, engine: str = "batch") -> bool:
@@ -150,7 +158,9 @@ def _client(client: Any, workers: int | None, scheduler: str | None,
     # scheduler and dashboard on the loopback interface: a batch is nobody else's business;
     # the worker processes ignore Ctrl-C (a terminal sends it to the whole process group):
     # this process catches it and shuts the cluster down in order
-    with _sigint_ignored():
+    import dask
+
+    with _sigint_ignored(), dask.config.set(WORKER_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=dashboard_address)
     with cluster, Client(cluster) as local:
