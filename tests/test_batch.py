@@ -189,6 +189,8 @@ def test_local_cluster_workers_are_set_up_for_batch_work(cluster):
     assert set(cluster.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {parent}
     assert set(cluster.run(dask.config.get, "distributed.worker.profile.enabled").values()) \
         == {False}
+    assert set(cluster.run(dask.config.get, "distributed.admin.tick.interval").values()) \
+        == {"1s"}
     # no dashboard without progress: the scheduler's HTTP server has no status page
     port = cluster.scheduler_info()["services"]["dashboard"]
     with pytest.raises(urllib.error.HTTPError, match="404"):
