@@ -14,7 +14,7 @@ has them (as in ``run_benchmark.py``; monofacial, one array per fixed orientatio
 hourly weather made before the clock starts, for the same designs. Also: where the time of a
 batch chunk goes (site validation, synthetic years from the LABREN atlas, the weather
 gate, the engine and the records), measured in process on a sample of seats; with
-``--full``, the whole screening (11,138 runs) on two workers.
+``--full``, the whole screening (11,138 runs) in one process and on two workers.
 
 Run from the repository root: ``.venv/bin/python benchmarks/user_paths.py [--full]``.
 """
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,13 +58,21 @@ def subset_study(folder: Path, seats: int) -> Path:
 def timed(args: list[str], cwd: Path = ROOT) -> float:
     """Wall clock of a fresh ``pvyield`` process [s]; stops on failure (exit 0 or 3: some
     runs refused is a result)."""
+    return timed_cpu(args, cwd)[0]
+
+
+def timed_cpu(args: list[str], cwd: Path = ROOT) -> tuple[float, float, float]:
+    """Wall clock, user and system CPU time [s] of a fresh ``pvyield`` process and of
+    every process it started (Dask's workers included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([PVYIELD, *args], cwd=cwd, capture_output=True, text=True,
                           check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 3):
         sys.exit(f"pvyield {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
-    return elapsed
+    return elapsed, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def modelchain_energy(site, frame) -> float:
@@ -125,12 +134,15 @@ def study_runs(path: Path, limit: int | None = None):
             if not isinstance(w, BaseException)]
 
 
-def modelchain_ms(runs) -> float:
-    """Milliseconds per run of the ModelChain loop, weather made before."""
-    start = time.perf_counter()
+def modelchain_ms(runs) -> tuple[float, float]:
+    """Milliseconds per run of the ModelChain loop, weather made before: wall clock and
+    this process's CPU time (less sensitive than the wall clock to other work on the
+    cores)."""
+    start, cpu = time.perf_counter(), time.process_time()
     for site, frame in runs:
         modelchain_energy(site.model_copy(update={}), frame)
-    return (time.perf_counter() - start) / len(runs) * 1e3
+    return ((time.perf_counter() - start) / len(runs) * 1e3,
+            (time.process_time() - cpu) / len(runs) * 1e3)
 
 
 #: The parts of a batch chunk timed by :func:`chunk_split`: functions of
@@ -205,7 +217,8 @@ def main(argv=None) -> int:
     parser.add_argument("--mc-runs", type=int, default=40,
                         help="runs of the ModelChain loops (default 40)")
     parser.add_argument("--full", action="store_true",
-                        help="also run the whole screening (11,138 runs) on two workers")
+                        help="also run the whole screening (11,138 runs) in one process "
+                             "and on two workers")
     args = parser.parse_args(argv)
     import logging
 
@@ -219,15 +232,16 @@ def main(argv=None) -> int:
         n_brazil = 2 * args.seats
         # numba's cache and the weather tables warm, as for a user's second run
         timed(["estimate", "sites/ceme1.yaml", "--no-reconcile", "--quiet"])
-        batch = timed(["batch", str(study), "--out", str(folder / "a.nc")])
+        batch = timed_cpu(["batch", str(study), "--out", str(folder / "a.nc")])
         rows.append(("pvyield batch, 1 process", n_brazil, batch))
-        w1 = timed(["batch", str(study), "--out", str(folder / "w1.nc"), "--workers", "1",
-                    "--force-workers"])
+        w1 = timed_cpu(["batch", str(study), "--out", str(folder / "w1.nc"), "--workers",
+                        "1", "--force-workers"])
         rows.append(("pvyield batch --workers 1", n_brazil, w1))
-        w2 = timed(["batch", str(study), "--out", str(folder / "w2.nc"), "--workers", "2",
-                    "--force-workers"])
+        w2 = timed_cpu(["batch", str(study), "--out", str(folder / "w2.nc"), "--workers",
+                        "2", "--force-workers"])
         rows.append(("pvyield batch --workers 2", n_brazil, w2))
-        example = timed(["batch", "sites/example-batch.yaml", "--out", str(folder / "e.nc")])
+        example = timed_cpu(["batch", "sites/example-batch.yaml", "--out",
+                             str(folder / "e.nc")])
         rows.append(("pvyield batch example study", 32, example))
         brazil_runs = study_runs(study, args.mc_runs)
         mc_brazil = modelchain_ms(brazil_runs)
@@ -241,22 +255,29 @@ def main(argv=None) -> int:
                 timed(["estimate", f"sites/{name}.yaml", "--quiet"]),
                 timed(["estimate", f"sites/{name}.yaml", "--quiet", "--engine", "reference"]),
                 *estimate_in_process(ROOT / "sites" / f"{name}.yaml"))
-        full = None
+        full = {}
         if args.full:
-            full = timed(["batch", str(SCREENING / "screening.yaml"), "--out",
-                          str(folder / "full.nc"), "--workers", "2"])
+            for label, extra in (("one process", []), ("--workers 2", ["--workers", "2"])):
+                full[label] = timed_cpu(["batch", str(SCREENING / "screening.yaml"), "--out",
+                                         str(folder / "full.nc"), *extra])
     print(f"load average {os.getloadavg()[0]:.2f} at the end (other work shares the cores)\n")
-    print(f"{'case':40s} {'runs':>6s} {'wall s':>8s} {'ms/run':>8s} {'vs ModelChain':>14s}")
-    for label, runs, seconds in rows:
-        ms = seconds / runs * 1e3
-        mc = mc_example if "example" in label else mc_brazil
-        print(f"{label:40s} {runs:6d} {seconds:8.2f} {ms:8.2f} {mc / ms:13.1f}x")
+    print(f"{'case':40s} {'runs':>6s} {'wall s':>8s} {'ms/run':>8s} {'vs ModelChain':>14s}"
+          f" {'user s':>7s} {'sys s':>6s} {'CPU ms/run':>10s} {'vs MC, CPU':>10s}")
+    for label, runs, (seconds, user, system) in rows:
+        ms, cpu_ms = seconds / runs * 1e3, (user + system) / runs * 1e3
+        mc, mc_cpu = mc_example if "example" in label else mc_brazil
+        print(f"{label:40s} {runs:6d} {seconds:8.2f} {ms:8.2f} {mc / ms:13.1f}x"
+              f" {user:7.1f} {system:6.1f} {cpu_ms:10.2f} {mc_cpu / cpu_ms:9.1f}x")
     print(f"{'pvlib ModelChain loop, Brazil designs':40s} {len(brazil_runs):6d} "
-          f"{'':8s} {mc_brazil:8.2f} {1.0:13.1f}x   (weather made before)")
+          f"{'':8s} {mc_brazil[0]:8.2f} {1.0:13.1f}x {'':7s} {'':6s} {mc_brazil[1]:10.2f}"
+          "   (weather made before)")
     print(f"{'pvlib ModelChain loop, example designs':40s} "
-          f"{min(len(example_runs), args.mc_runs):6d} {'':8s} {mc_example:8.2f} "
-          f"{1.0:13.1f}x   (weather made before; monofacial)")
-    print(f"\nworkers: 1 -> 2 speed-up {w1 / w2:.2f}x (wall clock, cluster start included)")
+          f"{min(len(example_runs), args.mc_runs):6d} {'':8s} {mc_example[0]:8.2f} "
+          f"{1.0:13.1f}x {'':7s} {'':6s} {mc_example[1]:10.2f}   (weather made before; "
+          "monofacial)")
+    print(f"\nworkers: 1 -> 2 speed-up {w1[0] / w2[0]:.2f}x, one process -> 2 workers "
+          f"{batch[0] / w2[0]:.2f}x (wall clock, cluster start included); user and system "
+          "CPU of the command and every process it started")
     parts = ", ".join(f"{label} {split[name] * 1e3:.2f}" for name, label in CHUNK_PARTS.items())
     other = split["total"] - sum(split[name] for name in CHUNK_PARTS)
     print(f"a chunk in process, 100 seats x 2 designs: {split['total'] * 1e3:.2f} ms/run = "
@@ -267,9 +288,12 @@ def main(argv=None) -> int:
     for name, (alone, rec, ref, warm, warm_rec) in est.items():
         print(f"  {name:8s} {alone:6.2f} / {rec:6.2f} / {ref:6.2f}   warm {warm:6.3f} / "
               f"{warm_rec:6.3f}  (reconciliation x{warm_rec / warm:.2f})")
-    if full is not None:
-        print(f"\nfull screening, 11,138 runs, --workers 2: {full:.1f} s wall clock "
-              f"({full / 11138 * 1e3:.2f} ms/run)")
+    if full:
+        print()
+    for label, (seconds, user, system) in full.items():
+        print(f"full screening, 11,138 runs, {label}: {seconds:.1f} s wall clock "
+              f"({seconds / 11138 * 1e3:.2f} ms/run), {user:.1f} s user, {system:.1f} s "
+              "system CPU")
     return 0
 
 

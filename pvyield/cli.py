@@ -212,9 +212,9 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--report", type=Path,
                        help="also write an HTML and a Markdown report with figures here")
     batch.add_argument("--dashboard-address", default="127.0.0.1:0",
-                       help="where the Dask dashboard of --workers listens (default "
-                       "127.0.0.1:0: this machine only, a free port; ':0' for every "
-                       "interface)")
+                       help="where the Dask dashboard of --workers listens when progress "
+                       "is shown (default 127.0.0.1:0: this machine only, a free port; "
+                       "':0' for every interface)")
     batch.set_defaults(handler=_batch)
     weather = commands.add_parser("weather", help="weather files: inspect")
     weather_commands = weather.add_subparsers(dest="weather_command", required=True)

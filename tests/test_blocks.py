@@ -159,9 +159,9 @@ def mesquite():
 def test_estimate_shows_each_block(mesquite):
     """Per-block figures add up to the plant's and appear in the JSON, the terminal and the
     report; the reference chain gives the same blocks (relative 1e-9)."""
-    from pvyield.report.text import full_text
     from pvyield.estimate import estimate
     from pvyield.report.document import _block_tables
+    from pvyield.report.text import full_text
 
     blocks = mesquite.blocks
     assert list(blocks.index) == ["phase 1 (fixed)", "phases 2-3 (trackers)"]

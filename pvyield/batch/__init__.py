@@ -24,12 +24,12 @@ from pvyield.batch.dataset import (
     to_dataset,
     write_dataset,
 )
-from pvyield.batch.runner import ChunkCache, execute, run_specs
+from pvyield.batch.runner import ChunkCache, execute
 from pvyield.batch.scenario import Study, load_scenario
 from pvyield.errors import PvyieldError
 
 __all__ = ["Comparison", "Study", "compare", "load_scenario", "open_results", "read_dataset",
-           "run_batch", "summary_frame", "worth_a_cluster", "write_dataset"]
+           "run_batch", "summary_frame", "to_dataset", "worth_a_cluster", "write_dataset"]
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ def run_batch(
         Model chain implementation: ``"batch"`` (the compiled engine, default) or
         ``"reference"`` (pvlib, site by site); both give the same figures.
     dashboard_address : str
-        Where the dashboard of a local cluster listens; the default serves this machine
-        only (``":0"`` would open it to every network interface).
+        Where the dashboard of a local cluster listens, when ``progress`` is shown (it is
+        not started otherwise); the default serves this machine only (``":0"`` would
+        open it to every network interface).
     force_workers : bool
         Start the local cluster of ``workers`` even for a study too small to gain from it
         (:func:`worth_a_cluster`); without, such a study runs in this process and says so
@@ -84,7 +85,7 @@ def run_batch(
     """
     study = scenario if isinstance(scenario, Study) else load_scenario(scenario)
     cache = ChunkCache(Path(cache_dir)) if cache_dir is not None else None
-    total = sum(len(chunk) for chunk in run_specs(study))
+    total = len(study.sites) * len(study.designs)  # one run per site and scenario
     if workers is not None and workers < 1:
         raise PvyieldError(f"workers: give a number of worker processes >= 1 (got {workers})")
     if progress:  # before the cluster starts and the engine compiles: both take a while
@@ -101,11 +102,11 @@ def run_batch(
         workers = None
     with _client(client, workers, scheduler, progress, dashboard_address) as active, \
             _progress(total, progress) as bar:
-        records, reused = execute(study, client=active, cache=cache, resume=resume,
+        results, reused = execute(study, client=active, cache=cache, resume=resume,
                                   on_chunk=bar, engine=engine)
     if reused:
         log.info("reused %d finished chunk(s) from %s", reused, cache_dir)
-    return to_dataset(study, records)
+    return results.dataset()
 
 
 #: Estimated wall clock of one run [s]: the compiled engine takes 1-5 ms per site-year; the
@@ -117,6 +118,27 @@ RUN_SECONDS = {"batch": 0.02, "reference": 0.3}
 #: Wall clock of starting a local Dask cluster and warming its workers [s] (measured
 #: 3-6 s on 2 cores, with the engine's compiled kernels cached on disk).
 CLUSTER_START_SECONDS = 5.0
+#: Dask settings of the local cluster's worker processes. Dask's nanny sets
+#: ``MALLOC_TRIM_THRESHOLD_`` in their environment, and glibc then stops raising its mmap
+#: threshold as it sees large blocks freed (mallopt(3): setting any of these thresholds
+#: turns the dynamic threshold off): every array above 128 KiB (a chunk's site-by-hour
+#: arrays) is mapped, faulted in page by page and unmapped again. On the Brazil screening
+#: that was 3.2 million page faults and a fifth of the workers' CPU time in the kernel
+#: (benchmarks/README.md); unset, the workers allocate as the single process does.
+#: Dask's sampling profiler (every 10 ms, for the dashboard's profile page) took about 4 %
+#: of a worker's CPU time in its event loop and competes with the task for the GIL: off;
+#: the system monitor (CPU, memory, network and disk counters read from /proc for the
+#: dashboard) every 2 s instead of 0.5 s. The event loops' tick (which only detects a
+#: blocked loop) and the memory monitor (which enforces each worker's memory limit, half
+#: the machine's memory for two workers: a worker of a batch grows by a few hundred MiB,
+#: not per 0.1 s) every second instead of every 20 and 100 ms: idle, the process running
+#: the scheduler and the nannies then spends 0.7 % of a core instead of 4.2 %, each worker
+#: 0.3 % instead of 1.5 % (measured over 10 s on 2 shared cores), time the tasks get back.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                 "distributed.worker.profile.enabled": False,
+                 "distributed.admin.system-monitor.interval": "2s",
+                 "distributed.admin.tick.interval": "1s",
+                 "distributed.worker.memory.monitor-interval": "1s"}
 
 
 def worth_a_cluster(runs: int, workers: int, engine: str = "batch") -> bool:
@@ -150,9 +172,15 @@ def _client(client: Any, workers: int | None, scheduler: str | None,
     # scheduler and dashboard on the loopback interface: a batch is nobody else's business;
     # the worker processes ignore Ctrl-C (a terminal sends it to the whole process group):
     # this process catches it and shuts the cluster down in order
-    with _sigint_ignored():
+    import dask
+
+    # the dashboard (bokeh) only when progress is shown, the only time its link is given:
+    # starting it costs the scheduler's process a second or more; the scheduler's HTTP
+    # server (health and metrics) stays on the loopback address either way
+    with _sigint_ignored(), dask.config.set(WORKER_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=dashboard_address)
+                               host="127.0.0.1", dashboard_address=dashboard_address,
+                               scheduler_kwargs={"dashboard": progress})
     with cluster, Client(cluster) as local:
         _announce(local, progress)
         yield local

@@ -16,6 +16,7 @@ cannot store a pandas MultiIndex, so the file keeps these plain coordinates and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 from pathlib import Path
@@ -39,36 +40,109 @@ VARIABLES = {**units.FIGURES, **units.RATINGS}
 TEXT_VARIABLES = ("status", "error", "warnings")
 
 
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """Results of some runs as arrays, one row per run: what a chunk sends back.
+
+    ``numbers`` holds the :data:`VARIABLES` in their order, ``monthly`` the energy per
+    month [GWh], ``loss`` the loss per stage of :data:`pvyield.model.STAGES` [%], ``text``
+    the :data:`TEXT_VARIABLES`; NaN and ``""`` where a run has no value (failed runs).
+    """
+
+    numbers: np.ndarray
+    monthly: np.ndarray
+    loss: np.ndarray
+    text: dict[str, list[str]]
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
+def block_of_records(records: list[dict[str, Any]]) -> Block:
+    """The :class:`Block` of run records (:mod:`pvyield.batch.runner`), in their order."""
+    nan = float("nan")
+    numbers = np.array([[r.get(name, nan) for name in VARIABLES] for r in records],
+                       dtype=float).reshape(len(records), len(VARIABLES))
+    return Block(numbers, _rows(records, "monthly_energy_gwh", 12),
+                 _rows(records, "loss_pct", len(STAGES)),
+                 {name: [str(r.get(name, "")) for r in records] for name in TEXT_VARIABLES})
+
+
+def _rows(records: list[dict[str, Any]], name: str, length: int) -> np.ndarray:
+    out = np.full((len(records), length), np.nan)
+    for k, record in enumerate(records):
+        row = record.get(name)
+        if row is not None:
+            out[k, :] = row
+    return out
+
+
+class ResultArrays:
+    """The results of a study as they arrive: arrays of the output Dataset, ``site`` x
+    ``scenario`` (x ``month``, ``stage``), filled block by block; runs not filled stay NaN
+    and ``""``."""
+
+    def __init__(self, study: Study) -> None:
+        self.study = study
+        shape = (len(study.sites), len(study.designs))
+        self.numbers = np.full((*shape, len(VARIABLES)), np.nan)
+        self.monthly = np.full((*shape, 12), np.nan)
+        self.loss = np.full((*shape, len(STAGES)), np.nan)
+        self.text = {name: np.full(shape, "", dtype=object) for name in TEXT_VARIABLES}
+
+    def put(self, block: Block, sites: np.ndarray, scenarios: np.ndarray) -> None:
+        """Store a block whose run ``k`` is site ``sites[k]``, scenario ``scenarios[k]``."""
+        self.numbers[sites, scenarios] = block.numbers
+        self.monthly[sites, scenarios] = block.monthly
+        self.loss[sites, scenarios] = block.loss
+        for name, values in block.text.items():
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            self.text[name][sites, scenarios] = column
+
+    def put_sites(self, block: Block, first_site: int) -> None:
+        """Store the block of consecutive sites from ``first_site``, every scenario of
+        each (the order of :func:`pvyield.batch.runner.run_specs`)."""
+        designs = len(self.study.designs)
+        count = len(block) // designs
+        self.put(block, np.repeat(np.arange(first_site, first_site + count), designs),
+                 np.tile(np.arange(designs), count))
+
+    def dataset(self) -> xr.Dataset:
+        """The results Dataset (see :func:`to_dataset`)."""
+        return _assemble(self.study, self)
+
+
 def to_dataset(study: Study, records: list[dict[str, Any]]) -> xr.Dataset:
     """Assemble run records into the results Dataset.
 
     Failed and invalid runs keep their place with NaN values, ``status`` and ``error``.
     """
+    arrays = ResultArrays(study)
+    sites = {s.label: i for i, s in enumerate(study.sites)}
+    scenarios = {d.name: j for j, d in enumerate(study.designs)}
+    arrays.put(block_of_records(records), np.array([sites[r["site"]] for r in records], int),
+               np.array([scenarios[r["scenario"]] for r in records], int))
+    return arrays.dataset()
+
+
+def _assemble(study: Study, arrays: ResultArrays) -> xr.Dataset:
     sites = [s.label for s in study.sites]
     scenarios = [d.name for d in study.designs]
-    shape = (len(sites), len(scenarios))
-    index = {(r["site"], r["scenario"]): r for r in records}
     data: dict[str, Any] = {}
-    for name, (unit, long_name) in VARIABLES.items():
-        values = np.full(shape, np.nan)
-        for i, site in enumerate(sites):
-            for j, scenario in enumerate(scenarios):
-                values[i, j] = index[(site, scenario)].get(name, np.nan)
-        data[name] = (("site", "scenario"), values, {"units": unit, "long_name": long_name})
-    data["monthly_energy_gwh"] = (("site", "scenario", "month"),
-                                  _stack(index, sites, scenarios, "monthly_energy_gwh", 12),
+    for k, (name, (unit, long_name)) in enumerate(VARIABLES.items()):
+        data[name] = (("site", "scenario"), np.ascontiguousarray(arrays.numbers[:, :, k]),
+                      {"units": unit, "long_name": long_name})
+    data["monthly_energy_gwh"] = (("site", "scenario", "month"), arrays.monthly,
                                   dict(zip(("units", "long_name"), units.MONTHLY_ENERGY,
                                            strict=True)))
-    data["loss_pct"] = (("site", "scenario", "stage"),
-                        _stack(index, sites, scenarios, "loss_pct", len(STAGES)),
+    data["loss_pct"] = (("site", "scenario", "stage"), arrays.loss,
                         dict(zip(("units", "long_name"), units.LOSS_PCT, strict=True)))
     for name, text in (("status", "ok, invalid (site or combination rejected) or failed"),
                        ("error", "why a run did not complete"),
                        ("warnings", "what the run's weather warned about")):
-        values = np.array([[str(index[(s, c)].get(name, "")) for c in scenarios]
-                           for s in sites], dtype=object)
         # text variables carry no units (CF: units apply to numbers only)
-        data[name] = (("site", "scenario"), values, {"long_name": text})
+        data[name] = (("site", "scenario"), arrays.text[name], {"long_name": text})
     coords: dict[str, Any] = {
         "site": ("site", sites, {"long_name": "site name"}),
         "scenario": ("scenario", scenarios, {"long_name": "scenario name (its parameter "
@@ -168,16 +242,6 @@ def _design_name(design) -> str:
     parts = [f"{k.rsplit('.', 1)[-1]}={v}" for k, v in design.labels.items()
              if k != WEATHER_SOURCE]
     return ",".join(parts) or "as-built"
-
-
-def _stack(index, sites, scenarios, name, length) -> np.ndarray:
-    values = np.full((len(sites), len(scenarios), length), np.nan)
-    for i, site in enumerate(sites):
-        for j, scenario in enumerate(scenarios):
-            row = index[(site, scenario)].get(name)
-            if row is not None:
-                values[i, j, :] = row
-    return values
 
 
 def write_dataset(ds: xr.Dataset, path: str | Path) -> None:

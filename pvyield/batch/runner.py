@@ -14,13 +14,14 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pvyield import __version__, interrupt, units
+from pvyield.batch.dataset import Block, ResultArrays, block_of_records
 from pvyield.batch.scenario import OWN_WEATHER, SiteEntry, Study, apply_overrides
 from pvyield.errors import PvyieldError, SiteError
 from pvyield.estimate import estimate, gate_weather
@@ -316,10 +317,19 @@ class ChunkCache:
         return [_from_json(r) for r in records]
 
     def put(self, key: str, records: list[dict[str, Any]]) -> None:
+        self.put_content(key, encode_records(records))
+
+    def put_content(self, key: str, content: bytes) -> None:
+        """Store a chunk already encoded by :func:`encode_records` (by the worker that ran
+        it: the process gathering the results only writes)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        content = json.dumps([_to_json(r) for r in records], allow_nan=False).encode("utf-8")
         write_atomic(self.folder / f"{key}.json", content)
         write_atomic(self.folder / f"{key}.sha256", hashlib.sha256(content).hexdigest() + "\n")
+
+
+def encode_records(records: list[dict[str, Any]]) -> bytes:
+    """A chunk's records as the cache stores them (strict JSON, UTF-8)."""
+    return json.dumps([_to_json(r) for r in records], allow_nan=False).encode("utf-8")
 
 
 def _records_fit(records: Any, specs: list[RunSpec] | None) -> bool:
@@ -364,14 +374,14 @@ def execute(
     resume: bool = False,
     on_chunk: Callable[[int], None] | None = None,
     engine: str = "batch",
-) -> tuple[list[dict[str, Any]], int]:
-    """Run every chunk of a study; return all records (in study order) and how many chunks
-    came from the cache.
+) -> tuple[ResultArrays, int]:
+    """Run every chunk of a study; return the results (filled as chunks finish) and how
+    many chunks came from the cache.
 
     Parameters
     ----------
     client : dask.distributed.Client, optional
-        Runs chunks on its cluster (each chunk retried up to three times, so a lost worker
+        Runs chunks on its cluster (each task retried up to three times, so a lost worker
         costs only its chunks); None runs them here, one after the other.
     cache : ChunkCache, optional
         Where finished chunks are stored as they finish.
@@ -382,45 +392,95 @@ def execute(
     engine : str
         Model chain implementation of every run (:data:`pvyield.estimate.ENGINES`).
     """
-    chunks = run_specs(study)
-    digests: dict[str, str] = {}
-    keys = [chunk_key(chunk, digests, engine) for chunk in chunks]
-    results: dict[str, list[dict[str, Any]]] = {}
+    arrays = ResultArrays(study)
+    todo = list(range(chunk_count(study)))
+    reused = 0
     if resume and cache is not None:
-        for key, chunk in zip(keys, chunks, strict=True):
-            cached = cache.get(key, chunk)
+        digests: dict[str, str] = {}
+        for index, chunk in enumerate(run_specs(study)):
+            cached = cache.get(chunk_key(chunk, digests, engine), chunk)
             if cached is not None:
-                results[key] = cached
-    reused = len(results)
-    todo = [(key, chunk) for key, chunk in zip(keys, chunks, strict=True) if key not in results]
-    for key, records in _compute(todo, client, engine):
-        results[key] = records
+                arrays.put_sites(block_of_records(cached), index * study.chunk_size)
+                todo.remove(index)
+                reused += 1
+    for done in _compute(study, todo, client, engine, keys=cache is not None):
+        arrays.put_sites(done.block, done.chunk * study.chunk_size)
         if cache is not None:
-            cache.put(key, records)
+            cache.put_content(done.key, done.content)
         if on_chunk is not None:
-            on_chunk(len(records))
-    return [record for key in keys for record in results[key]], reused
+            on_chunk(len(done.block))
+    return arrays, reused
+
+
+def chunk_count(study: Study) -> int:
+    """Number of chunks of :func:`run_specs`."""
+    return -(-len(study.sites) // study.chunk_size)
+
+
+def study_part(study: Study, chunk: int) -> Study:
+    """The study cut to the sites of one chunk, with their weather sources only: what a
+    worker needs to expand, run and key that chunk (a few kB per site), instead of the
+    whole study or the runs' expanded site mappings."""
+    sites = study.sites[chunk * study.chunk_size:(chunk + 1) * study.chunk_size]
+    labels = {site.label for site in sites}
+    sources = {name: {label: section for label, section in per_site.items() if label in labels}
+               for name, per_site in study.weather_sources.items()}
+    return dataclasses.replace(study, sites=sites, weather_sources=sources)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkDone:
+    """What a finished chunk sends back: its results as arrays and, when the batch keeps a
+    cache, its key and the cache file's content."""
+
+    chunk: int
+    block: Block
+    key: str | None = None
+    content: bytes | None = None
+
+
+def run_part(part: Study, chunk: int, engine: str = "batch", keys: bool = True) -> ChunkDone:
+    """Expand, run and (with ``keys``) key and encode one chunk of a study, given as
+    :func:`study_part`."""
+    (specs,) = run_specs(part)
+    records = run_chunk(specs, engine)
+    if not keys:
+        return ChunkDone(chunk, block_of_records(records))
+    return ChunkDone(chunk, block_of_records(records), chunk_key(specs, {}, engine),
+                     encode_records(records))
+
+
+def run_parts(parts: list[tuple[Study, int]], engine: str = "batch",
+              keys: bool = True) -> list[ChunkDone]:
+    """:func:`run_part` of several chunks (one Dask task)."""
+    prepare_worker()
+    return [run_part(part, chunk, engine, keys) for part, chunk in parts]
+
+
+def _compute(study: Study, todo: list[int], client: Any, engine: str,
+             keys: bool) -> Iterator[ChunkDone]:
+    if client is None:
+        for chunk in todo:
+            yield run_part(study_part(study, chunk), chunk, engine, keys)
+        return
+    from dask.distributed import as_completed
+
+    # no warm-up round before the tasks: a worker loads the compiled engine (numba's
+    # on-disk cache, shared by the workers) in its first task, as one process does
+    designs = len(study.designs)
+    sized = [(chunk, range(len(study_part(study, chunk).sites) * designs)) for chunk in todo]
+    futures = [client.submit(run_parts, [(study_part(study, chunk), chunk) for chunk, _ in task],
+                             engine, keys, key=f"pvyield-chunks-{task[0][0]}-{len(task)}",
+                             retries=3, pure=False)
+               for task in partitions(sized, engine)]
+    for future in as_completed(futures):
+        done = future.result()
+        future.release()
+        yield from done
 
 
 #: Least work per Dask task [s]: below, scheduling and transfer cost more than they spread.
 TASK_SECONDS = 1.0
-
-
-def _compute(todo, client, engine: str):
-    if client is None:
-        for key, chunk in todo:
-            yield key, run_chunk(chunk, engine)
-        return
-    from dask.distributed import as_completed
-
-    # every worker imports and loads the compiled engine before its first task
-    client.run(warm_worker)
-    tasks = partitions(todo, engine)
-    futures = {client.submit(run_chunks, [chunk for _, chunk in task], engine,
-                             key=f"pvyield-chunks-{task[0][0]}-{len(task)}", retries=3,
-                             pure=False): [key for key, _ in task] for task in tasks}
-    for future in as_completed(futures):
-        yield from zip(futures[future], future.result(), strict=True)
 
 
 def partitions(todo: list, engine: str = "batch") -> list[list]:
@@ -428,7 +488,8 @@ def partitions(todo: list, engine: str = "batch") -> list[list]:
     (:data:`pvyield.batch.RUN_SECONDS` per run), and no larger than that unless a chunk
     is: many small tasks let a fast worker take more and a lost worker lose little.
 
-    Chunks keep their keys: the cache stores each chunk as it does without Dask.
+    ``todo`` holds ``(chunk, runs)`` pairs (``len(runs)`` runs); chunks keep their
+    identity: the cache stores each chunk as it does without Dask.
     """
     from pvyield.batch import RUN_SECONDS
 
@@ -447,14 +508,39 @@ def partitions(todo: list, engine: str = "batch") -> list[list]:
     return tasks
 
 
-def run_chunks(chunks: list[list[RunSpec]], engine: str = "batch") -> list[list[dict[str, Any]]]:
-    """:func:`run_chunk` of several chunks (one Dask task)."""
-    return [run_chunk(chunk, engine) for chunk in chunks]
+#: Name multiprocessing gives the worker processes a Dask nanny starts (distributed.nanny).
+NANNY_WORKER_PROCESS = "Dask Worker process (from Nanny)"
+_worker_prepared = False
 
 
-def warm_worker() -> None:
-    """Import the compiled engine and run it once on a day of made-up weather, so that a
-    worker loads its kernels (cached on disk by numba) before its first task."""
-    from pvyield.model.engine import warm_up
+def prepare_worker() -> None:
+    """Once per Dask worker process: let it exit without the interpreter's teardown.
 
-    warm_up()
+    Freeing the modules of a process that has loaded the compiled engine takes 1.5-2 s
+    (numba's and LLVM's objects, measured on 2 shared cores), and a local cluster waits
+    for its workers to exit; past 4 s, with the cores busy, Dask kills them and says so on
+    stderr. A worker process has nothing left to save once it has closed (its results
+    went back over the network), so its last step is ``os._exit``. Only in a process a
+    Dask nanny started: tasks run in a thread of a user's own process leave its exit alone.
+    """
+    global _worker_prepared
+    if _worker_prepared:
+        return
+    _worker_prepared = True
+    import atexit
+    import multiprocessing
+
+    if multiprocessing.current_process().name == NANNY_WORKER_PROCESS:
+        # registered after Dask's and multiprocessing's own exit handlers: runs first
+        atexit.register(_exit_now)
+
+
+def _exit_now() -> None:
+    import contextlib
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    os._exit(0)
