@@ -282,3 +282,24 @@ def test_stratified_quantiles_rank_every_day_within_its_month():
         days = np.flatnonzero(calendar.day_period == p)
         rank = np.argsort(np.argsort(z[days]))
         np.testing.assert_array_equal(q[days], (rank + u[days]) / len(days))
+
+
+def test_beta_quantile_and_ar1_filter_are_scipys_bit_for_bit():
+    """The synthetic years' beta quantile (``scipy.special.betaincinv``) and compiled AR(1)
+    recursion give the same floats as ``scipy.stats.beta.ppf`` and ``scipy.signal.lfilter``,
+    which they replace to keep scipy.stats and scipy.signal out of a process's start."""
+    from scipy import signal, special, stats
+
+    from pvyield.weather._ar1 import ar1_filter
+
+    rng = np.random.default_rng(7)
+    q = rng.uniform(size=20_000)
+    a, b = rng.uniform(0.05, 60.0, size=(2, 20_000))
+    assert np.array_equal(special.betaincinv(a, b, q), stats.beta.ppf(q, a, b))
+    for rho in (0.0, 0.3, 0.65, 0.95):
+        shocks = rng.standard_normal(8760)
+        expected = np.empty_like(shocks)
+        expected[0] = shocks[0]
+        expected[1:] = signal.lfilter([np.sqrt(1 - rho**2)], [1.0, -rho], shocks[1:],
+                                      zi=[rho * shocks[0]])[0]
+        assert np.array_equal(ar1_filter(shocks, rho), expected), rho
