@@ -43,3 +43,23 @@ def test_terms_are_pvlibs():
     np.testing.assert_allclose(apparent[0], expected["apparent_zenith"].to_numpy(), atol=1e-9)
     np.testing.assert_allclose(zenith[0], expected["zenith"].to_numpy(), atol=1e-9)
     assert not terms.stacked.flags.writeable
+
+
+def test_kept_values_are_computed_once_and_the_least_recently_used_goes_first():
+    from pvyield._kept import Kept
+
+    made: list[str] = []
+
+    def make(key: str):
+        return lambda: made.append(key) or key.upper()
+
+    kept: Kept[str] = Kept(2)
+    assert [kept.get(k, make(k)) for k in ("a", "b", "a")] == ["A", "B", "A"]
+    assert made == ["a", "b"]  # "a" kept, not made again
+    kept.get("c", make("c"))  # "b" is now the least recently used: it goes
+    kept.get("a", make("a"))
+    kept.get("b", make("b"))
+    assert made == ["a", "b", "c", "b"]
+    kept.clear()
+    kept.get("a", make("a"))
+    assert made[-1] == "a"

@@ -35,12 +35,10 @@ engine against it on random plants, ``tests/test_equipment.py`` on real equipmen
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import functools
 import logging
 import math
-import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -48,6 +46,7 @@ import pandas as pd
 import pvlib
 import xarray as xr
 
+from pvyield._kept import Kept
 from pvyield.errors import ModelError
 from pvyield.model import _pvlib_compat, kernels, kernels_equipment, sun_time
 from pvyield.model.chain import (
@@ -190,7 +189,7 @@ def run_sites(
                 raise ModelError("run_sites: time series need every site's weather on the "
                                  f"same time stamps; site {members[0]} "
                                  f"({sites[members[0]].name}) has other ones")
-            base = _cached_time_base(_BASES, key, frames[members[0]].index)
+            base = _BASES.get(key, functools.partial(_time_base, frames[members[0]].index, key))
             out = _run_block(base, [sites[i] for i in members], [frames[i] for i in members],
                              keep_series=timeseries)
             sums[members] = out[0]
@@ -301,30 +300,13 @@ def _add_blocks(ds: xr.Dataset, sites: Sequence[Site], owner: np.ndarray,
 
 #: Time terms of the last few distinct sets of time stamps, kept between calls: an
 #: estimate and its reconciliation, or the chunks of a batch, share their weather's stamps.
-_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
-_BASES_LOCK = threading.Lock()
+_BASES: Kept[_TimeBase] = Kept(TIME_BASES_KEPT)
 
 
 def clear_time_bases() -> None:
     """Forget the time terms kept between calls (for timing a first call)."""
-    with _BASES_LOCK:
-        _BASES.clear()
+    _BASES.clear()
     sun_time.clear()
-
-
-def _cached_time_base(bases: collections.OrderedDict, key: bytes,
-                      index: pd.DatetimeIndex) -> _TimeBase:
-    """The time terms of an index, kept for the last :data:`TIME_BASES_KEPT` indexes."""
-    with _BASES_LOCK:
-        if key in bases:
-            bases.move_to_end(key)
-            return bases[key]
-    base = _time_base(index, key)  # outside the lock: threads compute different bases at once
-    with _BASES_LOCK:
-        bases[key] = base
-        while len(bases) > TIME_BASES_KEPT:
-            bases.popitem(last=False)
-    return base
 
 
 def _groups(sites, frames: dict[int, pd.DataFrame]) -> dict[bytes, list[int]]:

@@ -21,12 +21,13 @@ References
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
+import functools
 
 import numpy as np
 import pandas as pd
+
+from pvyield._kept import Kept
 
 #: Difference between terrestrial time and UT1 [s], pvlib's default for ``nrel_numpy``.
 DELTA_T_S = 67.0
@@ -63,8 +64,7 @@ class TimeTerms:
     extra_normal: np.ndarray
 
 
-_KEPT: collections.OrderedDict[bytes, TimeTerms] = collections.OrderedDict()
-_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+_KEPT: Kept[TimeTerms] = Kept(TIME_TERMS_KEPT)
 
 
 def stamps_key(times: pd.DatetimeIndex) -> bytes:
@@ -83,22 +83,12 @@ def time_terms(times: pd.DatetimeIndex, key: bytes | None = None) -> TimeTerms:
         :func:`stamps_key` of ``times`` when the caller has it already.
     """
     key = stamps_key(times) if key is None else key
-    with _LOCK:
-        if key in _KEPT:
-            _KEPT.move_to_end(key)
-            return _KEPT[key]
-    terms = _compute(times)  # outside the lock: threads compute different sets at once
-    with _LOCK:
-        _KEPT[key] = terms
-        while len(_KEPT) > TIME_TERMS_KEPT:
-            _KEPT.popitem(last=False)
-    return terms
+    return _KEPT.get(key, functools.partial(_compute, times))
 
 
 def clear() -> None:
     """Forget the kept terms (for timing a first call)."""
-    with _LOCK:
-        _KEPT.clear()
+    _KEPT.clear()
 
 
 def _compute(times: pd.DatetimeIndex) -> TimeTerms:

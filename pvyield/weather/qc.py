@@ -17,8 +17,8 @@ label or a daylight-saving mix-up shows as a shift of whole or half hours.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
+import functools
 import sys
 import threading
 from collections.abc import Callable
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pvlib
 
+from pvyield._kept import Kept
 from pvyield.weather.frame import WeatherMeta, time_step_minutes
 
 #: Periods of each time unit an index may have, per second (its ``asi8`` over this is
@@ -167,8 +168,8 @@ class _TimeBase:
 #: Time bases kept by :func:`_time_base` (the sites of a batch chunk share a few sets of
 #: stamps, one per time zone).
 TIME_BASES_KEPT = 8
-_BASES: collections.OrderedDict[bytes, _TimeBase] = collections.OrderedDict()
-_BASES_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+_BASES: Kept[_TimeBase] = Kept(TIME_BASES_KEPT)
+_LAST_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
 
 
 def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
@@ -180,8 +181,9 @@ def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
     known = _LAST_INDEX.get(id(times))
     if known is not None and known[0] is times:
         return known[1]
-    base = _time_base_by_key(times, sun_time.stamps_key(times))
-    with _BASES_LOCK:
+    key = sun_time.stamps_key(times)
+    base = _BASES.get(key, functools.partial(_TimeBase, times, key))
+    with _LAST_LOCK:
         _LAST_INDEX.clear()
         _LAST_INDEX[id(times)] = (times, base)
     return base
@@ -189,19 +191,6 @@ def _time_base(times: pd.DatetimeIndex) -> _TimeBase:
 
 #: The last index object :func:`_time_base` was given, and its base.
 _LAST_INDEX: dict[int, tuple[pd.DatetimeIndex, _TimeBase]] = {}
-
-
-def _time_base_by_key(times: pd.DatetimeIndex, key: bytes) -> _TimeBase:
-    with _BASES_LOCK:
-        if key in _BASES:
-            _BASES.move_to_end(key)
-            return _BASES[key]
-    base = _TimeBase(times, key)  # outside the lock: threads build different bases at once
-    with _BASES_LOCK:
-        _BASES[key] = base
-        while len(_BASES) > TIME_BASES_KEPT:
-            _BASES.popitem(last=False)
-    return base
 
 
 def _linke(base: _TimeBase, latitude: float, longitude: float) -> np.ndarray:
