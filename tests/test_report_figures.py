@@ -287,3 +287,20 @@ def test_a_site_without_reported_figures_or_household_data(ceme1_path):
     markdown = to_markdown(build_report(result, "bare"))
     assert "no household consumption figure for country US" in markdown
     assert "| Households served | n/a |" in markdown
+
+
+def test_checks_text_does_not_cut_the_compared_quantity_inside_brackets():
+    """The basis of a measured figure ('mean of 2015-2017 (operating year 1 = 2014; x ...)')
+    is cut before its bracket, never inside it, in the checks figure's text."""
+    from pvyield.report.figures import _implied_text
+    from pvyield.results.checks import Check
+
+    check = Check(metric="annual_energy_gwh", reported=614.0, estimate=531.5,
+                  deviation_pct=15.5, verdict="questionable", implied={}, source="s",
+                  date=None, note="", compared_with="P50 of mean of 2015-2017 (operating "
+                  "year 1 = 2014; x 0.9851 degradation)")
+    text = _implied_text(check, "annual_energy_gwh")
+    assert text.count("(") == text.count(")"), text
+    assert "against P50 of mean of 2015-2017: questionable" in text.replace("\n  ", " ")
+    plain = Check(**{**check.__dict__, "compared_with": "P50 of year 1"})
+    assert "against P50 of year 1: questionable" in _implied_text(plain, "annual_energy_gwh")

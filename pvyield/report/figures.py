@@ -403,7 +403,8 @@ def _implied_text(check: Check, key: str) -> str:
     implied = [f"{quantity_name(k)} {quantity(k, v)}" for k, v in check.implied.items()
                if k not in (key, check.metric)][:2]
     against = check.compared_with.split(":")[0].split(";")[0] or "the estimate"
-    if len(against) > 2 * IMPLIED_WIDTH:  # a cited source: the report's tables give it whole
+    if len(against) > 2 * IMPLIED_WIDTH or against.count("(") > against.count(")"):
+        # a cited source, or a cut inside brackets: the report's tables give it whole
         against = against.split(" (")[0]
     verdict = (check.verdict if check.deviation_pct is None else
                f"{signed_pct(check.deviation_pct)} against {against}: {check.verdict}")
