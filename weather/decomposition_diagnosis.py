@@ -58,6 +58,9 @@ from pvyield.weather.synthetic import (
     decompose,
 )
 
+#: Names of the files the generator's constants were chosen on (the others are held out).
+FIT_NAMES = frozenset(name for name, _, _ in sv.FIT)
+
 PLANTS = ("fixed", "tracker")
 #: Files whose months break the monthly limit (the overcast climates).
 OVERCAST = ("NY-Buffalo_Niagara_Intl_Ap.tmy3", "WA-Seattle_Seattletacoma_Intl_A.tmy3",
@@ -123,7 +126,6 @@ def _fmt(values) -> str:
 
 def decomposition_table(results: dict) -> str:
     """Table 1: measured GHI decomposed, annual and worst month per file and model."""
-    fit = {name for name, _, _ in sv.FIT}
     lines = ["| set | file | model | fixed annual | fixed worst month | tracker annual | "
              "tracker worst month | tracker months (Jan..Dec) |", "|---" * 8 + "|"]
     for name, r in results.items():
@@ -132,7 +134,7 @@ def decomposition_table(results: dict) -> str:
             dev = energy / real - 1.0
             annual = energy.sum(axis=1) / real.sum(axis=1) - 1.0
             lines.append(
-                f"| {'fit' if name in fit else 'test'} | {name[:28]} | {method} | "
+                f"| {'fit' if name in FIT_NAMES else 'test'} | {name[:28]} | {method} | "
                 f"{annual[0]:+.1%} | {np.abs(dev[0]).max():.1%} | {annual[1]:+.1%} | "
                 f"{np.abs(dev[1]).max():.1%} | {_fmt(dev[1])} |")
     return "\n".join(lines)
@@ -141,13 +143,12 @@ def decomposition_table(results: dict) -> str:
 def ranking(results: dict, which: str = "measured_ghi") -> str:
     """Per set and model: RMS over files of the annual deviation and mean over files of
     the worst month, fixed and tracker [%]."""
-    fit = {name for name, _, _ in sv.FIT}
     rows = []
     for name, r in results.items():
         for method, energy in r[which].items():
             dev = energy / r["real"] - 1.0
             annual = energy.sum(axis=1) / r["real"].sum(axis=1) - 1.0
-            rows.append(("fit" if name in fit else "test", method, *annual,
+            rows.append(("fit" if name in FIT_NAMES else "test", method, *annual,
                          *np.abs(dev).max(axis=1)))
     table = pd.DataFrame(rows, columns=["set", "model", "fixed_annual", "tracker_annual",
                                         "fixed_month", "tracker_month"])
@@ -205,17 +206,22 @@ def split_table(results: dict, names=OVERCAST) -> str:
 def choice_study(methods) -> pd.DataFrame:
     """Synthetic years (seeds 0-4) with each model: per file, the largest |annual| and
     the worst month over seeds, by plant [%] (``weather/synthetic_validation.validate``)."""
-    fit = {name for name, _, _ in sv.FIT}
-    rows = []
-    for entry in sv.FILES:
-        for method in methods:
-            s = sv.summary(sv.validate(entry, decomposition=method))
-            for mounting in sv.MOUNTINGS:
-                rows.append(("fit" if entry[0] in fit else "test", entry[0][:28], method,
-                             mounting, s.loc[mounting, "annual"].abs().max() * 100,
-                             s.loc[mounting, "worst_month"].max() * 100))
-    return pd.DataFrame(rows, columns=["set", "file", "model", "mounting", "max_abs_annual",
-                                       "worst_month"])
+    rows = [row for entry in sv.FILES for method in methods
+            for row in _study_rows(entry, method, method)]
+    return pd.DataFrame(rows, columns=STUDY_COLUMNS)
+
+
+#: Columns of :func:`choice_study` and the candidate study.
+STUDY_COLUMNS = ["set", "file", "model", "mounting", "max_abs_annual", "worst_month"]
+
+
+def _study_rows(entry, method: str, label: str) -> list[tuple]:
+    """One file's synthetic years (seeds 0-4) with a decomposition: per plant, the largest
+    |annual| and the worst month over seeds [%], labelled fit or test."""
+    s = sv.summary(sv.validate(entry, decomposition=method))
+    return [("fit" if entry[0] in FIT_NAMES else "test", entry[0][:28], label, mounting,
+             s.loc[mounting, "annual"].abs().max() * 100,
+             s.loc[mounting, "worst_month"].max() * 100) for mounting in sv.MOUNTINGS]
 
 
 def choose(table: pd.DataFrame) -> str:
@@ -292,7 +298,6 @@ def hourly_statistics(frame: pd.DataFrame, meta) -> dict:
 
 def hourly_table(files=sv.FILES, seed: int = 0) -> tuple[str, np.ndarray]:
     """Table 4, and the fit files' pooled median concentration per bin."""
-    fit = {name for name, _, _ in sv.FIT}
     lines = ["| set | file | scale real / syn | lag-one real / syn | concentration by daily "
              "index " + " ".join(f"{a}-{b}" for a, b in itertools.pairwise(HOURLY_BINS))
              + ", real / syn |", "|---|---|---|---|---|"]
@@ -301,11 +306,11 @@ def hourly_table(files=sv.FILES, seed: int = 0) -> tuple[str, np.ndarray]:
         frame, meta = sv.read_real(entry)
         real = hourly_statistics(frame, meta)
         syn = hourly_statistics(sv.synthetic_for(frame, meta, seed, entry[0]), meta)
-        if entry[0] in fit:
+        if entry[0] in FIT_NAMES:
             pooled.append(real["days"])
         cells = " ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(real["concentration"],
                                                              syn["concentration"], strict=True))
-        lines.append(f"| {'fit' if entry[0] in fit else 'test'} | {entry[0][:28]} | "
+        lines.append(f"| {'fit' if entry[0] in FIT_NAMES else 'test'} | {entry[0][:28]} | "
                      f"{real['scale']:.2f} / {syn['scale']:.2f} | {real['lag1']:.2f} / "
                      f"{syn['lag1']:.2f} | {cells} |")
     days = pd.concat(pooled)
@@ -386,7 +391,6 @@ def candidate_study(candidates=CANDIDATES) -> pd.DataFrame:
     _, hourly = hourly_table(sv.FIT)
     blends = {f"dirindex_{m}": _blend(m)
               for m in ("dirint", "erbs", "orgill_hollands", "louche")}
-    fit = {name for name, _, _ in sv.FIT}
     rows = []
     for name, (days, hours, method) in candidates.items():
         with contextlib.ExitStack() as stack:
@@ -398,13 +402,8 @@ def candidate_study(candidates=CANDIDATES) -> pd.DataFrame:
                 stack.enter_context(mock.patch.object(synthetic, "_hourly_ghi",
                                                       _hourly_beta(hourly)))
             for entry in sv.FILES:
-                s = sv.summary(sv.validate(entry, decomposition=method))
-                for mounting in sv.MOUNTINGS:
-                    rows.append(("fit" if entry[0] in fit else "test", entry[0][:28], name,
-                                 mounting, s.loc[mounting, "annual"].abs().max() * 100,
-                                 s.loc[mounting, "worst_month"].max() * 100))
-    return pd.DataFrame(rows, columns=["set", "file", "model", "mounting", "max_abs_annual",
-                                       "worst_month"])
+                rows += _study_rows(entry, method, name)
+    return pd.DataFrame(rows, columns=STUDY_COLUMNS)
 
 
 def main(argv: list[str]) -> None:
