@@ -37,13 +37,21 @@ def check() -> None:
 
 @contextlib.contextmanager
 def catching() -> Iterator[None]:
-    """Install :func:`handler` for SIGINT (main thread only), restore the previous one."""
+    """Install :func:`handler` for SIGINT (main thread only), restore the previous one.
+
+    The recorded interruption is cleared on the way in and on the way out, so that one
+    interrupted command does not stop library calls made later in the same process.
+    """
     _INTERRUPTED.clear()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        try:
+            yield
+        finally:
+            _INTERRUPTED.clear()
         return
     previous = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        _INTERRUPTED.clear()

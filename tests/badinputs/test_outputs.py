@@ -308,3 +308,5 @@ def test_ctrl_c_that_a_parser_turned_into_its_own_error_still_stops_the_batch(
     assert err.strip().splitlines()[-1] == "pvyield: interrupted; resume with --resume"
     assert calls == ["A"]
     assert not (tmp_path / "r.nc").exists()
+    # the recorded Ctrl-C ends with the command: later library calls in this process run
+    assert not interrupt.interrupted()
