@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -266,6 +267,53 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
                                         altitude=elevation_m, dni_extra=base.extra_normal)
     return Sky(zenith=zenith, clear_ghi=np.asarray(clear["ghi"], dtype=float),
                extra_normal=base.extra_normal)
+
+
+#: Skies given for a series (:func:`give_sky`), by ``id`` of its frame: the frame (weakly,
+#: the entry goes with it), its index, the place and the sky.
+_GIVEN: dict[int, tuple[weakref.ref, pd.DatetimeIndex, tuple[float, float, float], Sky]] = {}
+_GIVEN_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+
+
+def give_sky(frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+             sky: Sky) -> None:
+    """Let the checks of ``frame`` at this place take ``sky`` instead of computing it.
+
+    For a caller that computed the sun and the clear sky at the frame's stamps and place
+    already (:func:`pvyield.weather.synthetic.synthetic_years_many` makes them for its
+    series), with arrays equal bit for bit to what :func:`sky_fast` computes with the
+    compiled sun position there: the caller vouches for that, so that no finding of
+    :func:`qc_report` depends on whether the sky was given. Kept as long as the frame
+    object lives, for that object only and as long as its index is the same object.
+    """
+    key = id(frame)
+
+    def forget(_ref, key=key):
+        with _GIVEN_LOCK:
+            entry = _GIVEN.get(key)
+            if entry is not None and entry[0]() is None:
+                del _GIVEN[key]
+
+    with _GIVEN_LOCK:
+        _GIVEN[key] = (weakref.ref(frame, forget), frame.index,
+                       (latitude, longitude, elevation_m), sky)
+
+
+def given_sky(frame: pd.DataFrame, latitude: float, longitude: float,
+              elevation_m: float) -> Sky | None:
+    """The sky :func:`give_sky` kept for this frame object at this place, if any.
+
+    None unless the frame still has the index it had then, the place is the same (exactly)
+    and :func:`sky_fast` would take the compiled sun position (the engine's module loaded:
+    the giver computed with it).
+    """
+    with _GIVEN_LOCK:
+        entry = _GIVEN.get(id(frame))
+    if (entry is None or entry[0]() is not frame or entry[1] is not frame.index
+            or entry[2] != (latitude, longitude, elevation_m)
+            or "pvyield.model.solar" not in sys.modules):
+        return None
+    return entry[3]
 
 
 def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: float,
@@ -533,7 +581,9 @@ def qc_report(
     sky : callable
         Gives the sun position, clear sky and extraterrestrial irradiance at the stamps:
         :func:`sky_fast` (the time-only work kept between calls), or :func:`sky_pvlib`,
-        pvlib called per series, the reference the findings are held equal to.
+        pvlib called per series, the reference the findings are held equal to. With
+        :func:`sky_fast`, a sky given for this frame object (:func:`give_sky`, the same
+        arrays) is taken instead of computed.
 
     Returns
     -------
@@ -562,7 +612,11 @@ def qc_report(
     span = coverage(ordered.index, step_min)
     flags += _coverage_flags(span, flags)
     flags += _unit_flags(ordered, step_min, columns)
-    sun = sky(ordered.index, latitude, longitude, elevation_m)
+    given = None
+    if sky is sky_fast and ordered.index is frame.index:
+        # the sun and clear sky of a synthetic series, computed when it was made
+        given = given_sky(frame, latitude, longitude, elevation_m)
+    sun = sky(ordered.index, latitude, longitude, elevation_m) if given is None else given
     flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags}, columns)
     shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun,
                                step_minutes=step_min, ghi=columns["ghi"])

@@ -86,6 +86,7 @@ import pvlib
 
 from pvyield._lazy import lazy_module
 from pvyield.errors import WeatherError
+from pvyield.weather import qc
 from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
 
 # loaded on first use: keeps `import pvyield` light
@@ -658,6 +659,7 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
         temp[s] = _site_temperature(calendar, request.longitude, months, daily_k)
     blocks[:, 1], blocks[:, 2] = _decompose_stacked(ghi, calendar, zenith, clear_ghi,
                                                     clear_dni, elevation, decomposition)
+    shared = _sky_shareable(elevation)
     results: list = []
     for s, (_, request, months) in enumerate(chunk):
         if s in errors:
@@ -672,8 +674,38 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
         # copy of the block, so that a frame kept alone does not hold the whole chunk
         frame = pd.DataFrame(block.copy().T, index=calendar.times, columns=_column_index(),
                              copy=False)
+        if shared[s]:
+            # the weather checks of this series need the same sun and clear sky at the
+            # same stamps and place (qc.sky_fast): given, not computed again
+            qc.give_sky(frame, request.latitude, request.longitude, request.elevation_m,
+                        qc.Sky(zenith=zenith[s].copy(), clear_ghi=clear_ghi[s].copy(),
+                               extra_normal=calendar.extra_normal))
         results.append((frame, _synthetic_meta(request)))
     return results
+
+
+def _sky_shareable(elevation: np.ndarray) -> np.ndarray:
+    """Per site: whether :func:`pvyield.weather.qc.sky_fast` at the site gives the zenith
+    and clear-sky GHI of the stacked arrays (:func:`_many_chunk`) bit for bit.
+
+    Both compute the same functions on the same stamps, Linke turbidity and extraterrestrial
+    irradiance, element by element, except the terms of the site's elevation, which the
+    checks compute from one number (pvlib's pressure ``alt2pres``, the altitude factors
+    ``exp(-h / 8000)`` and ``exp(-h / 1250)`` of Ineichen-Perez) and the stacked arrays
+    from arrays: the C library's ``pow`` and numpy's vectorised one differ in the last bit
+    of the pressure for about one elevation in twenty. The sky is shared only where these
+    terms are equal (and the elevation finite: the checks read NaN as 0 m).
+    """
+    elevation = np.asarray(elevation, dtype=float)
+    stacked = (pvlib.atmosphere.alt2pres(elevation), np.exp(-elevation / 8000.0),
+               np.exp(-elevation / 1250.0))
+    out = np.isfinite(elevation)
+    for s, height in enumerate(elevation.tolist()):
+        if out[s]:
+            out[s] = bool(pvlib.atmosphere.alt2pres(height) == stacked[0][s]
+                          and np.exp(-height / 8000.0) == stacked[1][s]
+                          and np.exp(-height / 1250.0) == stacked[2][s])
+    return out
 
 
 _COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
