@@ -796,26 +796,51 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
 
 def _blend_disc_stacked(dirindex, ghi, clear_ghi, zenith, calendar: _Calendar,
                         pressure) -> np.ndarray:
-    """:func:`_dni_dirindex_disc` over ``(site, time)`` arrays, given DIRINDEX's DNI.
+    """:func:`_dni_dirindex_disc` over ``(site, time)`` arrays, given DIRINDEX's DNI, where
+    :func:`decompose` keeps a beam (zenith below :data:`MAX_BEAM_ZENITH_DEG`; elsewhere the
+    value is DIRINDEX's share only, and the beam is set to 0 after).
 
-    The month's clear-sky index is each site's own (:func:`month_clear_sky_index` per row,
-    the same sums in the same order); DISC runs element by element on the rows laid end to
-    end, each element with its own stamp and its site's pressure.
+    The month's clear-sky index is each site's own (:func:`_month_clear_sky_index_stacked`,
+    the same sums in the same order); DISC runs element by element, each element with its
+    own stamp and its site's pressure, only where its DNI counts: where the month's weight
+    leaves it a share and the beam is kept. Elsewhere its term is ``0 * DISC``, and DISC's
+    DNI is finite and not negative once NaN is set to 0, so the term is +0 whatever it is:
+    the sum has the floats of DISC computed everywhere.
     """
     n_sites, n_times = ghi.shape
-    index = np.empty_like(ghi)
-    for k in range(n_sites):
-        index[k] = _month_clear_sky_index(ghi[k], calendar.month_numbers, clear_ghi[k])
+    period = calendar.month_numbers
+    index = _month_clear_sky_index_stacked(ghi, period, clear_ghi)
     low, high = DIRINDEX_MONTH_INDEX_RANGE
-    weight = np.clip((index - low) / (high - low), 0.0, 1.0)
-    # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for its
-    # extraterrestrial irradiance: given as days, without building the stamps of every row
-    disc = pvlib.irradiance.disc(ghi.reshape(-1), zenith.reshape(-1),
-                                 np.tile(calendar.day_of_year, n_sites),
-                                 pressure=np.repeat(np.asarray(pressure, dtype=float)
-                                                    .reshape(-1), n_times))["dni"]
-    disc = np.nan_to_num(np.asarray(disc, dtype=float)).reshape(n_sites, n_times)
+    weight = np.clip((index - low) / (high - low), 0.0, 1.0)[:, period]
+    needed = (weight < 1.0) & (zenith < MAX_BEAM_ZENITH_DEG)
+    disc = np.zeros((n_sites, n_times))
+    if needed.any():
+        rows, columns = np.nonzero(needed)
+        # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for
+        # its extraterrestrial irradiance: given as days, without building the stamps
+        values = pvlib.irradiance.disc(
+            ghi[needed], zenith[needed], calendar.day_of_year[columns],
+            pressure=np.asarray(pressure, dtype=float).reshape(-1)[rows])["dni"]
+        disc[needed] = np.nan_to_num(np.asarray(values, dtype=float))
     return weight * dirindex + (1.0 - weight) * disc
+
+
+def _month_clear_sky_index_stacked(ghi, period: np.ndarray, clear_ghi) -> np.ndarray:
+    """:func:`_month_clear_sky_index` of every row of ``(site, time)`` arrays, per month:
+    shape ``(site, month)`` [-].
+
+    One sum over all rows with a bin per site and month: each bin adds the same values in
+    the same order as the row's own sum.
+    """
+    n_sites = ghi.shape[0]
+    n_periods = int(period.max()) + 1
+    bins = (np.arange(n_sites)[:, None] * n_periods + period).reshape(-1)
+    size = n_sites * n_periods
+    ghi_sum = np.bincount(bins, weights=np.nan_to_num(np.asarray(ghi, dtype=float))
+                          .reshape(-1), minlength=size).reshape(n_sites, n_periods)
+    clear_sum = np.bincount(bins, weights=np.nan_to_num(np.asarray(clear_ghi, dtype=float))
+                            .reshape(-1), minlength=size).reshape(n_sites, n_periods)
+    return np.divide(ghi_sum, clear_sum, out=np.zeros_like(ghi_sum), where=clear_sum > 0)
 
 
 def _dirindex_stacked(ghi, ghi_clear, dni_clear, zenith, calendar: _Calendar,
