@@ -644,7 +644,8 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
     zenith, apparent_zenith = solar.zeniths(calendar.terms, latitude, longitude, elevation)
     clear_ghi, clear_dni = _clear_sky_stacked(calendar, apparent_zenith, latitude, longitude,
                                               elevation)
-    extra = calendar.extra_normal * np.maximum(np.cos(np.radians(zenith)), 0.0)
+    cos_zenith = np.cos(np.radians(zenith))
+    extra = calendar.extra_normal * np.maximum(cos_zenith, 0.0)
     # one (column, time) block per site, from which the site's frame is made
     blocks = np.zeros((len(chunk), len(_COLUMNS), len(calendar.times)))
     ghi, temp = blocks[:, 0], blocks[:, 3]
@@ -658,7 +659,8 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
             continue
         temp[s] = _site_temperature(calendar, request.longitude, months, daily_k)
     blocks[:, 1], blocks[:, 2] = _decompose_stacked(ghi, calendar, zenith, clear_ghi,
-                                                    clear_dni, elevation, decomposition)
+                                                    clear_dni, elevation, decomposition,
+                                                    cos_zenith)
     shared = _sky_shareable(elevation)
     results: list = []
     for s, (_, request, months) in enumerate(chunk):
@@ -757,14 +759,16 @@ def _clear_sky_stacked(calendar: _Calendar, apparent_zenith: np.ndarray, latitud
 
 
 def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, elevation,
-                       method: str) -> tuple[np.ndarray, np.ndarray]:
+                       method: str, cos_zenith: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decompose` of many sites sharing time stamps, arrays of shape (site, time).
 
     DIRINDEX and its blend into DISC, as :data:`DECOMPOSITIONS` defines them, run
     vectorised over the stacked arrays (:func:`_dirindex_stacked`,
     :func:`_blend_disc_stacked`); any other method runs through :func:`decompose`
     itself on the sites' series laid end to end, one empty hour between sites so that no
-    time-series step of a decomposition reaches across two sites.
+    time-series step of a decomposition reaches across two sites. ``cos_zenith`` is
+    ``np.cos(np.radians(zenith))`` when the caller has it already.
     """
     stacked = {"dirindex": _dni_dirindex, "dirindex_disc": _dni_dirindex_disc}
     if method in stacked and DECOMPOSITIONS[method] is stacked[method]:
@@ -774,7 +778,7 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
             dni = _blend_disc_stacked(np.nan_to_num(dni), ghi, clear_ghi, zenith, calendar,
                                       pressure)
         # the limits of decompose
-        cosz = np.cos(np.radians(zenith))
+        cosz = np.cos(np.radians(zenith)) if cos_zenith is None else cos_zenith
         lit = np.isfinite(dni) & (zenith < MAX_BEAM_ZENITH_DEG)
         dni = np.where(lit, dni, 0.0)
         dni = np.clip(dni, 0.0, np.minimum(calendar.extra_normal,
