@@ -66,6 +66,8 @@ def test_given_sky_and_findings_equal_the_checks_own():
             for field in ("zenith", "clear_ghi", "extra_normal"):
                 assert np.array_equal(getattr(sky, field), getattr(own, field)), (site.name,
                                                                                     field)
+            assert own.cos_zenith is None  # the checks compute it from the zenith
+            assert np.array_equal(sky.cos_zenith, np.cos(np.radians(own.zenith)))
         with_given = qc.qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m)
         computed = qc.qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m,
                                 sky=_computed)

@@ -110,11 +110,14 @@ class Sky:
         Ineichen-Perez clear-sky GHI with pvlib's climatological Linke turbidity [W/m^2].
     extra_normal : ndarray
         Extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2].
+    cos_zenith : ndarray, optional
+        ``np.cos(np.radians(zenith))`` when the giver has it already [-].
     """
 
     zenith: np.ndarray
     clear_ghi: np.ndarray
     extra_normal: np.ndarray
+    cos_zenith: np.ndarray | None = None
 
 
 def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
@@ -373,16 +376,8 @@ def _best_lag(ghi: np.ndarray, clear: np.ndarray, max_lag: int) -> int:
 def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.ndarray,
                             longitude: float) -> float:
     """Median over clear days of the measured minus the clear-sky centroid time [min]."""
-    seconds = _seconds(index)
-    if seconds is None:
-        # hours since the first stamp: continuous across midnight and time zones
-        hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
-        epoch = pd.Timestamp("1970-01-01", tz="UTC")
-        solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    else:  # the same numbers from the integer stamps
-        per_second = _PER_SECOND[getattr(index, "unit", "ns")]
-        hours = (index.asi8 - index.asi8[0]) / per_second / 3600.0
-        solar_hours = seconds / 3600.0 + longitude / 15.0
+    hours, utc_hours = _of_index(index, "hours", _hours)
+    solar_hours = utc_hours + longitude / 15.0
     # days from solar midnight to solar midnight: a day's bump is not cut in two
     days = np.floor(solar_hours / 24.0)
     if len(days) > 1 and (np.diff(days) >= 0).all():  # sorted: each new value a new day
@@ -398,6 +393,51 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     centroid_clear = (np.bincount(day, weights=hours * clear)[clear_days]
                       / daily_clear[clear_days])
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
+
+
+def _hours(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Hours since the first stamp and since 1970-01-01 UTC of every stamp [h]."""
+    seconds = _seconds(index)
+    if seconds is None:
+        # hours since the first stamp: continuous across midnight and time zones
+        hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        utc_hours = (index - epoch).total_seconds().to_numpy() / 3600.0
+    else:  # the same numbers from the integer stamps
+        per_second = _PER_SECOND[getattr(index, "unit", "ns")]
+        hours = (index.asi8 - index.asi8[0]) / per_second / 3600.0
+        utc_hours = seconds / 3600.0
+    for array in (hours, utc_hours):
+        array.flags.writeable = False  # kept per index (_of_index)
+    return hours, utc_hours
+
+
+#: Index objects whose facts :func:`_of_index` keeps (the synthetic years of a batch chunk
+#: share one index per time zone).
+INDEX_FACTS_KEPT = 8
+_INDEX_FACTS: dict[int, tuple[pd.DatetimeIndex, dict]] = {}
+_INDEX_FACTS_LOCK = threading.Lock()
+
+
+def _of_index(index: pd.DatetimeIndex, name: str, compute: Callable, *args):
+    """``compute(index, *args)``, kept per index object under ``name``.
+
+    For the checks that read the stamps alone (their steps, coverage, hours): an index is
+    immutable, and the kept object keeps its ``id`` from being reused; the series of a batch
+    share a few index objects, so each is computed once per index, not once per series.
+    """
+    key = id(index)
+    with _INDEX_FACTS_LOCK:
+        entry = _INDEX_FACTS.get(key)
+        if entry is None or entry[0] is not index:
+            if len(_INDEX_FACTS) >= INDEX_FACTS_KEPT:
+                _INDEX_FACTS.pop(next(iter(_INDEX_FACTS)))
+            entry = _INDEX_FACTS[key] = (index, {})
+    facts = entry[1]
+    memo = (name, *args)
+    if memo not in facts:
+        facts[memo] = compute(index, *args)
+    return facts[memo]
 
 
 #: Fewer intervals than this and the time shift is not measured (the lag search spans
@@ -593,7 +633,8 @@ def qc_report(
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
     columns = _Columns(frame)
-    flags = [*_stamp_flags(frame.index), *_finite_flags(frame, columns)]
+    flags = [*_of_index(frame.index, "stamp_flags", _stamp_flag_tuple),
+             *_finite_flags(frame, columns)]
     ordered = frame
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         ordered = frame[~frame.index.duplicated()].sort_index()
@@ -608,8 +649,9 @@ def qc_report(
         ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
                                     for c in numeric.columns})
         columns = _Columns(ordered)
-    step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
-    span = coverage(ordered.index, step_min)
+    step_min = (_of_index(ordered.index, "step", time_step_minutes) if len(ordered) > 1
+                else 60.0)
+    span = _of_index(ordered.index, "coverage", coverage, step_min)
     flags += _coverage_flags(span, flags)
     flags += _unit_flags(ordered, step_min, columns)
     given = None
@@ -627,6 +669,10 @@ def qc_report(
             "time zone, interval label or daylight saving); subtract the shift to repair",
         ))
     return QcReport(shift, tuple(flags), span)
+
+
+def _stamp_flag_tuple(index: pd.DatetimeIndex) -> tuple[QcFlag, ...]:
+    return tuple(_stamp_flags(index))
 
 
 def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
@@ -749,7 +795,7 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
                                     f"{offset:g} W/m^2 in {int(above.sum())} interval(s), "
                                     f"first {frame.index[above.argmax()]} "
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
-    cosz = np.cos(np.radians(sun.zenith))
+    cosz = np.cos(np.radians(sun.zenith)) if sun.cos_zenith is None else sun.cos_zenith
     extra = extra_normal * np.maximum(cosz, 0)
     ghi = np.nan_to_num(columns["ghi"])
     if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():

@@ -681,7 +681,8 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
             # same stamps and place (qc.sky_fast): given, not computed again
             qc.give_sky(frame, request.latitude, request.longitude, request.elevation_m,
                         qc.Sky(zenith=zenith[s].copy(), clear_ghi=clear_ghi[s].copy(),
-                               extra_normal=calendar.extra_normal))
+                               extra_normal=calendar.extra_normal,
+                               cos_zenith=cos_zenith[s].copy()))
         results.append((frame, _synthetic_meta(request)))
     return results
 
