@@ -820,12 +820,14 @@ def _blend_disc_stacked(dirindex, ghi, clear_ghi, zenith, calendar: _Calendar,
     needed = (weight < 1.0) & (zenith < MAX_BEAM_ZENITH_DEG)
     disc = np.zeros((n_sites, n_times))
     if needed.any():
+        from pvyield.model import _pvlib_compat
+
         rows, columns = np.nonzero(needed)
         # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for
-        # its extraterrestrial irradiance: given as days, without building the stamps
-        values = pvlib.irradiance.disc(
-            ghi[needed], zenith[needed], calendar.day_of_year[columns],
-            pressure=np.asarray(pressure, dtype=float).reshape(-1)[rows])["dni"]
+        # its extraterrestrial irradiance: the calendar's, computed once per day of year
+        values = _pvlib_compat.disc_dni(
+            ghi[needed], zenith[needed], calendar.extra_disc[columns],
+            np.asarray(pressure, dtype=float).reshape(-1)[rows])
         disc[needed] = np.nan_to_num(np.asarray(values, dtype=float))
     return weight * dirindex + (1.0 - weight) * disc
 
