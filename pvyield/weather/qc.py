@@ -275,7 +275,9 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
 #: Skies given for a series (:func:`give_sky`), by ``id`` of its frame: the frame (weakly,
 #: the entry goes with it), its index, the place and the sky.
 _GIVEN: dict[int, tuple[weakref.ref, pd.DatetimeIndex, tuple[float, float, float], Sky]] = {}
-_GIVEN_LOCK = threading.Lock()  # Dask workers may run chunks in threads of one process
+# Dask workers may run chunks in threads of one process; reentrant, since a frame's
+# weakref callback (below) may run in a garbage collection started while the lock is held
+_GIVEN_LOCK = threading.RLock()
 
 
 def give_sky(frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
