@@ -414,32 +414,22 @@ def _hours(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     return hours, utc_hours
 
 
-#: Index objects whose facts :func:`_of_index` keeps (the synthetic years of a batch chunk
-#: share one index per time zone).
-INDEX_FACTS_KEPT = 8
-_INDEX_FACTS: dict[int, tuple[pd.DatetimeIndex, dict]] = {}
-_INDEX_FACTS_LOCK = threading.Lock()
+#: Facts of index objects :func:`_of_index` keeps (four per index: the synthetic years of a
+#: batch chunk share one index per time zone).
+INDEX_FACTS_KEPT = 32
+_INDEX_FACTS: Kept[tuple[pd.DatetimeIndex, object]] = Kept(INDEX_FACTS_KEPT)
 
 
 def _of_index(index: pd.DatetimeIndex, name: str, compute: Callable, *args):
     """``compute(index, *args)``, kept per index object under ``name``.
 
     For the checks that read the stamps alone (their steps, coverage, hours): an index is
-    immutable, and the kept object keeps its ``id`` from being reused; the series of a batch
-    share a few index objects, so each is computed once per index, not once per series.
+    immutable, and the kept value holds the index, so that its ``id`` is not reused while
+    kept; the series of a batch share a few index objects, so each fact is computed once
+    per index, not once per series.
     """
-    key = id(index)
-    with _INDEX_FACTS_LOCK:
-        entry = _INDEX_FACTS.get(key)
-        if entry is None or entry[0] is not index:
-            if len(_INDEX_FACTS) >= INDEX_FACTS_KEPT:
-                _INDEX_FACTS.pop(next(iter(_INDEX_FACTS)))
-            entry = _INDEX_FACTS[key] = (index, {})
-    facts = entry[1]
-    memo = (name, *args)
-    if memo not in facts:
-        facts[memo] = compute(index, *args)
-    return facts[memo]
+    return _INDEX_FACTS.get((id(index), name, *args),
+                            lambda: (index, compute(index, *args)))[1]
 
 
 #: Fewer intervals than this and the time shift is not measured (the lag search spans
