@@ -809,8 +809,9 @@ def _blend_disc_stacked(dirindex, ghi, clear_ghi, zenith, calendar: _Calendar,
     the same sums in the same order); DISC runs element by element, each element with its
     own stamp and its site's pressure, only where its DNI counts: where the month's weight
     leaves it a share and the beam is kept. Elsewhere its term is ``0 * DISC``, and DISC's
-    DNI is finite and not negative once NaN is set to 0, so the term is +0 whatever it is:
-    the sum has the floats of DISC computed everywhere.
+    DNI is finite and at least +0 once NaN is set to 0 (never -0: it is a difference times
+    the positive extraterrestrial irradiance, and a difference of equal numbers is +0), so
+    the term is +0 whatever it is: the sum has the floats of DISC computed everywhere.
     """
     n_sites, n_times = ghi.shape
     period = calendar.month_numbers
