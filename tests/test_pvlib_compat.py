@@ -150,3 +150,19 @@ def test_linke_turbidity_monthly_is_pvlibs_lookup():
         np.testing.assert_array_equal(row / 20.0, expected.to_numpy())
         np.testing.assert_array_equal(compat.linke_monthly_cell(*compat.linke_cell(lat, lon)),
                                       row)
+
+
+def test_disc_dni_is_pvlibs_disc_bit_for_bit():
+    rng = np.random.default_rng(11)
+    n = 5000
+    # daytime, low sun, beyond the beam limit and below the horizon; negative, zero and
+    # missing GHI
+    zenith = np.r_[rng.uniform(0.0, 95.0, n), 86.99, 87.0, 87.01, 90.0, 90.5, 45.0, 45.0]
+    ghi = np.r_[rng.uniform(-5.0, 1300.0, n), 100.0, 100.0, 100.0, 0.0, 5.0, np.nan, -1.0]
+    doy = rng.integers(1, 367, zenith.size)
+    pressure = rng.uniform(60000.0, 102000.0, zenith.size)
+    expected = pvlib.irradiance.disc(ghi, zenith, doy, pressure=pressure)["dni"]
+    extra = pvlib.irradiance.get_extra_radiation(np.arange(1, 367), 1370.0, "spencer")
+    got = compat.disc_dni(ghi, zenith, np.asarray(extra)[doy - 1], pressure)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert (got > 0).sum() > n // 3  # daytime DNI, not only the zeros of the limits

@@ -31,6 +31,10 @@ What is wrapped, and why pvyield needs it:
   synthetic years of many sites run the DIRINDEX decomposition and the Ineichen-Perez
   clear sky over stacked arrays, and the weather checks of many series read the table
   once per tile instead of opening the file per cell.
+- :func:`disc_dni`: the steps of :func:`pvlib.irradiance.disc` with its extraterrestrial
+  irradiance given (``pvlib.irradiance._disc_kn``, the DISC coefficients of Maxwell
+  1987): DISC computes it from the day of year of every element, about half its time,
+  where the synthetic years have it per day of their calendar.
 - :func:`vf_row_sky_integ`, :func:`vf_ground_sky_integ`, :func:`vf_row_ground_integ`:
   the integrated view factors of :mod:`pvlib.bifacial.utils` (their signatures changed in
   pvlib 0.16, which computes them exactly instead of on 100 points).
@@ -155,6 +159,50 @@ def spa_observer_terms(latitude, elevation_m) -> tuple[np.ndarray, np.ndarray]:
     elevation_m = np.asarray(elevation_m, dtype=float)
     u = spa.uterm(latitude)
     return spa.xterm(u, latitude, elevation_m), spa.yterm(u, latitude, elevation_m)
+
+
+#: :func:`pvlib.irradiance.disc`'s defaults: smallest cos(zenith) of the clearness index,
+#: largest zenith with a beam [degrees], largest airmass of the DISC coefficients.
+DISC_MIN_COS_ZENITH = 0.065
+DISC_MAX_ZENITH_DEG = 87.0
+DISC_MAX_AIRMASS = 12.0
+
+
+def disc_dni(ghi, zenith, extra, pressure) -> np.ndarray:
+    """DNI of :func:`pvlib.irradiance.disc` (its defaults), given its extraterrestrial
+    irradiance [W/m^2].
+
+    pvlib's steps, in its order, with its functions: the clearness index with
+    ``max_clearness_index=1``, Kasten (1966) airmass at the pressure, ``_disc_kn`` and the
+    limits; equal to ``disc(ghi, zenith, doy, pressure=pressure)["dni"]`` bit for bit when
+    ``extra`` is ``get_extra_radiation(doy, 1370, "spencer")`` (tested).
+
+    Parameters
+    ----------
+    ghi, zenith : ndarray
+        Global horizontal irradiance [W/m^2] and true solar zenith [degrees].
+    extra : ndarray
+        Extraterrestrial normal irradiance as DISC takes it (Spencer 1971, solar constant
+        1370 W/m^2) [W/m^2].
+    pressure : ndarray or float
+        Air pressure [Pa].
+
+    References
+    ----------
+    .. [1] Maxwell, E.L. (1987). A quasi-physical model for converting hourly global
+       horizontal to direct normal insolation. Solar Energy Research Institute,
+       SERI/TR-215-3087.
+    """
+    from pvlib import atmosphere, irradiance
+
+    kt = irradiance.clearness_index(ghi, zenith, extra, min_cos_zenith=DISC_MIN_COS_ZENITH,
+                                    max_clearness_index=1)
+    airmass = atmosphere.get_relative_airmass(zenith, model="kasten1966")
+    airmass = atmosphere.get_absolute_airmass(airmass, pressure)
+    kn, _ = irradiance._disc_kn(kt, airmass, max_airmass=DISC_MAX_AIRMASS)
+    dni = kn * extra
+    bad = (zenith > DISC_MAX_ZENITH_DEG) | (ghi < 0) | (dni < 0)
+    return np.where(bad, 0, dni)
 
 
 def vf_row_sky_integ(surface_tilt, gcr: float):

@@ -37,22 +37,41 @@ MAX_CLEARNESS_INDEX = 1.0
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def _disc(ghi, zenith, extra, pressure):
-    """DISC DNI and DIRINT's zenith-independent clearness index kt' of one stamp.
+def _sun_terms(zenith, pressure):
+    """What :func:`_disc` needs of the sun alone at one stamp, computed once for the
+    measured and the clear-sky GHI (the same operations as each computing them).
 
-    As :func:`pvlib.irradiance.disc` and
-    :func:`pvlib.irradiance.clearness_index_zenith_independent`: Kasten (1966) airmass
-    at the given pressure, NaN (so kt' NaN) with the sun more than 90 degrees from the
-    zenith, airmass capped at 12.
+    Returns
+    -------
+    cos_zenith : float
+        [-]
+    airmass : float
+        Kasten (1966) airmass at the given pressure, capped at 12; NaN with the sun more
+        than 90 degrees from the zenith [-].
+    kt_prime_divisor : float
+        The divisor of DIRINT's zenith-independent clearness index, ``1.031 exp(-1.4 /
+        (0.9 + 9.4 / airmass)) + 0.1`` [-].
     """
     cos_zenith = math.cos(math.radians(zenith))
-    kt = ghi / (extra * max(cos_zenith, MIN_COS_ZENITH))
-    kt = min(max(kt, 0.0), MAX_CLEARNESS_INDEX)
     if zenith > 90.0:
         airmass = np.nan
     else:
         airmass = 1.0 / (cos_zenith + 0.15 * (93.885 - zenith) ** -1.253)
         airmass = min(airmass * pressure / 101325.0, MAX_AIRMASS)
+    return cos_zenith, airmass, 1.031 * math.exp(-1.4 / (0.9 + 9.4 / airmass)) + 0.1
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _disc(ghi, zenith, extra, cos_zenith, airmass, kt_prime_divisor):
+    """DISC DNI and DIRINT's zenith-independent clearness index kt' of one stamp.
+
+    As :func:`pvlib.irradiance.disc` and
+    :func:`pvlib.irradiance.clearness_index_zenith_independent`, with the sun's terms of
+    :func:`_sun_terms`: Kasten (1966) airmass at the given pressure, NaN (so kt' NaN) with
+    the sun more than 90 degrees from the zenith, airmass capped at 12.
+    """
+    kt = ghi / (extra * max(cos_zenith, MIN_COS_ZENITH))
+    kt = min(max(kt, 0.0), MAX_CLEARNESS_INDEX)
     if kt <= 0.6:
         a = 0.512 + kt * (-1.56 + kt * (2.286 - 2.222 * kt))
         b = 0.37 + 0.962 * kt
@@ -67,7 +86,7 @@ def _disc(ghi, zenith, extra, pressure):
     dni = (knc - delta_kn) * extra
     if zenith > MAX_ZENITH_DEG or ghi < 0.0 or dni < 0.0:
         dni = 0.0
-    kt_prime = kt / (1.031 * math.exp(-1.4 / (0.9 + 9.4 / airmass)) + 0.1)
+    kt_prime = kt / kt_prime_divisor
     if not math.isnan(kt_prime):
         kt_prime = min(max(kt_prime, 0.0), MAX_CLEARNESS_INDEX)
     return dni, kt_prime
@@ -148,9 +167,12 @@ def dirindex(ghi, ghi_clear, dni_clear, zenith, extra_disc, pressure, table, out
             if zenith[s, t] > 90.0:  # no airmass: kt' NaN, DISC DNI 0 (zenith above 87)
                 dni_all[t], kt_all[t], dni_clr[t], kt_clr[t] = 0.0, np.nan, 0.0, np.nan
                 continue
-            dni_all[t], kt_all[t] = _disc(ghi[s, t], zenith[s, t], extra_disc[t], pressure[s])
-            dni_clr[t], kt_clr[t] = _disc(ghi_clear[s, t], zenith[s, t], extra_disc[t],
-                                          pressure[s])
+            z = zenith[s, t]
+            cos_zenith, airmass, divisor = _sun_terms(z, pressure[s])
+            dni_all[t], kt_all[t] = _disc(ghi[s, t], z, extra_disc[t], cos_zenith, airmass,
+                                          divisor)
+            dni_clr[t], kt_clr[t] = _disc(ghi_clear[s, t], z, extra_disc[t], cos_zenith,
+                                          airmass, divisor)
         for t in range(n_times):
             z = zenith[s, t]
             if z > 90.0:  # no DIRINT bin: NaN, as pvlib's

@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -109,11 +110,14 @@ class Sky:
         Ineichen-Perez clear-sky GHI with pvlib's climatological Linke turbidity [W/m^2].
     extra_normal : ndarray
         Extraterrestrial normal irradiance, pvlib's default (Spencer 1971) [W/m^2].
+    cos_zenith : ndarray, optional
+        ``np.cos(np.radians(zenith))`` when the giver has it already [-].
     """
 
     zenith: np.ndarray
     clear_ghi: np.ndarray
     extra_normal: np.ndarray
+    cos_zenith: np.ndarray | None = None
 
 
 def sky_pvlib(times: pd.DatetimeIndex, latitude: float, longitude: float,
@@ -268,6 +272,55 @@ def sky_fast(times: pd.DatetimeIndex, latitude: float, longitude: float,
                extra_normal=base.extra_normal)
 
 
+#: Skies given for a series (:func:`give_sky`), by ``id`` of its frame: the frame (weakly,
+#: the entry goes with it), its index, the place and the sky.
+_GIVEN: dict[int, tuple[weakref.ref, pd.DatetimeIndex, tuple[float, float, float], Sky]] = {}
+# Dask workers may run chunks in threads of one process; reentrant, since a frame's
+# weakref callback (below) may run in a garbage collection started while the lock is held
+_GIVEN_LOCK = threading.RLock()
+
+
+def give_sky(frame: pd.DataFrame, latitude: float, longitude: float, elevation_m: float,
+             sky: Sky) -> None:
+    """Let the checks of ``frame`` at this place take ``sky`` instead of computing it.
+
+    For a caller that computed the sun and the clear sky at the frame's stamps and place
+    already (:func:`pvyield.weather.synthetic.synthetic_years_many` makes them for its
+    series), with arrays equal bit for bit to what :func:`sky_fast` computes with the
+    compiled sun position there: the caller vouches for that, so that no finding of
+    :func:`qc_report` depends on whether the sky was given. Kept as long as the frame
+    object lives, for that object only and as long as its index is the same object.
+    """
+    key = id(frame)
+
+    def forget(_ref, key=key):
+        with _GIVEN_LOCK:
+            entry = _GIVEN.get(key)
+            if entry is not None and entry[0]() is None:
+                del _GIVEN[key]
+
+    with _GIVEN_LOCK:
+        _GIVEN[key] = (weakref.ref(frame, forget), frame.index,
+                       (latitude, longitude, elevation_m), sky)
+
+
+def given_sky(frame: pd.DataFrame, latitude: float, longitude: float,
+              elevation_m: float) -> Sky | None:
+    """The sky :func:`give_sky` kept for this frame object at this place, if any.
+
+    None unless the frame still has the index it had then, the place is the same (exactly)
+    and :func:`sky_fast` would take the compiled sun position (the engine's module loaded:
+    the giver computed with it).
+    """
+    with _GIVEN_LOCK:
+        entry = _GIVEN.get(id(frame))
+    if (entry is None or entry[0]() is not frame or entry[1] is not frame.index
+            or entry[2] != (latitude, longitude, elevation_m)
+            or "pvyield.model.solar" not in sys.modules):
+        return None
+    return entry[3]
+
+
 def fast_clear_sky_ghi(times: pd.DatetimeIndex, latitude: float, longitude: float,
                        elevation_m: float) -> np.ndarray:
     """:func:`clear_sky_ghi` by :func:`sky_fast` [W/m^2]."""
@@ -325,16 +378,8 @@ def _best_lag(ghi: np.ndarray, clear: np.ndarray, max_lag: int) -> int:
 def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.ndarray,
                             longitude: float) -> float:
     """Median over clear days of the measured minus the clear-sky centroid time [min]."""
-    seconds = _seconds(index)
-    if seconds is None:
-        # hours since the first stamp: continuous across midnight and time zones
-        hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
-        epoch = pd.Timestamp("1970-01-01", tz="UTC")
-        solar_hours = (index - epoch).total_seconds().to_numpy() / 3600.0 + longitude / 15.0
-    else:  # the same numbers from the integer stamps
-        per_second = _PER_SECOND[getattr(index, "unit", "ns")]
-        hours = (index.asi8 - index.asi8[0]) / per_second / 3600.0
-        solar_hours = seconds / 3600.0 + longitude / 15.0
+    hours, utc_hours = _of_index(index, "hours", _hours)
+    solar_hours = utc_hours + longitude / 15.0
     # days from solar midnight to solar midnight: a day's bump is not cut in two
     days = np.floor(solar_hours / 24.0)
     if len(days) > 1 and (np.diff(days) >= 0).all():  # sorted: each new value a new day
@@ -350,6 +395,41 @@ def _centroid_shift_minutes(index: pd.DatetimeIndex, ghi: np.ndarray, clear: np.
     centroid_clear = (np.bincount(day, weights=hours * clear)[clear_days]
                       / daily_clear[clear_days])
     return float(np.median(centroid_ghi - centroid_clear) * 60.0)
+
+
+def _hours(index: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Hours since the first stamp and since 1970-01-01 UTC of every stamp [h]."""
+    seconds = _seconds(index)
+    if seconds is None:
+        # hours since the first stamp: continuous across midnight and time zones
+        hours = (index - index[0]).total_seconds().to_numpy() / 3600.0
+        epoch = pd.Timestamp("1970-01-01", tz="UTC")
+        utc_hours = (index - epoch).total_seconds().to_numpy() / 3600.0
+    else:  # the same numbers from the integer stamps
+        per_second = _PER_SECOND[getattr(index, "unit", "ns")]
+        hours = (index.asi8 - index.asi8[0]) / per_second / 3600.0
+        utc_hours = seconds / 3600.0
+    for array in (hours, utc_hours):
+        array.flags.writeable = False  # kept per index (_of_index)
+    return hours, utc_hours
+
+
+#: Facts of index objects :func:`_of_index` keeps (four per index: the synthetic years of a
+#: batch chunk share one index per time zone).
+INDEX_FACTS_KEPT = 32
+_INDEX_FACTS: Kept[tuple[pd.DatetimeIndex, object]] = Kept(INDEX_FACTS_KEPT)
+
+
+def _of_index(index: pd.DatetimeIndex, name: str, compute: Callable, *args):
+    """``compute(index, *args)``, kept per index object under ``name``.
+
+    For the checks that read the stamps alone (their steps, coverage, hours): an index is
+    immutable, and the kept value holds the index, so that its ``id`` is not reused while
+    kept; the series of a batch share a few index objects, so each fact is computed once
+    per index, not once per series.
+    """
+    return _INDEX_FACTS.get((id(index), name, *args),
+                            lambda: (index, compute(index, *args)))[1]
 
 
 #: Fewer intervals than this and the time shift is not measured (the lag search spans
@@ -533,7 +613,9 @@ def qc_report(
     sky : callable
         Gives the sun position, clear sky and extraterrestrial irradiance at the stamps:
         :func:`sky_fast` (the time-only work kept between calls), or :func:`sky_pvlib`,
-        pvlib called per series, the reference the findings are held equal to.
+        pvlib called per series, the reference the findings are held equal to. With
+        :func:`sky_fast`, a sky given for this frame object (:func:`give_sky`, the same
+        arrays) is taken instead of computed.
 
     Returns
     -------
@@ -543,7 +625,8 @@ def qc_report(
     """
     elevation_m = 0.0 if np.isnan(elevation_m) else elevation_m
     columns = _Columns(frame)
-    flags = [*_stamp_flags(frame.index), *_finite_flags(frame, columns)]
+    flags = [*_of_index(frame.index, "stamp_flags", _stamp_flag_tuple),
+             *_finite_flags(frame, columns)]
     ordered = frame
     if not frame.index.is_monotonic_increasing or frame.index.has_duplicates:
         ordered = frame[~frame.index.duplicated()].sort_index()
@@ -558,11 +641,16 @@ def qc_report(
         ordered = ordered.assign(**{c: numeric[c].where(np.isfinite(numeric[c]))
                                     for c in numeric.columns})
         columns = _Columns(ordered)
-    step_min = time_step_minutes(ordered.index) if len(ordered) > 1 else 60.0
-    span = coverage(ordered.index, step_min)
+    step_min = (_of_index(ordered.index, "step", time_step_minutes) if len(ordered) > 1
+                else 60.0)
+    span = _of_index(ordered.index, "coverage", coverage, step_min)
     flags += _coverage_flags(span, flags)
     flags += _unit_flags(ordered, step_min, columns)
-    sun = sky(ordered.index, latitude, longitude, elevation_m)
+    given = None
+    if sky is sky_fast and ordered.index is frame.index:
+        # the sun and clear sky of a synthetic series, computed when it was made
+        given = given_sky(frame, latitude, longitude, elevation_m)
+    sun = sky(ordered.index, latitude, longitude, elevation_m) if given is None else given
     flags += _value_flags(ordered, sun, "units_kelvin" in {f.code for f in flags}, columns)
     shift = time_shift_minutes(ordered, latitude, longitude, elevation_m, sky=sun,
                                step_minutes=step_min, ghi=columns["ghi"])
@@ -573,6 +661,10 @@ def qc_report(
             "time zone, interval label or daylight saving); subtract the shift to repair",
         ))
     return QcReport(shift, tuple(flags), span)
+
+
+def _stamp_flag_tuple(index: pd.DatetimeIndex) -> tuple[QcFlag, ...]:
+    return tuple(_stamp_flags(index))
 
 
 def _stamp_flags(index: pd.DatetimeIndex) -> list[QcFlag]:
@@ -695,7 +787,7 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
                                     f"{offset:g} W/m^2 in {int(above.sum())} interval(s), "
                                     f"first {frame.index[above.argmax()]} "
                                     f"({values[above.argmax()]:.3g})", int(above.sum())))
-    cosz = np.cos(np.radians(sun.zenith))
+    cosz = np.cos(np.radians(sun.zenith)) if sun.cos_zenith is None else sun.cos_zenith
     extra = extra_normal * np.maximum(cosz, 0)
     ghi = np.nan_to_num(columns["ghi"])
     if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():

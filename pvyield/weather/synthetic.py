@@ -86,6 +86,7 @@ import pvlib
 
 from pvyield._lazy import lazy_module
 from pvyield.errors import WeatherError
+from pvyield.weather import qc
 from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
 
 # loaded on first use: keeps `import pvyield` light
@@ -643,7 +644,8 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
     zenith, apparent_zenith = solar.zeniths(calendar.terms, latitude, longitude, elevation)
     clear_ghi, clear_dni = _clear_sky_stacked(calendar, apparent_zenith, latitude, longitude,
                                               elevation)
-    extra = calendar.extra_normal * np.maximum(np.cos(np.radians(zenith)), 0.0)
+    cos_zenith = np.cos(np.radians(zenith))
+    extra = calendar.extra_normal * np.maximum(cos_zenith, 0.0)
     # one (column, time) block per site, from which the site's frame is made
     blocks = np.zeros((len(chunk), len(_COLUMNS), len(calendar.times)))
     ghi, temp = blocks[:, 0], blocks[:, 3]
@@ -657,7 +659,9 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
             continue
         temp[s] = _site_temperature(calendar, request.longitude, months, daily_k)
     blocks[:, 1], blocks[:, 2] = _decompose_stacked(ghi, calendar, zenith, clear_ghi,
-                                                    clear_dni, elevation, decomposition)
+                                                    clear_dni, elevation, decomposition,
+                                                    cos_zenith)
+    shared = _sky_shareable(elevation)
     results: list = []
     for s, (_, request, months) in enumerate(chunk):
         if s in errors:
@@ -672,8 +676,39 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
         # copy of the block, so that a frame kept alone does not hold the whole chunk
         frame = pd.DataFrame(block.copy().T, index=calendar.times, columns=_column_index(),
                              copy=False)
+        if shared[s]:
+            # the weather checks of this series need the same sun and clear sky at the
+            # same stamps and place (qc.sky_fast): given, not computed again
+            qc.give_sky(frame, request.latitude, request.longitude, request.elevation_m,
+                        qc.Sky(zenith=zenith[s].copy(), clear_ghi=clear_ghi[s].copy(),
+                               extra_normal=calendar.extra_normal,
+                               cos_zenith=cos_zenith[s].copy()))
         results.append((frame, _synthetic_meta(request)))
     return results
+
+
+def _sky_shareable(elevation: np.ndarray) -> np.ndarray:
+    """Per site: whether :func:`pvyield.weather.qc.sky_fast` at the site gives the zenith
+    and clear-sky GHI of the stacked arrays (:func:`_many_chunk`) bit for bit.
+
+    Both compute the same functions on the same stamps, Linke turbidity and extraterrestrial
+    irradiance, element by element, except the terms of the site's elevation, which the
+    checks compute from one number (pvlib's pressure ``alt2pres``, the altitude factors
+    ``exp(-h / 8000)`` and ``exp(-h / 1250)`` of Ineichen-Perez) and the stacked arrays
+    from arrays: the C library's ``pow`` and numpy's vectorised one differ in the last bit
+    of the pressure for about one elevation in twenty. The sky is shared only where these
+    terms are equal (and the elevation finite: the checks read NaN as 0 m).
+    """
+    elevation = np.asarray(elevation, dtype=float)
+    stacked = (pvlib.atmosphere.alt2pres(elevation), np.exp(-elevation / 8000.0),
+               np.exp(-elevation / 1250.0))
+    out = np.isfinite(elevation)
+    for s, height in enumerate(elevation.tolist()):
+        if out[s]:
+            out[s] = bool(pvlib.atmosphere.alt2pres(height) == stacked[0][s]
+                          and np.exp(-height / 8000.0) == stacked[1][s]
+                          and np.exp(-height / 1250.0) == stacked[2][s])
+    return out
 
 
 _COLUMNS = ("ghi", "dni", "dhi", "temp_air", "wind_speed")
@@ -725,14 +760,16 @@ def _clear_sky_stacked(calendar: _Calendar, apparent_zenith: np.ndarray, latitud
 
 
 def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, elevation,
-                       method: str) -> tuple[np.ndarray, np.ndarray]:
+                       method: str, cos_zenith: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decompose` of many sites sharing time stamps, arrays of shape (site, time).
 
     DIRINDEX and its blend into DISC, as :data:`DECOMPOSITIONS` defines them, run
     vectorised over the stacked arrays (:func:`_dirindex_stacked`,
     :func:`_blend_disc_stacked`); any other method runs through :func:`decompose`
     itself on the sites' series laid end to end, one empty hour between sites so that no
-    time-series step of a decomposition reaches across two sites.
+    time-series step of a decomposition reaches across two sites. ``cos_zenith`` is
+    ``np.cos(np.radians(zenith))`` when the caller has it already.
     """
     stacked = {"dirindex": _dni_dirindex, "dirindex_disc": _dni_dirindex_disc}
     if method in stacked and DECOMPOSITIONS[method] is stacked[method]:
@@ -742,7 +779,7 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
             dni = _blend_disc_stacked(np.nan_to_num(dni), ghi, clear_ghi, zenith, calendar,
                                       pressure)
         # the limits of decompose
-        cosz = np.cos(np.radians(zenith))
+        cosz = np.cos(np.radians(zenith)) if cos_zenith is None else cos_zenith
         lit = np.isfinite(dni) & (zenith < MAX_BEAM_ZENITH_DEG)
         dni = np.where(lit, dni, 0.0)
         dni = np.clip(dni, 0.0, np.minimum(calendar.extra_normal,
@@ -764,26 +801,54 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
 
 def _blend_disc_stacked(dirindex, ghi, clear_ghi, zenith, calendar: _Calendar,
                         pressure) -> np.ndarray:
-    """:func:`_dni_dirindex_disc` over ``(site, time)`` arrays, given DIRINDEX's DNI.
+    """:func:`_dni_dirindex_disc` over ``(site, time)`` arrays, given DIRINDEX's DNI, where
+    :func:`decompose` keeps a beam (zenith below :data:`MAX_BEAM_ZENITH_DEG`; elsewhere the
+    value is DIRINDEX's share only, and the beam is set to 0 after).
 
-    The month's clear-sky index is each site's own (:func:`month_clear_sky_index` per row,
-    the same sums in the same order); DISC runs element by element on the rows laid end to
-    end, each element with its own stamp and its site's pressure.
+    The month's clear-sky index is each site's own (:func:`_month_clear_sky_index_stacked`,
+    the same sums in the same order); DISC runs element by element, each element with its
+    own stamp and its site's pressure, only where its DNI counts: where the month's weight
+    leaves it a share and the beam is kept. Elsewhere its term is ``0 * DISC``, and DISC's
+    DNI is finite and at least +0 once NaN is set to 0 (never -0: it is a difference times
+    the positive extraterrestrial irradiance, and a difference of equal numbers is +0), so
+    the term is +0 whatever it is: the sum has the floats of DISC computed everywhere.
     """
     n_sites, n_times = ghi.shape
-    index = np.empty_like(ghi)
-    for k in range(n_sites):
-        index[k] = _month_clear_sky_index(ghi[k], calendar.month_numbers, clear_ghi[k])
+    period = calendar.month_numbers
+    index = _month_clear_sky_index_stacked(ghi, period, clear_ghi)
     low, high = DIRINDEX_MONTH_INDEX_RANGE
-    weight = np.clip((index - low) / (high - low), 0.0, 1.0)
-    # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for its
-    # extraterrestrial irradiance: given as days, without building the stamps of every row
-    disc = pvlib.irradiance.disc(ghi.reshape(-1), zenith.reshape(-1),
-                                 np.tile(calendar.day_of_year, n_sites),
-                                 pressure=np.repeat(np.asarray(pressure, dtype=float)
-                                                    .reshape(-1), n_times))["dni"]
-    disc = np.nan_to_num(np.asarray(disc, dtype=float)).reshape(n_sites, n_times)
+    weight = np.clip((index - low) / (high - low), 0.0, 1.0)[:, period]
+    needed = (weight < 1.0) & (zenith < MAX_BEAM_ZENITH_DEG)
+    disc = np.zeros((n_sites, n_times))
+    if needed.any():
+        from pvyield.model import _pvlib_compat
+
+        rows, columns = np.nonzero(needed)
+        # DISC takes the day of year of its stamps in UTC (pvlib.tools._pandas_to_doy) for
+        # its extraterrestrial irradiance: the calendar's, computed once per day of year
+        values = _pvlib_compat.disc_dni(
+            ghi[needed], zenith[needed], calendar.extra_disc[columns],
+            np.asarray(pressure, dtype=float).reshape(-1)[rows])
+        disc[needed] = np.nan_to_num(np.asarray(values, dtype=float))
     return weight * dirindex + (1.0 - weight) * disc
+
+
+def _month_clear_sky_index_stacked(ghi, period: np.ndarray, clear_ghi) -> np.ndarray:
+    """:func:`_month_clear_sky_index` of every row of ``(site, time)`` arrays, per month:
+    shape ``(site, month)`` [-].
+
+    One sum over all rows with a bin per site and month: each bin adds the same values in
+    the same order as the row's own sum.
+    """
+    n_sites = ghi.shape[0]
+    n_periods = int(period.max()) + 1
+    bins = (np.arange(n_sites)[:, None] * n_periods + period).reshape(-1)
+    size = n_sites * n_periods
+    ghi_sum = np.bincount(bins, weights=np.nan_to_num(np.asarray(ghi, dtype=float))
+                          .reshape(-1), minlength=size).reshape(n_sites, n_periods)
+    clear_sum = np.bincount(bins, weights=np.nan_to_num(np.asarray(clear_ghi, dtype=float))
+                            .reshape(-1), minlength=size).reshape(n_sites, n_periods)
+    return np.divide(ghi_sum, clear_sum, out=np.zeros_like(ghi_sum), where=clear_sum > 0)
 
 
 def _dirindex_stacked(ghi, ghi_clear, dni_clear, zenith, calendar: _Calendar,
