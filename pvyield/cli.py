@@ -147,7 +147,15 @@ def console() -> None:
     of :func:`main` (``PVYIELD_DEBUG=1``, Ctrl-C before the command started) also leaves
     by the interpreter's way, with its traceback. :func:`main` itself never ends the
     process: tests and programs call it in their own.
+
+    The objects that exist once the command's modules are imported (about 90,000: pvlib,
+    pandas, scipy, pydantic's models) live until the process ends; ``gc.freeze`` keeps
+    the garbage collector's full passes from walking them again (the full passes of a batch
+    of 1,000 seats x 2 designs took 0.35 s before, 0.17-0.21 s after, in two runs each).
     """
+    import gc
+
+    gc.freeze()
     code = main()
     _end_process(code)
 
