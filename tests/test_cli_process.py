@@ -11,12 +11,11 @@ import tomllib
 from pathlib import Path
 
 import xarray as xr
-import yaml
 
 from pvyield.batch import read_dataset
 from pvyield.cli import main
 
-from .conftest import ROOT, SITES
+from .conftest import ROOT
 
 #: The command as the installed script runs it (``[project.scripts]`` of pyproject.toml).
 CONSOLE = [sys.executable, "-c",
@@ -34,28 +33,59 @@ def test_the_installed_command_is_the_console_entry():
     assert scripts == {"pvyield": "pvyield.cli:console"}
 
 
+def _seats_study(folder: Path) -> Path:
+    """Three seats of the Brazil screening (its template and two designs), the last one
+    given an impossible latitude: a batch that finishes with an invalid site."""
+    screening = ROOT / "benchmarks" / "brazil-screening"
+    lines = (screening / "municipalities.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1::2000][:3]  # Acre, Minas Gerais, Rio Grande do Sul
+    name, region, _, longitude, zone = rows[2].rsplit(",", 4)
+    rows[2] = ",".join([name, region, "95.0", longitude, zone])
+    (folder / "municipalities.csv").write_text("\n".join([header, *rows]) + "\n",
+                                               encoding="utf-8")
+    (folder / "template.yaml").write_text(
+        (screening / "template.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    study = folder / "screening.yaml"
+    study.write_text((screening / "screening.yaml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    return study
+
+
 def test_batch_in_its_own_process_writes_what_main_writes(tmp_path, capsys):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("name: broken\n", encoding="utf-8")
-    study = tmp_path / "study.yaml"
-    study.write_text(yaml.safe_dump({"name": "two sites", "sites": [
-        str(SITES / "ceme1.yaml"), str(bad)], "matrix": {"plant.bifaciality": [0.0, 0.7]}}),
-        encoding="utf-8")
-    done = _console(["batch", str(study), "--out", str(tmp_path / "p.nc")])
+    study = _seats_study(tmp_path)
+    # an exit handler registered before the command runs, as a library would: it still
+    # runs, and says which optional modules the batch loaded
+    done = subprocess.run([sys.executable, "-c", (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('loaded:', *sorted(m for m in ('distributed', "
+        "'timezonefinder') if m in sys.modules), file=sys.stderr))\n"
+        "sys.argv[0] = 'pvyield'\n"
+        "from pvyield.cli import console\n"
+        "console()\n"), "batch", str(study), "--out", str(tmp_path / "p.nc")],
+        capture_output=True, text=True, timeout=300)
     assert done.returncode == 3, done.stderr  # a finished batch with an invalid site
-    assert "INVALID: broken" in done.stderr and "Traceback" not in done.stderr
+    err = done.stderr.splitlines()
+    invalid = [line for line in err if line.startswith("INVALID: ")]
+    assert len(invalid) == 2 and all("Santa Clara do Sul, RS / mounting=" in line
+                                     for line in invalid)  # the seat, in both designs
+    assert "Traceback" not in done.stderr
+    # the seats state their time zone and the results are numpy arrays: neither the time
+    # zone finder nor Dask's distributed is needed
+    assert err[-1] == "loaded:"
     assert "wrote " in done.stdout.splitlines()[-1]
 
     assert main(["batch", str(study), "--out", str(tmp_path / "m.nc")]) == 3
     capsys.readouterr()
     process, here = read_dataset(tmp_path / "p.nc"), read_dataset(tmp_path / "m.nc")
+    assert (process.sizes["site"], process.sizes["scenario"]) == (3, 2)
     xr.testing.assert_identical(process.drop_attrs(), here.drop_attrs())
     assert {k: v for k, v in process.attrs.items() if k != "history"} == {
         k: v for k, v in here.attrs.items() if k != "history"}
     assert (tmp_path / "p.summary.csv").read_bytes() == (tmp_path / "m.summary.csv").read_bytes()
     # nothing left beside the results: the temporary files were renamed or removed
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bad.yaml", "m.nc", "m.summary.csv", "p.nc", "p.summary.csv", "study.yaml"]
+        "m.nc", "m.summary.csv", "municipalities.csv", "p.nc", "p.summary.csv",
+        "screening.yaml", "template.yaml"]
 
 
 def test_user_mistake_exits_2_with_one_line(tmp_path):
