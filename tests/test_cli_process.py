@@ -4,6 +4,7 @@ files and clean pipes that ``main`` gives in process."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -74,8 +75,10 @@ def test_batch_in_its_own_process_writes_what_main_writes(tmp_path, capsys):
     assert err[-1] == "loaded:"
     assert "wrote " in done.stdout.splitlines()[-1]
 
+    frozen = gc.get_freeze_count()
     assert main(["batch", str(study), "--out", str(tmp_path / "m.nc")]) == 3
     capsys.readouterr()
+    assert gc.get_freeze_count() == frozen  # main() leaves a caller's collector alone
     process, here = read_dataset(tmp_path / "p.nc"), read_dataset(tmp_path / "m.nc")
     assert (process.sizes["site"], process.sizes["scenario"]) == (3, 2)
     xr.testing.assert_identical(process.drop_attrs(), here.drop_attrs())
