@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -24,6 +26,7 @@ from pvyield.batch import (
     summary_frame,
     write_dataset,
 )
+from pvyield.batch import dataset as dataset_module
 from pvyield.batch import runner as runner_module
 from pvyield.batch.dataset import scenario_parameters
 from pvyield.batch.scenario import expand_matrix
@@ -145,16 +148,45 @@ def test_killed_write_leaves_the_previous_file(tmp_path, monkeypatch):
     write_dataset(ds, out)
     before = out.read_bytes()
 
-    def dies_half_way(self, target, *args, **kwargs):
+    def dies_half_way(ds, target):
         with open(target, "wb") as fh:
             fh.write(b"CDF\x01 truncated")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", dies_half_way)
+    monkeypatch.setattr(dataset_module, "_write_netcdf", dies_half_way)
     with pytest.raises(KeyboardInterrupt):
         write_dataset(ds, out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.nc", "study.yaml"]
+
+
+def test_netcdf_is_the_file_xarray_writes_and_needs_no_scheduler(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: broken\n", encoding="utf-8")  # text in the error variable
+    ds = run_batch(write_scenario(tmp_path, sites=[CEME1, str(bad)],
+                                  matrix={"plant.bifaciality": [0.0, 0.7]}))
+    write_dataset(ds, tmp_path / "written.nc")
+    # what the writer wrote before: xarray's to_netcdf with the same engine and encoding
+    ds.to_netcdf(tmp_path / "xarray.nc", engine="netcdf4",
+                 encoding={name: {"dtype": str} for name in dataset_module.TEXT_VARIABLES})
+    assert (tmp_path / "written.nc").read_bytes() == (tmp_path / "xarray.nc").read_bytes()
+    # a dataset read back (with its file's encoding) is written as to_netcdf writes it too
+    back = read_dataset(tmp_path / "written.nc")
+    write_dataset(back, tmp_path / "again.nc")
+    back.to_netcdf(tmp_path / "again-xarray.nc", engine="netcdf4",
+                   encoding={name: {"dtype": str} for name in dataset_module.TEXT_VARIABLES})
+    assert (tmp_path / "again.nc").read_bytes() == (tmp_path / "again-xarray.nc").read_bytes()
+    # in a fresh process, writing arrays in memory does not start on Dask's distributed
+    done = subprocess.run([sys.executable, "-c", (
+        "import sys\n"
+        "from pvyield.batch import read_dataset, write_dataset\n"
+        f"ds = read_dataset({str(tmp_path / 'written.nc')!r})\n"
+        f"write_dataset(ds, {str(tmp_path / 'fresh.nc')!r})\n"
+        "print('distributed' in sys.modules)\n")],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "fresh.nc").read_bytes() == (tmp_path / "again.nc").read_bytes()
 
 
 def test_compare_flags_designs_whose_rank_changes_with_the_weather():

@@ -257,9 +257,33 @@ def write_dataset(ds: xr.Dataset, path: str | Path) -> None:
         _write_zarr(ds, path)
         return
     with atomic_path(path) as tmp:
-        # netCDF4 (HDF5) by name, the declared dependency: variable-length strings need it
-        ds.to_netcdf(tmp, engine="netcdf4",
-                     encoding={name: {"dtype": str} for name in TEXT_VARIABLES})
+        _write_netcdf(ds, tmp)
+
+
+def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
+    """Write ``ds`` as netCDF4 (HDF5) to ``path``: the file ``ds.to_netcdf(path,
+    engine="netcdf4")`` writes, with variable-length strings for the text variables.
+
+    netCDF4 by name, the declared dependency: variable-length strings need it. Arrays in
+    memory (the batch's results) go through xarray's netCDF4 store directly, under
+    xarray's lock of the netCDF-C and HDF5 libraries: ``to_netcdf`` asks Dask which
+    scheduler would write the arrays, which imports ``distributed`` when it is installed
+    (about 0.2 s per process, for arrays that have no scheduler). Dask arrays, and a
+    dataset read with unlimited dimensions, keep ``to_netcdf``.
+    """
+    encoding = {name: {"dtype": str} for name in TEXT_VARIABLES}
+    if ds.encoding.get("unlimited_dims") or any(
+            variable.chunks is not None for variable in ds.variables.values()):
+        ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
+        return
+    from xarray.backends import NetCDF4DataStore
+    from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
+
+    store = NetCDF4DataStore.open(path, mode="w", format="NETCDF4", lock=NETCDF4_PYTHON_LOCK)
+    try:
+        ds.dump_to_store(store, encoding=encoding)
+    finally:
+        store.close()
 
 
 def _write_zarr(ds: xr.Dataset, path: Path) -> None:
