@@ -276,9 +276,12 @@ def _write_netcdf(ds: xr.Dataset, path: Path) -> None:
             variable.chunks is not None for variable in ds.variables.values()):
         ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
         return
-    from xarray.backends import NetCDF4DataStore
-    from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
-
+    try:
+        from xarray.backends import NetCDF4DataStore
+        from xarray.backends.netCDF4_ import NETCDF4_PYTHON_LOCK
+    except ImportError:  # an xarray that moved its store's lock: its public writer, slower
+        ds.to_netcdf(path, engine="netcdf4", encoding=encoding)
+        return
     store = NetCDF4DataStore.open(path, mode="w", format="NETCDF4", lock=NETCDF4_PYTHON_LOCK)
     try:
         ds.dump_to_store(store, encoding=encoding)
