@@ -83,7 +83,7 @@ def decomposed_frames(frame: pd.DataFrame, meta, methods=tuple(DECOMPOSITIONS)) 
     out = {}
     for method in methods:
         dni, dhi = decompose(ghi, frame.index, solpos["zenith"].to_numpy(), clear_sky,
-                             meta.elevation_m, method)
+                             meta.elevation_m, method, longitude=meta.longitude)
         out[method] = frame.assign(dni=dni, dhi=dhi)
     return out
 
