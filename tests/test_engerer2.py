@@ -80,3 +80,25 @@ def test_decompose_engerer2_needs_longitude_and_closes():
                       pvlib.irradiance.get_extra_radiation(times).to_numpy())
     np.testing.assert_allclose(dni, direct["dni"], rtol=1e-12)
     np.testing.assert_allclose(dhi + dni * np.cos(np.radians(zenith)), ghi, atol=1e-9)
+
+
+def test_stacked_engerer2_equals_decompose_per_site_with_its_longitude():
+    calendar = synthetic._calendar(synthetic.standard_time_zone("America/Fortaleza"), 2019, 1)
+    times = calendar.times
+    sites = [(-7.37, -38.79), (-3.1, -60.0)]
+    rows = []
+    for lat, lon in sites:
+        solpos = pvlib.solarposition.get_solarposition(times, lat, lon, 300.0)
+        clear = synthetic._clear_sky(times, solpos, lat, lon, 300.0)
+        rows.append((clear["ghi"].to_numpy() * 0.7, solpos["zenith"].to_numpy(), clear))
+    dni, dhi = synthetic._decompose_stacked(
+        np.array([r[0] for r in rows]), calendar, np.array([r[1] for r in rows]),
+        np.array([r[2]["ghi"].to_numpy() for r in rows]),
+        np.array([r[2]["dni"].to_numpy() for r in rows]), np.array([300.0, 300.0]),
+        "engerer2", longitude=np.array([lon for _, lon in sites]))
+    for s, (ghi, zenith, clear) in enumerate(rows):
+        one = synthetic.decompose(ghi, times, zenith, clear, 300.0, "engerer2",
+                                  longitude=sites[s][1])
+        assert (one[0] > 0).sum() > 3000
+        np.testing.assert_allclose(dni[s], one[0], rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(dhi[s], one[1], rtol=1e-12, atol=1e-9)
