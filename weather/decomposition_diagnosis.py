@@ -9,7 +9,8 @@ tables (Markdown), on the real hourly files of ``weather/synthetic_validation.py
    the same plants on the file's own DNI/DHI: annual deviation, worst month, and the
    months of the overcast files. This isolates the decomposition from the generator.
    (Engerer2, Engerer 2015, recommended by Gueymard & Ruiz-Arias 2016, is not in pvlib
-   0.16 and is not implemented here.)
+   0.16; it is :mod:`pvyield.weather.engerer2`, the key "engerer2", with the hourly
+   coefficients of Bright & Engerer 2019.)
 2. **Daily clear-sky index, real against synthetic** (seed 0), in the months where the
    synthetic year misses by more than the monthly limit: mean, standard deviation,
    quantiles, and the share of the month's irradiation delivered by days above 0.7 of
@@ -83,7 +84,7 @@ def decomposed_frames(frame: pd.DataFrame, meta, methods=tuple(DECOMPOSITIONS)) 
     out = {}
     for method in methods:
         dni, dhi = decompose(ghi, frame.index, solpos["zenith"].to_numpy(), clear_sky,
-                             meta.elevation_m, method)
+                             meta.elevation_m, method, longitude=meta.longitude)
         out[method] = frame.assign(dni=dni, dhi=dhi)
     return out
 

@@ -276,7 +276,7 @@ def decomposition_on_measured_ghi(entry) -> pd.DataFrame:
     frames = {"measured": frame}
     for method in DECOMPOSITIONS:
         dni, dhi = decompose(ghi, frame.index, solpos["zenith"].to_numpy(), clear_sky,
-                             meta.elevation_m, method)
+                             meta.elevation_m, method, longitude=meta.longitude)
         frames[method] = frame.assign(dni=dni, dhi=dhi)
     site_of = plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
     sites = [site_of[m] for m in MOUNTINGS for _ in frames]
@@ -302,7 +302,8 @@ def decomposition_months(entry, method: str = DECOMPOSITION) -> pd.DataFrame:
                                        altitude=meta.elevation_m)
     clear_sky = location.get_clearsky(frame.index, model="ineichen", solar_position=solpos)
     dni, dhi = decompose(frame["ghi"].clip(lower=0).to_numpy(), frame.index,
-                         solpos["zenith"].to_numpy(), clear_sky, meta.elevation_m, method)
+                         solpos["zenith"].to_numpy(), clear_sky, meta.elevation_m, method,
+                         longitude=meta.longitude)
     site_of = plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
     sites = [site_of[m] for m in MOUNTINGS for _ in range(2)]
     energy = monthly_energy(sites, [frame, frame.assign(dni=dni, dhi=dhi)] * len(MOUNTINGS))

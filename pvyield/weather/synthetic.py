@@ -205,6 +205,24 @@ def _dni_dirindex_disc(ghi, zenith, times, clear_sky, pressure):
     return weight * dirindex + (1.0 - weight) * disc
 
 
+def _dni_engerer2(ghi, zenith, times, clear_sky, pressure):
+    """Engerer2 with the hourly coefficients (:func:`pvyield.weather.engerer2.engerer2`)."""
+    from pvyield.weather.engerer2 import engerer2
+
+    if "solar_time_h" not in clear_sky:
+        raise WeatherError("synthetic year: the engerer2 decomposition needs the site's "
+                           "longitude (for the apparent solar time); pass longitude= to "
+                           "decompose")
+    return engerer2(np.asarray(ghi, dtype=float), np.asarray(zenith, dtype=float),
+                    clear_sky["solar_time_h"].to_numpy(), clear_sky["ghi"].to_numpy(),
+                    np.asarray(pvlib.irradiance.get_extra_radiation(times), dtype=float)
+                    )["dni"]
+
+
+#: Decompositions that read the apparent solar time, so need the site's longitude.
+_NEEDS_SOLAR_TIME = frozenset({"engerer2"})
+
+
 def _dni_of(function):
     """DNI of a pvlib decomposition taking (ghi, zenith, datetime_or_doy)."""
     def dni(ghi, zenith, times, clear_sky, pressure):
@@ -215,14 +233,16 @@ def _dni_of(function):
 #: Decomposition models of GHI into DNI and DHI the generator can use (pvlib functions):
 #: Erbs et al. 1982; Driesse et al. 2024 (Erbs made continuous); DISC, Maxwell 1987;
 #: DIRINT, Perez et al. 1992; DIRINDEX, Perez et al. 2002; Boland et al. 2008; Orgill &
-#: Hollands 1977; Louche et al. 1991; and "dirindex_disc", DIRINDEX blended into DISC by
-#: the month's clear-sky index.
+#: Hollands 1977; Louche et al. 1991; "dirindex_disc", DIRINDEX blended into DISC by
+#: the month's clear-sky index; and "engerer2" (Engerer 2015, with the hourly coefficients
+#: of Bright & Engerer 2019; :mod:`pvyield.weather.engerer2`), a candidate only.
 DECOMPOSITIONS = {
     "erbs": _dni_erbs, "erbs_driesse": _dni_of(pvlib.irradiance.erbs_driesse),
     "disc": _dni_disc, "dirint": _dni_dirint, "dirindex": _dni_dirindex,
     "boland": _dni_of(pvlib.irradiance.boland),
     "orgill_hollands": _dni_of(pvlib.irradiance.orgill_hollands),
     "louche": _dni_of(pvlib.irradiance.louche), "dirindex_disc": _dni_dirindex_disc,
+    "engerer2": _dni_engerer2,
 }
 #: The generator's decomposition: DIRINDEX (Perez et al. 2002) blended into DISC (Maxwell
 #: 1987, SERI/TR-215-3087) in dark months (:data:`DIRINDEX_MONTH_INDEX_RANGE`). Assumption
@@ -245,6 +265,7 @@ def decompose(
     clear_sky: pd.DataFrame,
     elevation_m: float,
     method: str = DECOMPOSITION,
+    longitude: float | np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """DNI and DHI from GHI with one of :data:`DECOMPOSITIONS` [W/m^2].
 
@@ -262,6 +283,9 @@ def decompose(
         Site elevation [m]; the pressure is :func:`pvlib.atmosphere.alt2pres` of it.
     method : str
         A key of :data:`DECOMPOSITIONS`.
+    longitude : float or ndarray, optional
+        Site longitude [degrees east], a scalar or one per stamp; needed by "engerer2"
+        (apparent solar time), not read by the other methods.
 
     Returns
     -------
@@ -272,6 +296,10 @@ def decompose(
     if method not in DECOMPOSITIONS:
         raise WeatherError(f"synthetic year: decomposition must be one of "
                            f"{sorted(DECOMPOSITIONS)} (got {method!r})")
+    if method in _NEEDS_SOLAR_TIME and longitude is not None:
+        from pvyield.weather.engerer2 import apparent_solar_time_h
+
+        clear_sky = clear_sky.assign(solar_time_h=apparent_solar_time_h(times, longitude))
     ghi_s = pd.Series(ghi, index=times)
     zenith_s = pd.Series(zenith, index=times)
     dni = np.asarray(DECOMPOSITIONS[method](
@@ -414,7 +442,8 @@ def synthetic_years(
     extra = calendar.extra_normal * np.maximum(np.cos(np.radians(zenith)), 0.0)
     ghi, daily_k = _synthesise_ghi(clear_sky["ghi"].to_numpy(), extra, months, request,
                                    calendar, rng)
-    dni, dhi = decompose(ghi, times, zenith, clear_sky, elevation_m, decomposition)
+    dni, dhi = decompose(ghi, times, zenith, clear_sky, elevation_m, decomposition,
+                         longitude=longitude)
     temp = _site_temperature(calendar, longitude, months, daily_k)
     frame = _frame(calendar, ghi, dni, dhi, temp, months.wind[calendar.month])
     return validate_frame(frame, "synthetic year"), _synthetic_meta(request)
@@ -660,7 +689,7 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
         temp[s] = _site_temperature(calendar, request.longitude, months, daily_k)
     blocks[:, 1], blocks[:, 2] = _decompose_stacked(ghi, calendar, zenith, clear_ghi,
                                                     clear_dni, elevation, decomposition,
-                                                    cos_zenith)
+                                                    cos_zenith, longitude)
     shared = _sky_shareable(elevation)
     results: list = []
     for s, (_, request, months) in enumerate(chunk):
@@ -760,7 +789,8 @@ def _clear_sky_stacked(calendar: _Calendar, apparent_zenith: np.ndarray, latitud
 
 
 def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, elevation,
-                       method: str, cos_zenith: np.ndarray | None = None
+                       method: str, cos_zenith: np.ndarray | None = None,
+                       longitude: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`decompose` of many sites sharing time stamps, arrays of shape (site, time).
 
@@ -769,7 +799,8 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
     :func:`_blend_disc_stacked`); any other method runs through :func:`decompose`
     itself on the sites' series laid end to end, one empty hour between sites so that no
     time-series step of a decomposition reaches across two sites. ``cos_zenith`` is
-    ``np.cos(np.radians(zenith))`` when the caller has it already.
+    ``np.cos(np.radians(zenith))`` when the caller has it already; ``longitude`` [degrees
+    east], one per site, for the decompositions that read the apparent solar time.
     """
     stacked = {"dirindex": _dni_dirindex, "dirindex_disc": _dni_dirindex_disc}
     if method in stacked and DECOMPOSITIONS[method] is stacked[method]:
@@ -794,7 +825,10 @@ def _decompose_stacked(ghi, calendar: _Calendar, zenith, clear_ghi, clear_dni, e
     flat = [np.hstack([a, gap]).reshape(-1) for a in (ghi, zenith, clear_ghi, clear_dni)]
     clear_sky = pd.DataFrame({"ghi": flat[2], "dni": flat[3]}, index=flat_times)
     elevation_flat = np.repeat(np.asarray(elevation, dtype=float), n_times + 1)
-    dni, dhi = decompose(flat[0], flat_times, flat[1], clear_sky, elevation_flat, method)
+    longitude_flat = (None if longitude is None
+                      else np.repeat(np.asarray(longitude, dtype=float), n_times + 1))
+    dni, dhi = decompose(flat[0], flat_times, flat[1], clear_sky, elevation_flat, method,
+                         longitude=longitude_flat)
     return (dni.reshape(n_sites, n_times + 1)[:, :n_times],
             dhi.reshape(n_sites, n_times + 1)[:, :n_times])
 
