@@ -177,8 +177,14 @@ def load_scenario(path: str | Path) -> Study:
         they become sites with an ``error`` and are reported as failed runs.
     """
     path = Path(path)
+    mapping = read_mapping(path)
+    if isinstance(mapping, dict) and "sites" not in mapping and "plant" in mapping:
+        # a site file given where a study is expected: say so, not thirteen unknown fields
+        raise SiteError(f"{path}: a site file (it has 'plant'), not a scenario file; a "
+                        f"scenario lists its sites (sites: [{path.name}]); one site is "
+                        f"estimated with 'pvyield estimate {path}'")
     try:
-        spec = ScenarioFile.model_validate(read_mapping(path))
+        spec = ScenarioFile.model_validate(mapping)
     except ValidationError as exc:
         raise SiteError(format_validation_error(path, exc).replace("site file",
                                                                   "scenario file")) from None

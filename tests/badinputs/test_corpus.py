@@ -741,6 +741,12 @@ def scenario_with_unknown_field(inputs, out):
     return batch(inputs, out, {"a.yaml": site_yaml()}, None, maxtrix={"a": [1]})
 
 
+@case(fragment="a site file (it has 'plant'), not a scenario file")
+def batch_given_a_site_file(inputs, out):
+    path = write(inputs, "a.yaml", site_yaml())
+    return ["batch", path, "--out", out / "r.nc"]
+
+
 @case(fragment="duplicate key")
 def scenario_duplicate_key(inputs, out):
     write(inputs, "a.yaml", site_yaml())
