@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -304,3 +305,20 @@ def test_checks_text_does_not_cut_the_compared_quantity_inside_brackets():
     assert "against P50 of mean of 2015-2017: questionable" in text.replace("\n  ", " ")
     plain = Check(**{**check.__dict__, "compared_with": "P50 of year 1"})
     assert "against P50 of year 1: questionable" in _implied_text(plain, "annual_energy_gwh")
+
+
+def test_checks_figure_tick_labels_do_not_overlap(result):
+    # six-digit module counts with thousands separators ran into each other
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = checks_figure(result)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels()
+                        if t.get_visible() and t.get_text()
+                        and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]),
+                       key=lambda b: b.x0)
+        for left, right in itertools.pairwise(boxes):
+            assert left.x1 + 2 <= right.x0, (ax.get_title(), left, right)

@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from pvyield.report.labels import (
     MONTHS,
@@ -388,6 +388,9 @@ def _check_panel(ax: Axes, panel: _Panel) -> None:
     ax.set_title(panel.title, fontsize=10, loc="left")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100
                                                else f"{v:.3g}"))
+    # at most six ticks: matplotlib's automatic count assumes short labels, and six-digit
+    # counts with thousands separators (module counts) ran into each other
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.grid(axis="x", alpha=0.3)
 
 
