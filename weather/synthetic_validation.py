@@ -154,13 +154,15 @@ def plants(latitude: float, longitude: float, elevation_m: float, timezone: str)
 
 
 def synthetic_for(frame: pd.DataFrame, meta, seed: int, source: str,
-                  **options) -> pd.DataFrame:
-    """The synthetic year built from the monthly means of a real frame."""
+                  diffuse: bool = False, **options) -> pd.DataFrame:
+    """The synthetic year built from the monthly means of a real frame; with ``diffuse``,
+    from its monthly mean diffuse irradiation too."""
     means = monthly_means(frame)
     synthetic, _ = synthetic_year(
         meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz),
         means["ghi_kwh_m2_day"], means["temp_air_c"], means["temp_range_c"],
-        means["wind_speed_m_s"], seed=seed, source=source, **options)
+        means["wind_speed_m_s"], seed=seed, source=source,
+        dhi_kwh_m2_day=means["dhi_kwh_m2_day"] if diffuse else None, **options)
     # the same instants in the real frame's zone object, so that the engine runs both at once
     synthetic.index = synthetic.index.tz_convert(frame.index.tz)
     return synthetic
@@ -187,8 +189,9 @@ def monthly_energy(sites: list, frames: list[pd.DataFrame]) -> np.ndarray:
     return out
 
 
-def validate(entry, seeds=SEEDS, **options) -> pd.DataFrame:
-    """Monthly AC energy of every plant on the real and the synthetic years.
+def validate(entry, seeds=SEEDS, diffuse: bool = False, **options) -> pd.DataFrame:
+    """Monthly AC energy of every plant on the real and the synthetic years (``diffuse``:
+    synthetic years given the file's monthly mean diffuse irradiation too).
 
     Returns
     -------
@@ -198,7 +201,8 @@ def validate(entry, seeds=SEEDS, **options) -> pd.DataFrame:
     """
     frame, meta = read_real(entry)
     site_of = plants(meta.latitude, meta.longitude, meta.elevation_m, str(frame.index.tz))
-    synthetic = [synthetic_for(frame, meta, seed, entry[0], **options) for seed in seeds]
+    synthetic = [synthetic_for(frame, meta, seed, entry[0], diffuse, **options)
+                 for seed in seeds]
     sites, frames = [], []
     for mounting in MOUNTINGS:
         sites += [site_of[mounting]] * (1 + len(seeds))
@@ -402,6 +406,12 @@ def main(argv: list[str]) -> None:
     results = {entry[0]: validate(entry) for entry in FILES}
     print(markdown(results))
     numbers = spread(results)
+    with_diffuse = {entry[0]: validate(entry, diffuse=True) for entry in FILES}
+    print("\nWith the monthly mean diffuse irradiation given (--diffuse tables):")
+    print(markdown(with_diffuse))
+    numbers["with_monthly_diffuse"] = {
+        key: value for key, value in spread(with_diffuse).items()
+        if key.endswith("_pct")}
     print(json.dumps(numbers, indent=1))
     if "--write" in argv:
         SPREAD_FILE.write_text(json.dumps(numbers, indent=1) + "\n")

@@ -440,11 +440,17 @@ def _period_assumptions(qc: QcReport | None, partial: bool) -> list[Assumption]:
                        period_text(qc.coverage))]
 
 
+def _monthly_diffuse(site: Site) -> bool:
+    """Whether the site's synthetic year was given monthly mean diffuse irradiation."""
+    climate = site.weather.synthetic
+    return climate is not None and climate.dhi_kwh_m2_day is not None
+
+
 def uncertainty_items(site: Site, weather: WeatherMeta, losses: pd.DataFrame) -> list[Item]:
     """The model and data uncertainty budget: defaults, conditional items, site overrides."""
     budget = {name: Item(name, sigma, source) for name, (sigma, source) in DEFAULT_ITEMS.items()}
     if weather.synthetic:
-        budget["synthetic_weather"] = synthetic_weather_item(site.plant)
+        budget["synthetic_weather"] = synthetic_weather_item(site.plant, _monthly_diffuse(site))
     gain_pct = -float(losses.loc["bifacial", "loss_pct"])
     if gain_pct > 0:
         budget["bifacial"] = Item("bifacial", BIFACIAL_RELATIVE * gain_pct,
@@ -575,8 +581,8 @@ def list_assumptions(site: Site, weather: WeatherMeta) -> list[Assumption]:
     if weather.synthetic:
         found.append(Assumption("weather", None, "weather", weather.source))
         # the synthetic year's own error, as measured: where the uncertainty item comes from
-        found.append(Assumption("synthetic weather uncertainty", None, "weather",
-                                synthetic_weather_item(site.plant).source))
+        item = synthetic_weather_item(site.plant, _monthly_diffuse(site))
+        found.append(Assumption("synthetic weather uncertainty", None, "weather", item.source))
     found += [Assumption("weather correction", None, "weather", c) for c in weather.corrections]
     found += [Assumption("weather warning", None, "weather", c) for c in weather.warnings]
     found += [Assumption(name, None, "model", text) for name, text in MODEL_CONSTANTS.items()]

@@ -155,23 +155,26 @@ def interannual_default(plant) -> tuple[float, str]:
     return sigma, source
 
 
-def synthetic_weather_item(mounting) -> Item:
+def synthetic_weather_item(mounting, monthly_diffuse: bool = False) -> Item:
     """Uncertainty added by a synthetic year: its measured spread against real years.
 
     One standard deviation = the root mean square, over the real hourly files and seeds of
     ``weather/synthetic_validation.py``, of the annual AC energy deviation of the validated
     plant of the same mounting (:func:`validation_mounting`), read from
-    :data:`pvyield.weather.synthetic.SPREAD_FILE`.
+    :data:`pvyield.weather.synthetic.SPREAD_FILE`; with ``monthly_diffuse`` (the year was
+    given monthly mean diffuse irradiation too), the spread measured that way.
     """
     spread = validation_spread()
+    numbers = spread["with_monthly_diffuse"] if monthly_diffuse else spread
     # a plant (of blocks) gives the largest spread of its blocks' mountings
     kinds = (plant_kinds(mounting) if hasattr(mounting, "mounting_shares")
              else [validation_mounting(mounting)])
-    kind = max(kinds, key=lambda k: float(spread["rms_annual_deviation_pct"][k]))
-    sigma = float(spread["rms_annual_deviation_pct"][kind])
-    largest = float(spread["max_abs_annual_deviation_pct"][kind])
+    kind = max(kinds, key=lambda k: float(numbers["rms_annual_deviation_pct"][k]))
+    sigma = float(numbers["rms_annual_deviation_pct"][kind])
+    largest = float(numbers["max_abs_annual_deviation_pct"][kind])
+    given = ", monthly diffuse given" if monthly_diffuse else ""
     return Item("synthetic_weather", sigma,
-                f"synthetic hourly year from monthly means: RMS of the annual energy "
+                f"synthetic hourly year from monthly means{given}: RMS of the annual energy "
                 f"deviation of {kind} plants over {len(spread['files'])} real hourly files "
                 f"x {len(spread['seeds'])} seeds = {sigma:.1f} % (largest {largest:.1f} %); "
                 f"{spread['source']} ({SPREAD_FILE.name})")

@@ -641,6 +641,17 @@ class MonthlyClimate(StrictModel):
         max_length=12,
         description="Mean wind speed per month [m/s]; default 1.",
     )
+    dhi_kwh_m2_day: list[Annotated[float, Field(ge=0, le=12)]] | None = Field(
+        default=None,
+        min_length=12,
+        max_length=12,
+        description="Mean daily diffuse horizontal irradiation per month [kWh/m^2/day], "
+        "each at most the month's GHI; optional. When given, each month's beam from the "
+        "decomposition is scaled by one factor so that the month's diffuse matches "
+        "(tables that give it: PVGIS monthly radiation as Kd x H(h), NASA POWER "
+        "ALLSKY_SFC_SW_DIFF, the LABREN atlas, Meteonorm); without it the decomposition "
+        "alone splits GHI. weather/README.md measures both.",
+    )
     source: str = Field(min_length=3, description="Where the monthly means come from.")
     ghi_location: Station | None = Field(
         default=None, description="Where the GHI means apply, when not the site itself."
@@ -659,6 +670,19 @@ class MonthlyClimate(StrictModel):
             raise ValueError("every month is 0; give the mean daily irradiation of at least "
                              "one month")
         return value
+
+    @model_validator(mode="after")
+    def _diffuse_within_global(self) -> MonthlyClimate:
+        if self.dhi_kwh_m2_day is None:
+            return self
+        # 1 % above GHI is rounding in a source's table (taken as all diffuse), not more
+        wrong = [m + 1 for m, (d, g) in enumerate(zip(self.dhi_kwh_m2_day,
+                                                      self.ghi_kwh_m2_day, strict=True))
+                 if d > g * 1.01]
+        if wrong:
+            raise ValueError(f"dhi_kwh_m2_day: the diffuse irradiation exceeds the global "
+                             f"(ghi_kwh_m2_day) in month(s) {wrong}; it is a part of it")
+        return self
 
 
 #: Named weather sources: offline climatologies and online services.

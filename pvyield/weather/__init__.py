@@ -237,6 +237,7 @@ def _monthly_climate_request(site: Site) -> SyntheticRequest:
         site.latitude, site.longitude, site.elevation_m, site.timezone,
         climate.ghi_kwh_m2_day, climate.temp_air_c, climate.temp_range_c,
         climate.wind_speed_m_s, seed=climate.seed, source=climate.source,
+        dhi_kwh_m2_day=climate.dhi_kwh_m2_day,
     )
 
 

@@ -33,6 +33,10 @@ drawn with serial correlation, then hours within each day; Aguiar, Collares-Pere
    at low winter sun, so overcast winter months read 10-25 % high with it; DISC reads them
    closest among the models that keep the annual limit. Chosen on the fit files by a stated
    rule (``weather/decomposition_diagnosis.py --choose``, ``weather/README.md``);
+   when the monthly mean diffuse irradiation is given too, each month's beam is then
+   scaled by one factor so that the month's diffuse irradiation matches it
+   (:func:`match_monthly_diffuse`): the model sets which hours carry the beam, the given
+   means how much of the month's GHI it is;
 6. air temperature as a daily cosine between the monthly mean minus and plus half the
    daily range (minimum near sunrise, maximum at 15:00), the range widening on clear days;
    wind speed constant at the monthly mean.
@@ -313,6 +317,82 @@ def decompose(
     return dni, dhi
 
 
+#: Bisection steps of :func:`match_monthly_diffuse` (each halves the bracket of every
+#: month's factor; 100 reach the last bit of any bracket a float can hold).
+_MATCH_STEPS = 100
+
+
+def match_monthly_diffuse(
+    ghi: np.ndarray,
+    dni: np.ndarray,
+    cos_zenith: np.ndarray,
+    dni_max: np.ndarray,
+    period: np.ndarray,
+    diffuse_fraction: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scale each period's beam so that its diffuse share of GHI is the given one.
+
+    In every period (a month of the series) the decomposition's DNI is multiplied by one
+    factor ``c >= 0``, each hour capped at ``dni_max``, with ``c`` such that the period's
+    beam on the horizontal, ``sum(min(c DNI, dni_max) cos(zenith))``, is
+    ``(1 - diffuse_fraction) sum(GHI)``; DHI is the closure ``GHI - DNI cos(zenith)``.
+    The decomposition keeps deciding which hours carry the beam and in what proportion;
+    the given monthly mean decides how much of the month's GHI is beam. The beam grows
+    monotonically with ``c``, so the factor is found by bisection.
+
+    Parameters
+    ----------
+    ghi, dni, cos_zenith, dni_max : ndarray
+        Hourly GHI [W/m^2], the decomposition's DNI [W/m^2], cosine of the solar zenith
+        [-] and the largest DNI an hour may take [W/m^2] (``min(extraterrestrial normal,
+        GHI / cos(zenith))``, 0 where no beam is kept), one value per stamp.
+    period : ndarray of int
+        0-based period (month of the series) of every stamp.
+    diffuse_fraction : ndarray
+        Target ratio of diffuse to global irradiation of every period, in [0, 1] [-].
+
+    Returns
+    -------
+    dni, dhi : ndarray
+        [W/m^2], with ``0 <= DHI <= GHI`` and ``DNI <= dni_max``.
+    shortfall : ndarray
+        Per period, the beam on the horizontal that could not be reached [W/m^2 summed
+        over the period's stamps]: positive where even every hour that has a beam at its
+        cap holds less beam than asked (the decomposition's beamless hours stay beamless),
+        else 0.
+    """
+    n = len(diffuse_fraction)
+    cos_zenith = np.maximum(np.asarray(cos_zenith, dtype=float), 0.0)
+    dni = np.clip(np.asarray(dni, dtype=float), 0.0, dni_max)
+    cap_beam = np.where(dni > 0, dni_max * cos_zenith, 0.0)
+    target = (1.0 - np.asarray(diffuse_fraction, dtype=float)) * np.bincount(
+        period, weights=ghi, minlength=n)
+    reachable = np.bincount(period, weights=cap_beam, minlength=n)
+    beam = dni * cos_zenith
+    # at or above this factor every hour with a beam is at its cap
+    ratio = np.divide(dni_max, dni, out=np.zeros_like(dni), where=dni > 0)
+    low = np.zeros(n)
+    high = np.maximum(_period_max(ratio, period, n), 1.0)
+    for _ in range(_MATCH_STEPS):
+        middle = 0.5 * (low + high)
+        total = np.bincount(period, weights=np.minimum(middle[period] * beam, cap_beam),
+                            minlength=n)
+        below = total < target
+        low = np.where(below, middle, low)
+        high = np.where(below, high, middle)
+    out = np.minimum(high[period] * dni, dni_max)
+    out = np.where(dni > 0, out, 0.0)
+    dhi = np.maximum(ghi - out * cos_zenith, 0.0)
+    return out, dhi, np.maximum(target - reachable, 0.0)
+
+
+def _period_max(values: np.ndarray, period: np.ndarray, n: int) -> np.ndarray:
+    """Largest value of every period (0 for a period without stamps)."""
+    out = np.zeros(n)
+    np.maximum.at(out, period, values)
+    return out
+
+
 def standard_time_zone(timezone: str, year: int = TYPICAL_YEAR) -> datetime.timezone:
     """Fixed-offset zone of a place's local standard time (daylight saving removed)."""
     zone = ZoneInfo(timezone)
@@ -347,6 +427,7 @@ def synthetic_year(
     source: str = "monthly means",
     decomposition: str = DECOMPOSITION,
     daily_distribution: str | None = None,
+    dhi_kwh_m2_day: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, WeatherMeta]:
     """Synthesise one typical hourly year (8,760 hours of :data:`TYPICAL_YEAR`).
 
@@ -355,7 +436,7 @@ def synthetic_year(
     return synthetic_years(
         latitude, longitude, elevation_m, timezone, ghi_kwh_m2_day, temp_air_c,
         temp_range_c, wind_speed_m_s, seed=seed, source=source, decomposition=decomposition,
-        daily_distribution=daily_distribution,
+        daily_distribution=daily_distribution, dhi_kwh_m2_day=dhi_kwh_m2_day,
     )
 
 
@@ -376,6 +457,7 @@ def synthetic_years(
     monthly_ghi_cv: float = 0.0,
     decomposition: str = DECOMPOSITION,
     daily_distribution: str | None = None,
+    dhi_kwh_m2_day: Sequence[float] | None = None,
 ) -> tuple[pd.DataFrame, WeatherMeta]:
     """Synthesise hourly years from monthly means.
 
@@ -414,6 +496,13 @@ def synthetic_years(
         A key of :data:`DECOMPOSITIONS`.
     daily_distribution : str, optional
         One of :data:`DAILY_INDEX_DISTRIBUTIONS`; default :data:`DAILY_INDEX_DISTRIBUTION`.
+    dhi_kwh_m2_day : sequence of 12 float, optional
+        Mean daily diffuse horizontal irradiation per month [kWh/m^2/day], each at most
+        the month's GHI. When given, every month's beam is scaled so that the month keeps
+        this ratio of diffuse to global irradiation (:func:`match_monthly_diffuse`; with
+        ``monthly_ghi_cv`` the ratio, not the amount, holds in every year). Where the
+        synthetic hours cannot hold that much beam, the month keeps the most they can,
+        and the metadata carry a warning.
 
     Returns
     -------
@@ -431,7 +520,7 @@ def synthetic_years(
         latitude, longitude, elevation_m, timezone, ghi_kwh_m2_day, temp_air_c, temp_range_c,
         wind_speed_m_s, seed=seed, source=source, n_years=n_years, start_year=start_year,
         monthly_ghi_cv=monthly_ghi_cv, decomposition=decomposition,
-        daily_distribution=daily_distribution)
+        daily_distribution=daily_distribution, dhi_kwh_m2_day=dhi_kwh_m2_day)
     months = _monthly_inputs(request)
     rng = np.random.default_rng(seed)
     calendar = _calendar(standard_time_zone(timezone, start_year), start_year, n_years)
@@ -444,9 +533,14 @@ def synthetic_years(
                                    calendar, rng)
     dni, dhi = decompose(ghi, times, zenith, clear_sky, elevation_m, decomposition,
                          longitude=longitude)
+    meta = _synthetic_meta(request)
+    if months.dhi is not None:
+        dni, dhi, warning = _match_diffuse(ghi, dni, np.cos(np.radians(zenith)), calendar,
+                                           months)
+        meta = meta.with_warning(warning) if warning else meta
     temp = _site_temperature(calendar, longitude, months, daily_k)
     frame = _frame(calendar, ghi, dni, dhi, temp, months.wind[calendar.month])
-    return validate_frame(frame, "synthetic year"), _synthetic_meta(request)
+    return validate_frame(frame, "synthetic year"), meta
 
 
 @dataclasses.dataclass(frozen=True)
@@ -472,16 +566,19 @@ class SyntheticRequest:
     monthly_ghi_cv: float = 0.0
     decomposition: str = DECOMPOSITION
     daily_distribution: str | None = None
+    dhi_kwh_m2_day: Sequence[float] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class _Months:
-    """Checked monthly inputs of one request, twelve values each."""
+    """Checked monthly inputs of one request, twelve values each (``dhi``: None when not
+    given)."""
 
     ghi: np.ndarray
     temp: np.ndarray
     range: np.ndarray
     wind: np.ndarray
+    dhi: np.ndarray | None = None
 
 
 def _monthly_inputs(request: SyntheticRequest) -> _Months:
@@ -493,7 +590,18 @@ def _monthly_inputs(request: SyntheticRequest) -> _Months:
                       else request.temp_range_c, "temp_range_c"),
         wind=_twelve([DEFAULT_WIND_SPEED_M_S] * 12 if request.wind_speed_m_s is None
                      else request.wind_speed_m_s, "wind_speed_m_s"),
+        dhi=(None if request.dhi_kwh_m2_day is None
+             else _twelve(request.dhi_kwh_m2_day, "dhi_kwh_m2_day")),
     )
+    if months.dhi is not None:
+        # a little above GHI is rounding in a source's table, not a diffuse share above 1
+        wrong = [m + 1 for m in range(12) if not
+                 0.0 <= months.dhi[m] <= months.ghi[m] * (1 + DIFFUSE_ROUNDING)]
+        if wrong:
+            raise WeatherError(
+                "synthetic year: dhi_kwh_m2_day must be within [0, ghi_kwh_m2_day] in every "
+                f"month (months {wrong}: {[float(months.dhi[m - 1]) for m in wrong]} "
+                f"against {[float(months.ghi[m - 1]) for m in wrong]})")
     n_years, cv = request.n_years, request.monthly_ghi_cv
     if not 1 <= n_years <= 100 or not 0 <= cv <= 0.5:
         raise WeatherError("synthetic year: n_years must be in [1, 100] and "
@@ -593,10 +701,12 @@ def _frame(calendar: _Calendar, ghi, dni, dhi, temp, wind) -> pd.DataFrame:
 def _synthetic_meta(request: SyntheticRequest) -> WeatherMeta:
     n_years, start_year = request.n_years, request.start_year
     years = f"{n_years} years" if n_years > 1 else "hourly year"
+    matched = ("" if request.dhi_kwh_m2_day is None
+               else ", each month's beam matched to the monthly diffuse given")
     return WeatherMeta(
         format="synthetic",
         source=f"synthetic {years} from {request.source} (pvyield synthetic_years, seed "
-               f"{request.seed}, {request.decomposition} decomposition)",
+               f"{request.seed}, {request.decomposition} decomposition{matched})",
         latitude=request.latitude,
         longitude=request.longitude,
         elevation_m=request.elevation_m,
@@ -605,6 +715,34 @@ def _synthetic_meta(request: SyntheticRequest) -> WeatherMeta:
         typical_year=n_years == 1,
         years=tuple(range(start_year, start_year + n_years)),
     )
+
+
+#: Relative amount by which a month's given diffuse may exceed its GHI (both rounded in a
+#: source's table); the diffuse share is then taken as 1.
+DIFFUSE_ROUNDING = 0.01
+
+
+def _match_diffuse(ghi, dni, cos_zenith, calendar: _Calendar,
+                   months: _Months) -> tuple[np.ndarray, np.ndarray, str]:
+    """Step 5b of the generator for one site: the beam scaled to the given monthly diffuse
+    (:func:`match_monthly_diffuse`); returns DNI, DHI and a warning (empty if none)."""
+    share = np.minimum(np.divide(months.dhi, months.ghi, out=np.ones(12),
+                                 where=months.ghi > 0), 1.0)
+    n_periods = int(calendar.period.max()) + 1
+    zenith_ok = cos_zenith > np.cos(np.radians(MAX_BEAM_ZENITH_DEG))
+    dni_max = np.where(zenith_ok, np.minimum(calendar.extra_normal,
+                                             ghi / np.maximum(cos_zenith, 1e-3)), 0.0)
+    dni, dhi, shortfall = match_monthly_diffuse(
+        ghi, dni, cos_zenith, dni_max, calendar.period, share[np.arange(n_periods) % 12])
+    totals = np.bincount(calendar.period, weights=ghi, minlength=n_periods)
+    short = np.divide(shortfall, totals, out=np.zeros(n_periods), where=totals > 0)
+    if not (short > 0.005).any():
+        return dni, dhi, ""
+    months_short = sorted({int(p % 12) + 1 for p in np.nonzero(short > 0.005)[0]})
+    return dni, dhi, (
+        f"synthetic year: the given diffuse irradiation of month(s) {months_short} is below "
+        f"what the synthetic hours can hold (up to {short.max():.1%} of the month's GHI "
+        "short of the beam asked); those months keep the most beam they can")
 
 
 #: Sites generated together in :func:`synthetic_years_many` (bounds the memory of the
@@ -690,6 +828,11 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
     blocks[:, 1], blocks[:, 2] = _decompose_stacked(ghi, calendar, zenith, clear_ghi,
                                                     clear_dni, elevation, decomposition,
                                                     cos_zenith, longitude)
+    warnings = {}
+    for s, (_, _, months) in enumerate(chunk):
+        if months.dhi is not None and s not in errors:
+            blocks[s, 1], blocks[s, 2], warnings[s] = _match_diffuse(
+                ghi[s], blocks[s, 1], cos_zenith[s], calendar, months)
     shared = _sky_shareable(elevation)
     results: list = []
     for s, (_, request, months) in enumerate(chunk):
@@ -712,7 +855,8 @@ def _many_chunk(calendar: _Calendar, chunk, decomposition: str) -> list:
                         qc.Sky(zenith=zenith[s].copy(), clear_ghi=clear_ghi[s].copy(),
                                extra_normal=calendar.extra_normal,
                                cos_zenith=cos_zenith[s].copy()))
-        results.append((frame, _synthetic_meta(request)))
+        meta = _synthetic_meta(request)
+        results.append((frame, meta.with_warning(warnings[s]) if warnings.get(s) else meta))
     return results
 
 
@@ -930,9 +1074,10 @@ def monthly_means(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Twelve rows (months 1..12): ``ghi_kwh_m2_day`` (mean daily irradiation)
-        [kWh/m^2/day], ``temp_air_c`` (mean) [°C], ``temp_range_c`` (mean of daily
-        Tmax - Tmin) [°C] and ``wind_speed_m_s`` (mean) [m/s].
+        Twelve rows (months 1..12): ``ghi_kwh_m2_day`` and ``dhi_kwh_m2_day`` (mean
+        daily global and diffuse horizontal irradiation) [kWh/m^2/day], ``temp_air_c``
+        (mean) [°C], ``temp_range_c`` (mean of daily Tmax - Tmin) [°C] and
+        ``wind_speed_m_s`` (mean) [m/s].
     """
     step_h = time_step_minutes(frame.index) / 60.0
     month = frame.index.month
@@ -944,6 +1089,7 @@ def monthly_means(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "ghi_kwh_m2_day": frame["ghi"].groupby(month).sum() * step_h / 1000.0 / n_days,
+            "dhi_kwh_m2_day": frame["dhi"].groupby(month).sum() * step_h / 1000.0 / n_days,
             "temp_air_c": frame["temp_air"].groupby(month).mean(),
             "temp_range_c": span.groupby(span.index.month).mean(),
             "wind_speed_m_s": frame["wind_speed"].groupby(month).mean(),

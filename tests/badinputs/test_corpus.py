@@ -179,6 +179,19 @@ def synthetic_eleven_months(inputs, out):
     return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
 
 
+@case(fragment="weather.synthetic: dhi_kwh_m2_day: the diffuse irradiation exceeds the "
+                "global (ghi_kwh_m2_day) in month(s) [3]")
+def synthetic_diffuse_above_global(inputs, out):
+    climate = {**SYNTHETIC, "dhi_kwh_m2_day": [2.0, 2.0, 6.5] + [2.0] * 9}
+    return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
+
+
+@case(fragment="dhi_kwh_m2_day")
+def synthetic_diffuse_eleven_months(inputs, out):
+    climate = {**SYNTHETIC, "dhi_kwh_m2_day": [2.0] * 11}
+    return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
+
+
 @case(fragment="finite")
 def synthetic_nan_month(inputs, out):
     text = site_yaml(weather={"synthetic": SYNTHETIC}).replace("- 6.0", "- .nan", 1)
