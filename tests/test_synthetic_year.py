@@ -74,6 +74,28 @@ def test_mauriti_site_file_values_come_from_the_bundled_sources(mauriti_path):
     np.testing.assert_allclose(climate.wind_speed_m_s, inmet["wind_speed"], atol=5e-3)
 
 
+def test_mauriti_diffuse_is_the_atlas_row_and_reaches_the_estimate(mauriti_path,
+                                                                  mauriti_result):
+    """The LABREN diffuse row is not bundled (it is cited in the site file): its twelve
+    typed values must give the row's own ANNUAL, 2,061 Wh/m2/day (the atlas's annual is
+    the mean of its months, to 1), and the estimate's hourly year must carry them:
+    every month's diffuse over global equals the typed ratio (1e-9)."""
+    climate = pvyield.load_site(mauriti_path).weather.synthetic
+    assert abs(np.mean(climate.dhi_kwh_m2_day) * 1000 - 2061) <= 1.0
+    assert "44089" in pvyield.load_site(mauriti_path).sources[
+        "weather.synthetic.dhi_kwh_m2_day"]
+    from pvyield.weather import weather_for_site
+
+    hourly, _ = weather_for_site(pvyield.load_site(mauriti_path))
+    # the year the estimate ran on
+    np.testing.assert_allclose(mauriti_result.timeseries["ghi"].to_numpy(),
+                               hourly["ghi"].to_numpy(), rtol=1e-12)
+    month = hourly.index.month
+    share = hourly["dhi"].groupby(month).sum() / hourly["ghi"].groupby(month).sum()
+    np.testing.assert_allclose(share, np.array(climate.dhi_kwh_m2_day)
+                               / np.array(climate.ghi_kwh_m2_day), rtol=1e-9)
+
+
 def test_monthly_mean_above_clear_sky_is_refused():
     with pytest.raises(pvyield.WeatherError, match="clear-sky"):
         synthetic_year(-7.37, -38.79, 380, "America/Fortaleza", [60.0] * 12, TEMP)

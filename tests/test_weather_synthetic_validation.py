@@ -155,14 +155,17 @@ def test_stored_spread_is_the_one_measured_now(results, results_diffuse):
 
 
 def test_uncertainty_item_is_the_stored_spread_of_the_plant_mounting(mauriti_result):
-    """Mauriti (single-axis, synthetic year) carries the tracker RMS of the stored spread,
-    with its provenance in the item and in the listed assumptions."""
+    """Mauriti (single-axis, synthetic year with the monthly diffuse given) carries the
+    tracker RMS of the spread stored for that case, with its provenance in the item and in
+    the listed assumptions; a site without the diffuse reads the other spread."""
     from pvyield.results.uncertainty import synthetic_weather_item, validation_mounting
     from pvyield.site.schema import FixedMount, SingleAxisMount
 
     stored = json.loads(synthetic.SPREAD_FILE.read_text())
     item = next(i for i in mauriti_result.uncertainty.items if i.name == "synthetic_weather")
-    assert item.sigma_pct == stored["rms_annual_deviation_pct"]["tracker"]
+    assert item.sigma_pct == (
+        stored["with_monthly_diffuse"]["rms_annual_deviation_pct"]["tracker"])
+    assert "monthly diffuse given" in item.source
     assert "synthetic_validation.py" in item.source and "13 real hourly files" in item.source
     assert any(a.reason == item.source for a in mauriti_result.assumptions)
     east_west = FixedMount(type="fixed", orientations=[
