@@ -52,6 +52,11 @@ _NTYPE_LID = ("assumption: n-type (phosphorus-doped) wafers have no boron-oxygen
               "(Lindroos & Savin 2016, Sol. Energy Mater. Sol. Cells 147:115-126, "
               "doi:10.1016/j.solmat.2015.11.047); 0.5 % kept for other first-year "
               "stabilisation, not a measured value")
+_THIN_FILM_LID = ("PVsyst FAQ 'What is the LID loss?' (forum.pvsyst.com/topic/1046): LID "
+                  "is specific to crystalline modules with p-type wafers; thin-film modules, "
+                  "CdTe among them, settle in their first months and their sold nominal "
+                  "power is the STC power after that stabilisation, so no further loss "
+                  "applies (PVWatts' 1.5 % is one value for all technologies)")
 #: Defaults each technology sets when the site file leaves the field out:
 #: technology -> dotted field path -> (value, source).
 TECHNOLOGY_DEFAULTS: dict[str, dict[str, tuple[float, str]]] = {
@@ -78,8 +83,7 @@ TECHNOLOGY_DEFAULTS: dict[str, dict[str, tuple[float, str]]] = {
     },
     "cdte": {
         "plant.gamma_pdc_pct_per_c": (-0.25, f"{_CEC_MODULES}, 20 CdTe entries: -0.25 %/°C"),
-        "losses.lid_pct": (1.5, _PVWATTS_LID + " (generic: no CdTe-specific first-year value "
-                                               "was sourced)"),
+        "losses.lid_pct": (0.0, _THIN_FILM_LID),
         "losses.degradation_pct_per_year": (0.75, _FLEET_DEGRADATION),
     },
 }
@@ -562,8 +566,9 @@ class Losses(StrictModel):
     lid_pct: float | None = Field(
         default=None, ge=0, le=10,
         description="Light-induced degradation, first year [%]; default by "
-        "plant.module_technology: 1.5 for p-type c-Si and CdTe (Dobos 2014, PVWatts v5 "
-        "Table 3), 0.5 for n-type topcon and hjt (assumption: no boron-oxygen LID).",
+        "plant.module_technology: 1.5 for p-type c-Si (Dobos 2014, PVWatts v5 Table 3), "
+        "0.5 for n-type topcon and hjt (assumption: no boron-oxygen LID), 0 for cdte "
+        "(nameplate after stabilisation: PVsyst FAQ 'What is the LID loss?').",
     )
     inverter_efficiency_pct: float = Field(
         default=97.0,
