@@ -34,6 +34,10 @@ MODULE_CAPACITY_TOLERANCE = 0.05
 #: capacity that disagree by more describe two different plants, so it is an error.
 LAYOUT_CAPACITY_TOLERANCE = 0.02
 
+#: Relative amount by which a month's given diffuse irradiation may exceed its GHI (both
+#: rounded in a source's table); the month is then taken as all diffuse.
+DIFFUSE_ROUNDING = 0.01
+
 #: Module technologies a site file may name (``plant.module_technology``).
 MODULE_TECHNOLOGIES = ("mono_si_perc", "topcon", "hjt", "multi_si", "cdte")
 #: The technology assumed when a site file names none.
@@ -680,10 +684,9 @@ class MonthlyClimate(StrictModel):
     def _diffuse_within_global(self) -> MonthlyClimate:
         if self.dhi_kwh_m2_day is None:
             return self
-        # 1 % above GHI is rounding in a source's table (taken as all diffuse), not more
         wrong = [m + 1 for m, (d, g) in enumerate(zip(self.dhi_kwh_m2_day,
                                                       self.ghi_kwh_m2_day, strict=True))
-                 if d > g * 1.01]
+                 if d > g * (1 + DIFFUSE_ROUNDING)]
         if wrong:
             raise ValueError(f"dhi_kwh_m2_day: the diffuse irradiation exceeds the global "
                              f"(ghi_kwh_m2_day) in month(s) {wrong}; it is a part of it")

@@ -90,6 +90,7 @@ import pvlib
 
 from pvyield._lazy import lazy_module
 from pvyield.errors import WeatherError
+from pvyield.site.schema import DIFFUSE_ROUNDING
 from pvyield.weather import qc
 from pvyield.weather.frame import TYPICAL_YEAR, WeatherMeta, time_step_minutes, validate_frame
 
@@ -345,7 +346,7 @@ def match_monthly_diffuse(
     ghi, dni, cos_zenith, dni_max : ndarray
         Hourly GHI [W/m^2], the decomposition's DNI [W/m^2], cosine of the solar zenith
         [-] and the largest DNI an hour may take [W/m^2] (``min(extraterrestrial normal,
-        GHI / cos(zenith))``, 0 where no beam is kept), one value per stamp.
+        GHI / cos(zenith))``), one value per stamp. Hours whose DNI is 0 keep none.
     period : ndarray of int
         0-based period (month of the series) of every stamp.
     diffuse_fraction : ndarray
@@ -594,7 +595,6 @@ def _monthly_inputs(request: SyntheticRequest) -> _Months:
              else _twelve(request.dhi_kwh_m2_day, "dhi_kwh_m2_day")),
     )
     if months.dhi is not None:
-        # a little above GHI is rounding in a source's table, not a diffuse share above 1
         wrong = [m + 1 for m in range(12) if not
                  0.0 <= months.dhi[m] <= months.ghi[m] * (1 + DIFFUSE_ROUNDING)]
         if wrong:
@@ -717,11 +717,6 @@ def _synthetic_meta(request: SyntheticRequest) -> WeatherMeta:
     )
 
 
-#: Relative amount by which a month's given diffuse may exceed its GHI (both rounded in a
-#: source's table); the diffuse share is then taken as 1.
-DIFFUSE_ROUNDING = 0.01
-
-
 def _match_diffuse(ghi, dni, cos_zenith, calendar: _Calendar,
                    months: _Months) -> tuple[np.ndarray, np.ndarray, str]:
     """Step 5b of the generator for one site: the beam scaled to the given monthly diffuse
@@ -729,9 +724,9 @@ def _match_diffuse(ghi, dni, cos_zenith, calendar: _Calendar,
     share = np.minimum(np.divide(months.dhi, months.ghi, out=np.ones(12),
                                  where=months.ghi > 0), 1.0)
     n_periods = int(calendar.period.max()) + 1
-    zenith_ok = cos_zenith > np.cos(np.radians(MAX_BEAM_ZENITH_DEG))
-    dni_max = np.where(zenith_ok, np.minimum(calendar.extra_normal,
-                                             ghi / np.maximum(cos_zenith, 1e-3)), 0.0)
+    # the limits of decompose; hours it left without beam (beyond MAX_BEAM_ZENITH_DEG too)
+    # stay so in match_monthly_diffuse
+    dni_max = np.minimum(calendar.extra_normal, ghi / np.maximum(cos_zenith, 1e-3))
     dni, dhi, shortfall = match_monthly_diffuse(
         ghi, dni, cos_zenith, dni_max, calendar.period, share[np.arange(n_periods) % 12])
     totals = np.bincount(calendar.period, weights=ghi, minlength=n_periods)
