@@ -37,7 +37,9 @@ dc_wiring, lid plants (Deline et al. 2020)
 inverter       PVWatts inverter part-load efficiency curve (Dobos 2014), or with a real
                inverter (OND or CEC) the Sandia model (King et al. 2007) per inverter at its
                DC power and voltage (string Vmp), without its AC limit
-clipping       AC output limited to the plant's AC capacity (real inverter: ``Paco``)
+clipping       AC output limited to the plant's AC capacity (real inverter: ``Paco``),
+               and to ``plant.export_limit_mwac`` over the AC loss factor when given (the
+               grid export limit, which applies after the AC losses)
 night_         real inverter: the night tare ``Pnt`` drawn while the DC power is below the
 consumption    start-up power ``Pso`` (:func:`pvlib.inverter.sandia`); 0 for PVWatts
 ac_losses,     fixed fractions of AC power
@@ -517,6 +519,12 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     else:
         p_inv, p_clip, p_night = inverter_ac(equipment, p_dc_net, v_mp)
     ac_factor = 1 - losses.ac_losses_pct / 100
+    limit_w = export_limit_w(plant, ac_factor)
+    if np.isfinite(limit_w):
+        # the grid export limit, referred to the inverter output (the AC losses are a
+        # fixed fraction): its loss joins the clipping stage
+        p_clip = np.minimum(p_clip, limit_w)
+        p_night = np.minimum(p_night, limit_w)
     avail = losses.availability_pct / 100
     p_ac = np.asarray(p_night) * ac_factor * avail
 
@@ -553,6 +561,15 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
     return ChainOutput(timeseries, energy, years=len(times) * dt_h / 8760.0,
                        notes=chain_notes(site, weather))
 
+
+
+def export_limit_w(plant, ac_factor: float) -> float:
+    """The plant's grid export limit referred to the inverter output [W]: the limit on
+    the AC power before the AC losses that gives ``plant.export_limit_mwac`` after them
+    (``inf`` without a limit)."""
+    if plant.export_limit_mwac is None:
+        return float("inf")
+    return plant.export_limit_mwac * 1e6 / ac_factor
 
 #: Time series that are plant totals (the blocks' add); the others are DC-weighted means
 #: over the blocks (irradiance, cell temperature) or the weather's (ghi, temp_air).

@@ -57,6 +57,7 @@ from pvyield.model.chain import (
     ChainOutput,
     chain_notes,
     dc_mismatch_factor,
+    export_limit_w,
     precipitable_water_cm,
 )
 from pvyield.model.solar import observer
@@ -471,6 +472,8 @@ def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
         "eta_scale": eta_nom / INVERTER_ETA_REF,
         "ac_factor": 1 - column(lambda s: s.losses.ac_losses_pct) / 100,
         "availability": column(lambda s: s.losses.availability_pct) / 100,
+        "export_w": np.array([export_limit_w(s.plant, 1 - s.losses.ac_losses_pct / 100)
+                              for s in sites], dtype=float),
     }
 
 

@@ -36,6 +36,8 @@ SITE_DTYPE = np.dtype([
     ("heat_factor", "f8"), ("u_c", "f8"), ("u_v", "f8"), ("pdc0_w", "f8"),
     ("gamma_pdc", "f8"), ("dc_factor", "f8"), ("inv_pdc0_w", "f8"), ("inv_pac0_w", "f8"),
     ("eta_scale", "f8"), ("ac_factor", "f8"), ("availability", "f8"),
+    # grid export limit referred to the inverter output [W] (inf: none)
+    ("export_w", "f8"),
     # real equipment (pvyield.site.equipment): 0/1 flags; the module count; the modules
     # in series (0: no string length, the inverter's Vdco is the DC voltage); the count
     # of inverters
@@ -661,6 +663,9 @@ def _plant_pass(dni_extra, months, weather, site, planes, soiling, tables, modul
             p_inv, p_clip = pvwatts_inverter(p_dc_net, site.inv_pdc0_w, site.inv_pac0_w,
                                              site.eta_scale)
             p_night = p_clip
+        # the grid export limit (its loss joins the clipping stage)
+        p_clip = min(p_clip, site.export_w)
+        p_night = min(p_night, site.export_w)
         p_ac = p_night * site.ac_factor * site.availability
         sums[10] += p_inv
         sums[11] += p_clip

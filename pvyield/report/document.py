@@ -254,7 +254,9 @@ def _site_section(result: Result) -> Section:
                      f" ({site.region + ', ' if site.region else ''}{site.country})"),
         ("Time zone", site.timezone or "n/a"),
         ("DC capacity", f"{plant.dc_capacity_mwp:,.2f} MWp"),
-        ("AC capacity", f"{plant.ac_capacity_mwac:,.2f} MWac (DC/AC {plant.dc_ac_ratio:.2f})"),
+        ("AC capacity", f"{plant.ac_capacity_mwac:,.2f} MWac (DC/AC {plant.dc_ac_ratio:.2f})"
+                        + (f"; export limit {plant.export_limit_mwac:,.2f} MWac at the grid"
+                           if plant.export_limit_mwac is not None else "")),
         ("Modules", _modules(site)),
         ("Mounting", mounting_text(site)),
         ("Bifaciality", f"{plant.bifaciality:g}" + (" (monofacial)" if not plant.bifaciality

@@ -76,6 +76,8 @@ def full_text(r: Result, rec: Reconciliation | None = None) -> str:
         f"{site.latitude:.4f}, {site.longitude:.4f}, {site.elevation_m:.0f} m, {site.timezone}",
         f"{plant.dc_capacity_mwp:g} MWp / {plant.ac_capacity_mwac:g} MWac "
         f"(DC/AC {plant.dc_ac_ratio:.2f}), "
+        + (f"export limit {plant.export_limit_mwac:g} MWac, "
+           if plant.export_limit_mwac is not None else "")
         + (f"{plant.mounting.type} mounting, " if plant.blocks is None
            else f"{len(plant.blocks)} blocks of their own mounting, ")
         + f"bifaciality {plant.bifaciality:g}",

@@ -337,6 +337,14 @@ class Plant(StrictModel):
         description="AC capacity, the inverter output limit [MWac]. Required, unless "
         "plant.layout and a real inverter (plant.inverter) give it: inverters x AC limit; "
         f"when both are given they must agree within {LAYOUT_CAPACITY_TOLERANCE:.0%}.")
+    export_limit_mwac: float | None = Field(
+        default=None, gt=0, le=20000,
+        description="Power limit at the point of interconnection (grid export limit) "
+        "[MWac], applied to the plant's AC power after the AC losses; optional. Give it "
+        "when the inverters' AC capacity exceeds what the plant may deliver (e.g. an "
+        "inverter nameplate above the interconnection agreement); its loss is reported "
+        "in the clipping stage. Default: none, the inverters' AC limit is the only one "
+        "(a limit at or above it seldom binds). Not for plants of blocks.")
     module: PanModule | CecModule | None = Field(
         default=None,
         description="Real module: {pan: file} or {cec: database name}. Then DC power "
@@ -490,6 +498,10 @@ class Plant(StrictModel):
                              "own mountings)")
         if self.blocks is None:
             return self
+        if self.export_limit_mwac is not None:
+            raise ValueError("export_limit_mwac: a limit on the sum of several blocks is not "
+                             "modelled (the blocks run as separate plants); leave it out or "
+                             "describe the plant with one mounting")
         if self.module is not None or self.inverter is not None or self.layout is not None:
             raise ValueError("blocks: a plant of several blocks is modelled with the PVWatts "
                              "module and inverter only (no plant.module, plant.inverter or "

@@ -192,6 +192,25 @@ def synthetic_diffuse_eleven_months(inputs, out):
     return estimate(write(inputs, "s.yaml", site_yaml(weather={"synthetic": climate})), out)
 
 
+@case(fragment="plant: export_limit_mwac: a limit on the sum of several blocks is not "
+                "modelled")
+def export_limit_on_a_plant_of_blocks(inputs, out):
+    tracker = {"type": "single_axis", "gcr": 0.35}
+    blocks = [{"name": "a", "dc_capacity_mwp": 50.0, "ac_capacity_mwac": 40.0,
+               "mounting": tracker},
+              {"name": "b", "dc_capacity_mwp": 50.0, "ac_capacity_mwac": 40.0,
+               "mounting": tracker}]
+    text = site_yaml(plant={"dc_capacity_mwp": 100.0, "ac_capacity_mwac": 80.0,
+                            "export_limit_mwac": 75.0, "blocks": blocks})
+    return estimate(write(inputs, "s.yaml", text), out)
+
+
+@case(fragment="plant.export_limit_mwac: must be > 0")
+def export_limit_zero(inputs, out):
+    text = site_yaml(plant__export_limit_mwac=0)
+    return estimate(write(inputs, "s.yaml", text), out)
+
+
 @case(fragment="finite")
 def synthetic_nan_month(inputs, out):
     text = site_yaml(weather={"synthetic": SYNTHETIC}).replace("- 6.0", "- .nan", 1)
