@@ -129,6 +129,15 @@ def january_to_june(t):
     return t[t["Month"] <= 6]
 
 
+def dni_dhi_swapped(t):
+    return t.assign(DNI=t["DHI"], DHI=t["DNI"])
+
+
+def july_written_as_zeros(t):
+    july = t["Month"] == 7
+    return t.assign(**{c: t[c].where(~july, 0.0) for c in IRRADIANCE})
+
+
 CASES = {  # case: (edit of the Explorador table, finding code in the message)
     "kw_per_m2": (kw_units, "units_kw"),
     "kelvin": (kelvin, "units_kelvin"),
@@ -138,6 +147,8 @@ CASES = {  # case: (edit of the Explorador table, finding code in the message)
     "ghi_inf": (infinite, "non_finite"),
     "three_hours_late": (three_hours_late, "time_shift"),
     "january_to_june": (january_to_june, "coverage"),
+    "dni_dhi_swapped": (dni_dhi_swapped, "closure"),
+    "july_written_as_zeros": (july_written_as_zeros, "dark_daytime"),
 }
 
 
@@ -409,3 +420,51 @@ def test_batch_chunk_checks_each_frame_once(monkeypatch):
     frame.iloc[5, frame.columns.get_loc("wind_speed")] = -3.0
     assert "wind_negative" in {f.code for f in gate.qc_for(frame, meta).flags}
     assert "wind_negative" not in {f.code for f in first.flags}
+
+
+def test_dark_daytime_share_is_the_clear_sky_share_by_hand():
+    """A zeroed month is refused with the share of the year's clear-sky irradiation it
+    holds, computed here from pvlib directly (Ineichen, climatological Linke turbidity);
+    a zeroed day of the same file is below the warning share and passes unflagged."""
+    import pvlib
+
+    frame, meta = read_weather_file(EXPLORADOR, "sam_csv", "center")
+    july = frame.index.month == 7
+    report = qc_report(frame.assign(ghi=frame["ghi"].where(~july, 0.0)), meta.latitude,
+                       meta.longitude, meta.elevation_m)
+    flag = next(f for f in report.flags if f.code == "dark_daytime")
+    location = pvlib.location.Location(meta.latitude, meta.longitude,
+                                       altitude=meta.elevation_m)
+    solpos = location.get_solarposition(frame.index)
+    clear = location.get_clearsky(frame.index, solar_position=solpos)["ghi"].to_numpy()
+    dark = july & (solpos["elevation"].to_numpy() > 15)
+    share = clear[dark].sum() / clear.sum()
+    assert flag.severity == "error" and flag.count == int(dark.sum())
+    assert f"{share:.1%} of the series' clear-sky irradiation" in flag.message
+    one_day = (frame.index.month == 7) & (frame.index.day == 10)
+    report = qc_report(frame.assign(ghi=frame["ghi"].where(~one_day, 0.0)), meta.latitude,
+                       meta.longitude, meta.elevation_m)
+    assert "dark_daytime" not in {f.code for f in report.flags}
+
+
+def test_a_pvgis_tmy_with_a_three_day_hole_is_estimated_with_a_warning():
+    """The recorded PVGIS TMY (45 N, 8 E) has 40 daytime hours of zeros (three days of May
+    among them): 1.3 % of its clear-sky irradiation, a warning, not a refusal."""
+    path = (Path(__file__).resolve().parent / "data" / "recorded"
+            / "tmy_45.000_8.000_2005_2023.csv")
+    frame, meta = read_weather_file(path, "auto", None)
+    report = qc_report(frame, meta.latitude, meta.longitude, meta.elevation_m)
+    flag = next(f for f in report.flags if f.code == "dark_daytime")
+    assert flag.severity == "warning" and flag.count == 40
+    assert "1.3% of the series' clear-sky irradiation" in flag.message
+
+
+def test_dark_daytime_can_be_accepted_with_a_reason(sam, tmp_path):
+    weather = write_sam(tmp_path, sam, july_written_as_zeros(sam[1]))
+    accept = [{"finding": "dark_daytime", "reason": "July lost to a logger fault; known"}]
+    site = write_site(tmp_path, weather, accept=accept)
+    out = tmp_path / "r.json"
+    assert main(["estimate", str(site), "--out", str(out), "--quiet", "--no-reconcile"]) == 0
+    result = json.loads(out.read_text())["sites"][0]
+    assert "dark_daytime" in result["weather"]["qc"]["accepted"]
+    assert any("July lost to a logger fault" in w for w in result["weather"]["warnings"])

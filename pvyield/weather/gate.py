@@ -64,13 +64,18 @@ FIXES = {
     "time_shift": "correct the time zone or weather.label (or shift the stamps with "
                   "pvyield.weather.qc.shift_stamps), or accept it with weather.accept "
                   "[{finding: time_shift, reason: ...}]",
+    "closure": "check which column is DNI and which DHI, their units and time stamps, or "
+               "accept it with weather.accept [{finding: closure, reason: ...}]",
+    "dark_daytime": "fill the missing hours (or remove them: gaps are scaled over), or "
+                    "accept them with weather.accept [{finding: dark_daytime, reason: ...}]",
 }
 #: Order in which refusing findings are named: the likeliest cause first (a shifted series
 #: also puts GHI above the extraterrestrial irradiance at dawn; units trip value limits).
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
             "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
             "wind_negative", "humidity_range", "precipitable_water_range", "coverage",
-            "time_step", "gap", "time_shift", "negative", "above_extraterrestrial")
+            "time_step", "gap", "time_shift", "closure", "dark_daytime", "negative",
+            "above_extraterrestrial")
 #: Reports kept by :func:`qc_for` (one per weather series in use).
 CACHE_SIZE = 16
 

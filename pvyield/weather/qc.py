@@ -449,8 +449,26 @@ SHIFT_ERROR_MINUTES = 30.0
 CLOSURE_MIN_ELEVATION_DEG = 10.0
 CLOSURE_TOLERANCE_W_M2 = 50.0
 CLOSURE_TOLERANCE_REL = 0.10
-#: Share of daytime intervals failing closure above which the series is flagged.
+#: Share of daytime intervals failing closure above which the series is flagged...
 CLOSURE_FLAG_SHARE = 0.05
+#: ... and above which it is an error: with a quarter of the daytime hours off, DNI and DHI
+#: do not describe the sky GHI does (swapped columns, one column in other units or on
+#: another time base), and the plane-of-array irradiance, which the chain builds from DNI
+#: and DHI, is wrong. The real files measured (weather/README.md: 13 TMY and satellite
+#: files, pvlib's and the recorded responses) fail closure in at most 0.1 % of them.
+CLOSURE_ERROR_SHARE = 0.25
+#: Dark daytime: GHI at or below this [W/m^2] with the sun higher than
+#: :data:`DARK_MIN_ELEVATION_DEG` is not weather (the thickest overcast leaves tens of
+#: W/m^2 of diffuse light at that elevation) but missing values written as zeros...
+DARK_GHI_W_M2 = 1.0
+DARK_MIN_ELEVATION_DEG = 15.0
+#: ... which the chain counts as hours without sun: the share of the series' clear-sky
+#: irradiation that falls in them is (about) the share of energy lost. A warning above
+#: this share (a few hours of a year stay unmentioned: a TMY3 file has one)...
+DARK_WARNING_SHARE = 0.005
+#: ... and an error above this one, the largest annual error pvyield accepts of its own
+#: synthetic years (3 %, weather/README.md).
+DARK_ERROR_SHARE = 0.03
 #: GHI may exceed the extraterrestrial irradiance on the horizontal by this much [W/m^2]
 #: (cloud enhancement over averaging intervals, refraction at low sun).
 EXTRA_SLACK_W_M2 = 50.0
@@ -497,7 +515,7 @@ class QcFlag:
     ``coverage``, ``time_step``, ``duplicate_stamps``, ``non_monotonic``, ``non_finite``,
     ``negative``, ``negated``, ``impossible_irradiance``, ``above_extraterrestrial``,
     ``temp_range``, ``wind_negative``, ``humidity_range``, ``precipitable_water_range``,
-    ``closure``, ``units_kw``, ``units_daily_kwh``,
+    ``closure``, ``dark_daytime``, ``units_kw``, ``units_daily_kwh``,
     ``units_kelvin``, ``time_shift``); ``severity`` is ``error`` (the energy would be
     wrong) or ``warning``; ``count`` is the number of intervals concerned.
     """
@@ -825,13 +843,39 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
         off = day & (np.abs(ghi - sum_) > np.maximum(CLOSURE_TOLERANCE_W_M2,
                                                      CLOSURE_TOLERANCE_REL * ghi))
         if day.any() and off.sum() > CLOSURE_FLAG_SHARE * day.sum():
-            flags.append(QcFlag("closure", "warning",
+            error = off.sum() > CLOSURE_ERROR_SHARE * day.sum()
+            flags.append(QcFlag("closure", "error" if error else "warning",
                                 f"GHI differs from DNI cos(zenith) + DHI by more than "
                                 f"{CLOSURE_TOLERANCE_W_M2:g} W/m^2 and "
                                 f"{CLOSURE_TOLERANCE_REL:.0%} in {int(off.sum())} of "
                                 f"{int(day.sum())} daytime intervals, first "
-                                f"{frame.index[off.argmax()]}", int(off.sum())))
+                                f"{frame.index[off.argmax()]}"
+                                + (f" (more than {CLOSURE_ERROR_SHARE:.0%}: DNI and DHI do "
+                                   "not describe the sky GHI does; swapped columns, units "
+                                   "or time base?)" if error else ""), int(off.sum())))
+    flags += _dark_flags(frame, sun, columns)
     return flags
+
+
+def _dark_flags(frame: pd.DataFrame, sun: Sky, columns: _Columns) -> list[QcFlag]:
+    """Daytime intervals without light: missing values written as zeros
+    (:data:`DARK_GHI_W_M2`, :data:`DARK_WARNING_SHARE`, :data:`DARK_ERROR_SHARE`)."""
+    ghi = columns["ghi"]
+    dark = ((90.0 - sun.zenith) > DARK_MIN_ELEVATION_DEG) & (ghi <= DARK_GHI_W_M2)
+    if not dark.any():
+        return []
+    clear = np.nan_to_num(np.asarray(sun.clear_ghi, dtype=float))
+    share = clear[dark].sum() / clear.sum() if clear.sum() > 0 else 1.0
+    if share <= DARK_WARNING_SHARE:
+        return []
+    error = share > DARK_ERROR_SHARE
+    return [QcFlag("dark_daytime", "error" if error else "warning",
+                   f"GHI at or below {DARK_GHI_W_M2:g} W/m^2 with the sun more than "
+                   f"{DARK_MIN_ELEVATION_DEG:g} deg up in {int(dark.sum())} interval(s), "
+                   f"first {frame.index[dark.argmax()]}: missing values written as zeros? "
+                   f"They hold {share:.1%} of the series' clear-sky irradiation, counted as "
+                   "hours without sun" + (f" (more than {DARK_ERROR_SHARE:.0%})" if error
+                                          else ""), int(dark.sum()))]
 
 
 def _range_flags(frame: pd.DataFrame, column: str, bounds: tuple[float, float], unit: str,

@@ -9,12 +9,15 @@ negative wind, spikes, a DNI column that does not close, half a year. The findin
 (code, severity, message, count) and the time shift of each are written to
 ``expected.json``.
 
-``expected.json`` was made by the checks as they were before the sun position and the clear
-sky were computed with the time-only terms kept between calls (pvlib's SPA and
-``Location.get_clearsky`` per series)::
+``expected.json`` is made with pvlib's SPA and ``Location.get_clearsky`` per series
+(``qc.sky_pvlib``), so that the checks' own fast sun (``qc.sky_fast``) is held to it. It was
+first made by the checks as they were before that fast sun existed::
 
     git show <commit before>:pvyield/weather/qc.py > /tmp/qc_before.py
     .venv/bin/python tests/data/qc_expected/make_expected.py --qc /tmp/qc_before.py
+
+and made again, with ``sky_pvlib``, when the closure error and the dark-daytime finding
+were added (``.venv/bin/python tests/data/qc_expected/make_expected.py``).
 """
 
 from __future__ import annotations
@@ -144,7 +147,9 @@ def main() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
-    out = {name: findings(module.qc_report(frame, lat, lon, elevation))
+    # the sun and clear sky from pvlib per series where the checks can take it
+    kwargs = {"sky": module.sky_pvlib} if hasattr(module, "sky_pvlib") else {}
+    out = {name: findings(module.qc_report(frame, lat, lon, elevation, **kwargs))
            for name, frame, lat, lon, elevation in cases()}
     target = HERE / "expected.json"
     target.with_suffix(".tmp").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n",
