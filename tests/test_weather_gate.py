@@ -129,6 +129,11 @@ def january_to_june(t):
     return t[t["Month"] <= 6]
 
 
+def irradiance_halved(t):
+    # e.g. Wh per half hour read as W/m^2
+    return t.assign(**{c: t[c] * 0.5 for c in IRRADIANCE})
+
+
 def dni_dhi_swapped(t):
     return t.assign(DNI=t["DHI"], DHI=t["DNI"])
 
@@ -147,6 +152,7 @@ CASES = {  # case: (edit of the Explorador table, finding code in the message)
     "ghi_inf": (infinite, "non_finite"),
     "three_hours_late": (three_hours_late, "time_shift"),
     "january_to_june": (january_to_june, "coverage"),
+    "irradiance_halved": (irradiance_halved, "dim"),
     "dni_dhi_swapped": (dni_dhi_swapped, "closure"),
     "july_written_as_zeros": (july_written_as_zeros, "dark_daytime"),
 }

@@ -66,6 +66,9 @@ FIXES = {
                   "[{finding: time_shift, reason: ...}]",
     "closure": "check which column is DNI and which DHI, their units and time stamps, or "
                "accept it with weather.accept [{finding: closure, reason: ...}]",
+    "dim": "check the irradiance units and any factor applied to them, or accept it with "
+           "weather.accept [{finding: dim, reason: ...}] (a series of overcast months "
+           "only)",
     "dark_daytime": "fill the missing hours (or remove them: gaps are scaled over), or "
                     "accept them with weather.accept [{finding: dark_daytime, reason: ...}]",
 }
@@ -74,7 +77,7 @@ FIXES = {
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
             "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
             "wind_negative", "humidity_range", "precipitable_water_range", "coverage",
-            "time_step", "gap", "time_shift", "closure", "dark_daytime", "negative",
+            "time_step", "gap", "time_shift", "dim", "closure", "dark_daytime", "negative",
             "above_extraterrestrial")
 #: Reports kept by :func:`qc_for` (one per weather series in use).
 CACHE_SIZE = 16

@@ -457,6 +457,15 @@ CLOSURE_FLAG_SHARE = 0.05
 #: and DHI, is wrong. The real files measured (weather/README.md: 13 TMY and satellite
 #: files, pvlib's and the recorded responses) fail closure in at most 0.1 % of them.
 CLOSURE_ERROR_SHARE = 0.25
+#: Dim sky: the 99th percentile of GHI over clear-sky GHI, over the hours with the sun
+#: higher than :data:`DIM_MIN_ELEVATION_DEG` (at least :data:`DIM_MIN_HOURS` of them), below
+#: this is an error. A year of real weather has clear hours: the files measured
+#: (weather/README.md) reach 0.97 (NASA POWER, a coarse model) to 1.24, Sand Point's
+#: overcast year 1.03; a series scaled down (Wh per half hour read as W/m^2, a wrong unit
+#: or factor) does not, and the chain would take it as a cloudier climate.
+DIM_CLEAR_SKY_RATIO = 0.8
+DIM_MIN_ELEVATION_DEG = 20.0
+DIM_MIN_HOURS = 200
 #: Dark daytime: GHI at or below this [W/m^2] with the sun higher than
 #: :data:`DARK_MIN_ELEVATION_DEG` is not weather (the thickest overcast leaves tens of
 #: W/m^2 of diffuse light at that elevation) but missing values written as zeros...
@@ -515,7 +524,7 @@ class QcFlag:
     ``coverage``, ``time_step``, ``duplicate_stamps``, ``non_monotonic``, ``non_finite``,
     ``negative``, ``negated``, ``impossible_irradiance``, ``above_extraterrestrial``,
     ``temp_range``, ``wind_negative``, ``humidity_range``, ``precipitable_water_range``,
-    ``closure``, ``dark_daytime``, ``units_kw``, ``units_daily_kwh``,
+    ``closure``, ``dark_daytime``, ``dim``, ``units_kw``, ``units_daily_kwh``,
     ``units_kelvin``, ``time_shift``); ``severity`` is ``error`` (the energy would be
     wrong) or ``warning``; ``count`` is the number of intervals concerned.
     """
@@ -815,6 +824,8 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
                             f"horizontal over the series (below {MIN_CLEARNESS:.0%}; the "
                             "cloudiest climates keep about 30 %): the irradiance columns are "
                             "empty, zero or not irradiance"))
+    if not flags or flags[-1].code != "no_sun":
+        flags += _dim_flags(ghi, sun)
     above = ghi > extra + EXTRA_SLACK_W_M2
     if above.any():
         flags.append(QcFlag("above_extraterrestrial", "error",
@@ -855,6 +866,24 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
                                    "or time base?)" if error else ""), int(off.sum())))
     flags += _dark_flags(frame, sun, columns)
     return flags
+
+
+def _dim_flags(ghi: np.ndarray, sun: Sky) -> list[QcFlag]:
+    """The brightest hours far below the clear sky: a scaled series
+    (:data:`DIM_CLEAR_SKY_RATIO`)."""
+    up = (90.0 - sun.zenith) > DIM_MIN_ELEVATION_DEG
+    clear = np.asarray(sun.clear_ghi, dtype=float)[up]
+    if up.sum() < DIM_MIN_HOURS or not (clear > 0).all():
+        return []
+    ratio = float(np.percentile(ghi[up] / clear, 99))
+    if ratio >= DIM_CLEAR_SKY_RATIO:
+        return []
+    return [QcFlag("dim", "error",
+                   f"the brightest hours reach only {ratio:.2f} of the clear-sky GHI (99th "
+                   f"percentile over the {int(up.sum())} hours with the sun more than "
+                   f"{DIM_MIN_ELEVATION_DEG:g} deg up; real years reach 0.97-1.24): the "
+                   "irradiance looks scaled down (a unit, a factor, Wh per interval "
+                   "shorter than an hour?)", int(up.sum()))]
 
 
 def _dark_flags(frame: pd.DataFrame, sun: Sky, columns: _Columns) -> list[QcFlag]:
