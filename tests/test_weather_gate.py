@@ -474,3 +474,24 @@ def test_dark_daytime_can_be_accepted_with_a_reason(sam, tmp_path):
     result = json.loads(out.read_text())["sites"][0]
     assert "dark_daytime" in result["weather"]["qc"]["accepted"]
     assert any("July lost to a logger fault" in w for w in result["weather"]["warnings"])
+
+
+def test_weather_of_another_region_is_refused_unless_accepted(tmp_path, capsys):
+    """The Palmdale TMY3 for a site in Chile: 9,000 km off, refused by name with the
+    distance; accepted with a reason, estimated, and the reason is listed."""
+    site = write_site(tmp_path, PALMDALE)
+    err = refused(capsys, site, tmp_path / "r.json")
+    assert "weather refused, distance: the weather's location (34.63, -118.1) is" in err
+    assert "km from the site (more than 250 km)" in err
+    accept = [{"finding": "distance", "reason": "a test of the gate, not an estimate"}]
+    site = write_site(tmp_path, PALMDALE, name="accepted.yaml", accept=accept)
+    out = tmp_path / "a.json"
+    assert main(["estimate", str(site), "--out", str(out), "--quiet", "--no-reconcile"]) == 0
+    result = json.loads(out.read_text())["sites"][0]
+    assert "distance" in result["weather"]["qc"]["accepted"]
+    # near enough: the Palmdale site itself passes without the finding
+    near = write_site(tmp_path, PALMDALE, name="near.yaml", chile=False)
+    out = tmp_path / "n.json"
+    assert main(["estimate", str(near), "--out", str(out), "--quiet", "--no-reconcile"]) == 0
+    flags = json.loads(out.read_text())["sites"][0]["weather"]["qc"]["flags"]
+    assert "distance" not in {f["code"] for f in flags}

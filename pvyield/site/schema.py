@@ -716,7 +716,7 @@ WEATHER_SOURCES = ("labren", "merra2", "pvgis", "pvgis_hourly", "nasa_power", "n
 #: that moves the irradiance peak. Accepted, they are listed as warnings with the reason.
 ACCEPTABLE_FINDINGS = (
     "gap", "coverage", "time_step", "negative", "above_extraterrestrial", "time_shift",
-    "closure", "dark_daytime", "dim",
+    "closure", "dark_daytime", "dim", "distance",
 )
 #: Findings no site file can accept, and why: no energy computed from such a series means
 #: anything, so the series must be repaired, not the finding accepted.

@@ -66,6 +66,9 @@ FIXES = {
                   "[{finding: time_shift, reason: ...}]",
     "closure": "check which column is DNI and which DHI, their units and time stamps, or "
                "accept it with weather.accept [{finding: closure, reason: ...}]",
+    "distance": "use weather from nearer the site, check the coordinates of both (a sign, "
+                "latitude and longitude swapped), or accept it with weather.accept "
+                "[{finding: distance, reason: ...}]",
     "dim": "check the irradiance units and any factor applied to them, or accept it with "
            "weather.accept [{finding: dim, reason: ...}] (a series of overcast months "
            "only)",
@@ -76,9 +79,17 @@ FIXES = {
 #: also puts GHI above the extraterrestrial irradiance at dawn; units trip value limits).
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
             "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
-            "wind_negative", "humidity_range", "precipitable_water_range", "coverage",
+            "wind_negative", "humidity_range", "precipitable_water_range", "distance",
+            "coverage",
             "time_step", "gap", "time_shift", "dim", "closure", "dark_daytime", "negative",
             "above_extraterrestrial")
+#: Beyond this distance between the weather's location and the site [km] the weather is
+#: refused (acceptable with a reason in ``weather.accept``): it describes another place.
+#: Farther than the stations of the validation corpus (at most 108 km), CEME1's NSRDB
+#: alternative (193 km) and the centre of a 3 deg MERRA-2 cell from any point in it (at
+#: most about 236 km); a file of another region or hemisphere, or coordinates with a wrong
+#: sign, is thousands of km off.
+DISTANCE_ERROR_KM = 250.0
 #: Reports kept by :func:`qc_for` (one per weather series in use).
 CACHE_SIZE = 16
 
@@ -242,10 +253,25 @@ def check(frame: pd.DataFrame, meta: WeatherMeta, accept: list[AcceptedFinding],
     if len(frame) < 2:
         raise WeatherRefusedError(f"{where}: weather refused, coverage: the series has "
                                   f"{len(frame)} row(s); to fix: {FIXES['coverage']}")
-    decided = verdict(qc_for(frame, meta), accept)
+    report = qc_for(frame, meta)
+    far = _distance_flags(meta)
+    if far:  # a finding of the site, not of the series: not kept with the series' report
+        report = dataclasses.replace(report, flags=(*report.flags, *far))
+    decided = verdict(report, accept)
     if decided.refused:
         raise WeatherRefusedError(refusal_message(where, decided.refused))
     for text in decided.warnings:
         if text not in meta.warnings:
             meta = meta.with_warning(text)
     return meta, decided
+
+
+def _distance_flags(meta: WeatherMeta) -> tuple[QcFlag, ...]:
+    """The weather placed farther than :data:`DISTANCE_ERROR_KM` from the site."""
+    distance = meta.distance_km
+    if distance is None or not distance > DISTANCE_ERROR_KM:
+        return ()
+    return (QcFlag("distance", "error",
+                   f"the weather's location ({meta.latitude:.4g}, {meta.longitude:.4g}) is "
+                   f"{distance:,.0f} km from the site (more than {DISTANCE_ERROR_KM:g} km): "
+                   "it describes another place's climate"),)
