@@ -817,14 +817,15 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
     cosz = np.cos(np.radians(sun.zenith)) if sun.cos_zenith is None else sun.cos_zenith
     extra = extra_normal * np.maximum(cosz, 0)
     ghi = np.nan_to_num(columns["ghi"])
-    if extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum():
+    no_sun = extra.sum() == 0 or ghi.clip(min=0).sum() < MIN_CLEARNESS * extra.sum()
+    if no_sun:
         clearness = ghi.clip(min=0).sum() / extra.sum() if extra.sum() > 0 else 0.0
         flags.append(QcFlag("no_sun", "error",
                             f"GHI is {clearness:.1%} of the extraterrestrial irradiance on the "
                             f"horizontal over the series (below {MIN_CLEARNESS:.0%}; the "
                             "cloudiest climates keep about 30 %): the irradiance columns are "
                             "empty, zero or not irradiance"))
-    if not flags or flags[-1].code != "no_sun":
+    if not no_sun:  # a series without sun is named so, not also dim
         flags += _dim_flags(ghi, sun)
     above = ghi > extra + EXTRA_SLACK_W_M2
     if above.any():
