@@ -562,7 +562,6 @@ def run_chain(site: Site, weather: pd.DataFrame) -> ChainOutput:
                        notes=chain_notes(site, weather))
 
 
-
 def export_limit_w(plant, ac_factor: float) -> float:
     """The plant's grid export limit referred to the inverter output [W]: the limit on
     the AC power before the AC losses that gives ``plant.export_limit_mwac`` after them
@@ -570,6 +569,7 @@ def export_limit_w(plant, ac_factor: float) -> float:
     if plant.export_limit_mwac is None:
         return float("inf")
     return plant.export_limit_mwac * 1e6 / ac_factor
+
 
 #: Time series that are plant totals (the blocks' add); the others are DC-weighted means
 #: over the blocks (irradiance, cell temperature) or the weather's (ghi, temp_air).

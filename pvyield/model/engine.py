@@ -448,6 +448,7 @@ def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
     eta_nom = column(lambda s: s.losses.inverter_efficiency_pct) / 100.0
     inv_pdc0 = column(lambda s: s.plant.ac_capacity_mwac) * 1e6 / eta_nom
     a_r = column(lambda s: s.plant.iam_a_r)
+    ac_factor = 1 - column(lambda s: s.losses.ac_losses_pct) / 100
     dc_factor = np.array([np.prod([dc_mismatch_factor(s),
                                    1 - s.losses.dc_wiring_pct / 100,
                                    1 - s.losses.lid_pct / 100]) for s in sites])
@@ -470,10 +471,10 @@ def _plant_columns(sites: list[Site]) -> dict[str, np.ndarray]:
         "inv_pdc0_w": inv_pdc0,
         "inv_pac0_w": eta_nom * inv_pdc0,  # as pvlib.inverter.pvwatts forms pac0
         "eta_scale": eta_nom / INVERTER_ETA_REF,
-        "ac_factor": 1 - column(lambda s: s.losses.ac_losses_pct) / 100,
+        "ac_factor": ac_factor,
         "availability": column(lambda s: s.losses.availability_pct) / 100,
-        "export_w": np.array([export_limit_w(s.plant, 1 - s.losses.ac_losses_pct / 100)
-                              for s in sites], dtype=float),
+        "export_w": np.array([export_limit_w(s.plant, f) for s, f in zip(sites, ac_factor,
+                                                                          strict=True)]),
     }
 
 

@@ -80,9 +80,8 @@ FIXES = {
 PRIORITY = ("non_finite", "duplicate_stamps", "non_monotonic", "units_kw", "units_daily_kwh",
             "units_kelvin", "negated", "no_sun", "impossible_irradiance", "temp_range",
             "wind_negative", "humidity_range", "precipitable_water_range", "distance",
-            "coverage",
-            "time_step", "gap", "time_shift", "dim", "closure", "dark_daytime", "negative",
-            "above_extraterrestrial")
+            "coverage", "time_step", "gap", "time_shift", "dim", "closure", "dark_daytime",
+            "negative", "above_extraterrestrial")
 #: Beyond this distance between the weather's location and the site [km] the weather is
 #: refused (acceptable with a reason in ``weather.accept``): it describes another place.
 #: Farther than the stations of the validation corpus (at most 108 km), CEME1's NSRDB

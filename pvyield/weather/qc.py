@@ -825,7 +825,7 @@ def _value_flags(frame: pd.DataFrame, sun: Sky, kelvin: bool, columns: _Columns
                             f"horizontal over the series (below {MIN_CLEARNESS:.0%}; the "
                             "cloudiest climates keep about 30 %): the irradiance columns are "
                             "empty, zero or not irradiance"))
-    if not no_sun:  # a series without sun is named so, not also dim
+    else:  # a series without sun is named so, not also dim
         flags += _dim_flags(ghi, sun)
     above = ghi > extra + EXTRA_SLACK_W_M2
     if above.any():
